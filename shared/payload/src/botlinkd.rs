@@ -1,0 +1,215 @@
+//! BotLinkd `message` (inbound WhatsApp message) and `ack` (delivery status) events.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::fields::{required, required_id};
+use crate::record::parse_json;
+use crate::{timestamp, PayloadError};
+
+/// A customer wrote to the business number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMessage {
+    /// `instance_id`: the BotLinkd instance (business number) that received it.
+    pub instance_id: String,
+    /// `data.from`: the customer's number.
+    pub from: String,
+    /// `data.to`: the business number.
+    pub to: String,
+    /// `data.type`: `text`, `image`, a button reply, ...
+    pub message_type: String,
+    /// `data.body`: present for `text` messages.
+    pub body: Option<String>,
+    /// `data.message_id`.
+    pub message_id: String,
+    /// `data.timestamp`: Unix epoch seconds.
+    pub timestamp: i64,
+    /// `data.timestamp` as RFC 3339 UTC with milliseconds.
+    pub occurred_at: String,
+    /// The `data` fields not modelled above (media, captions, button payloads), as a JSON object,
+    /// so that no field BotLinkd sends is lost.
+    pub extra: Option<String>,
+}
+
+/// The delivery status of a message the business sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckEvent {
+    /// `instance_id`: the BotLinkd instance that sent the message.
+    pub instance_id: String,
+    /// `data.message_id`: the message the status is about.
+    pub message_id: String,
+    /// `data.status`.
+    pub status: AckStatus,
+    /// `data.timestamp`: Unix epoch seconds.
+    pub timestamp: i64,
+    /// `data.timestamp` as RFC 3339 UTC with milliseconds.
+    pub occurred_at: String,
+    /// The `data` fields not modelled above, as a JSON object.
+    pub extra: Option<String>,
+}
+
+/// A message's delivery status. The order is the order of progress: a status only moves forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AckStatus {
+    /// The message left BotLinkd's server.
+    Sent,
+    /// Delivered to the user's phone.
+    Delivered,
+    /// The user opened the chat (blue ticks).
+    Read,
+}
+
+impl AckStatus {
+    /// The status as BotLinkd spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AckStatus::Sent => "sent",
+            AckStatus::Delivered => "delivered",
+            AckStatus::Read => "read",
+        }
+    }
+
+    /// A number that grows with progress, stored so that DynamoDB can compare statuses in a
+    /// condition expression.
+    pub fn rank(self) -> u8 {
+        match self {
+            AckStatus::Sent => 1,
+            AckStatus::Delivered => 2,
+            AckStatus::Read => 3,
+        }
+    }
+
+    fn parse(value: &str) -> Option<AckStatus> {
+        match value {
+            "sent" => Some(AckStatus::Sent),
+            "delivered" => Some(AckStatus::Delivered),
+            "read" => Some(AckStatus::Read),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AckStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(expecting = "a JSON object")]
+struct BotlinkdWire<'a> {
+    instance_id: Option<String>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(expecting = "a JSON object")]
+struct MessageDataWire {
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(rename = "type")]
+    message_type: Option<String>,
+    body: Option<String>,
+    message_id: Option<String>,
+    timestamp: Option<i64>,
+}
+
+const MESSAGE_FIELDS: &[&str] = &["from", "to", "type", "body", "message_id", "timestamp"];
+
+#[derive(Deserialize)]
+#[serde(expecting = "a JSON object")]
+struct AckDataWire {
+    message_id: Option<String>,
+    status: Option<String>,
+    timestamp: Option<i64>,
+}
+
+const ACK_FIELDS: &[&str] = &["message_id", "status", "timestamp"];
+
+/// The envelope both BotLinkd events share; `data` is parsed per kind.
+fn envelope(body: &str) -> Result<(String, &RawValue), PayloadError> {
+    let wire: BotlinkdWire = parse_json(body, "")?;
+    let instance_id = required_id(wire.instance_id, "instance_id")?;
+    let data = required(wire.data, "data")?;
+    Ok((instance_id, data))
+}
+
+impl InboundMessage {
+    /// Parses and validates a BotLinkd `message` body.
+    pub(crate) fn parse(body: &str) -> Result<InboundMessage, PayloadError> {
+        let (instance_id, data) = envelope(body)?;
+        let wire: MessageDataWire = parse_json(data.get(), "data")?;
+        let timestamp = required(wire.timestamp, "data.timestamp")?;
+        Ok(InboundMessage {
+            instance_id,
+            from: required_id(wire.from, "data.from")?,
+            to: required(wire.to, "data.to")?,
+            message_type: required(wire.message_type, "data.type")?,
+            body: wire.body,
+            message_id: required_id(wire.message_id, "data.message_id")?,
+            timestamp,
+            occurred_at: timestamp::from_epoch_seconds(timestamp, "data.timestamp")?,
+            extra: extra_fields(data, MESSAGE_FIELDS)?,
+        })
+    }
+}
+
+impl AckEvent {
+    /// Parses and validates a BotLinkd `ack` body.
+    pub(crate) fn parse(body: &str) -> Result<AckEvent, PayloadError> {
+        let (instance_id, data) = envelope(body)?;
+        let wire: AckDataWire = parse_json(data.get(), "data")?;
+        let status = required(wire.status, "data.status")?;
+        let status = AckStatus::parse(&status).ok_or_else(|| {
+            PayloadError::invalid("data.status", "must be one of sent, delivered, read")
+        })?;
+        let timestamp = required(wire.timestamp, "data.timestamp")?;
+        Ok(AckEvent {
+            instance_id,
+            message_id: required_id(wire.message_id, "data.message_id")?,
+            status,
+            timestamp,
+            occurred_at: timestamp::from_epoch_seconds(timestamp, "data.timestamp")?,
+            extra: extra_fields(data, ACK_FIELDS)?,
+        })
+    }
+}
+
+/// The fields of `data` that are not in `known`, re-encoded as a JSON object, or `None` when
+/// there are none (the common case).
+fn extra_fields(data: &RawValue, known: &[&str]) -> Result<Option<String>, PayloadError> {
+    let fields: BTreeMap<Cow<str>, &RawValue> = parse_json(data.get(), "data")?;
+    let extra: BTreeMap<&str, &RawValue> = fields
+        .iter()
+        .filter(|(name, _)| !known.contains(&name.as_ref()))
+        .map(|(name, value)| (name.as_ref(), *value))
+        .collect();
+    if extra.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&extra)
+        .map(Some)
+        .map_err(|err| PayloadError::invalid("data", err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_order_by_progress() {
+        assert!(AckStatus::Sent < AckStatus::Delivered);
+        assert!(AckStatus::Delivered < AckStatus::Read);
+        assert!(AckStatus::Sent.rank() < AckStatus::Delivered.rank());
+        assert!(AckStatus::Delivered.rank() < AckStatus::Read.rank());
+        for status in [AckStatus::Sent, AckStatus::Delivered, AckStatus::Read] {
+            assert_eq!(AckStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(AckStatus::parse("READ"), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! The one DynamoDB table: conditional writes that make every event land exactly once.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+use webhook_payload::{Attr, EventRecord, ItemKey, StatusChange};
+
+/// Builds the DynamoDB client with timeouts and retries that fit the answer budget: BotLinkd
+/// retries after 3 s, and the SDK's defaults (1 s initial backoff, no attempt timeout) do not fit.
+/// The endpoint comes from the standard `AWS_ENDPOINT_URL*` variables (DynamoDB Local).
+pub async fn dynamodb_client() -> Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(400))
+                .operation_attempt_timeout(Duration::from_millis(700))
+                .operation_timeout(Duration::from_millis(1_800))
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(20))
+                .with_max_backoff(Duration::from_millis(200)),
+        )
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// Why the table could not be written. Every variant means "not stored": the caller must not
+/// answer 200.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request failed: unreachable, timed out, throttled, or a service error.
+    #[error("DynamoDB {operation} failed: {detail}")]
+    Request {
+        /// The DynamoDB operation.
+        operation: &'static str,
+        /// The SDK's error with its full context.
+        detail: String,
+    },
+    /// A conditional-check failure came back without the existing item, so a duplicate cannot
+    /// be told from a collision.
+    #[error("DynamoDB PutItem reported an existing item but did not return it")]
+    ExistingItemMissing,
+}
+
+/// What [`EventStore::put_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// First delivery: the record was written.
+    Stored,
+    /// A retry of an event already stored with the same body: nothing was written.
+    Duplicate,
+    /// Another body already holds this idempotency key; this one was stored beside it.
+    StoredCollision,
+}
+
+/// What [`EventStore::advance_status`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusOutcome {
+    /// The message's status moved forward to the ack's status.
+    Advanced,
+    /// The message already had this status or a later one.
+    Unchanged,
+}
+
+/// The webhook event table.
+#[derive(Debug, Clone)]
+pub struct EventStore {
+    client: Client,
+    table: String,
+}
+
+enum Conditional {
+    Written,
+    Exists { body_sha256: Option<String> },
+}
+
+impl EventStore {
+    /// A store over `table`, using a client built once per cold start.
+    pub fn new(client: Client, table: impl Into<String>) -> EventStore {
+        EventStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Writes the record unless its idempotency key is taken. A taken key with the same body
+    /// hash is a duplicate; with another body it is a collision, stored under a key that adds
+    /// the body hash, so nothing is ever overwritten.
+    pub async fn put_once(&self, record: &EventRecord) -> Result<PutOutcome, StoreError> {
+        match self.put_if_absent(record, &record.key).await? {
+            Conditional::Written => return Ok(PutOutcome::Stored),
+            Conditional::Exists { body_sha256 }
+                if body_sha256.as_ref() == Some(&record.body_sha256) =>
+            {
+                return Ok(PutOutcome::Duplicate)
+            }
+            Conditional::Exists { .. } => {}
+        }
+        let collision_key = record.key.collision(&record.body_sha256);
+        match self.put_if_absent(record, &collision_key).await? {
+            Conditional::Written => Ok(PutOutcome::StoredCollision),
+            Conditional::Exists { .. } => Ok(PutOutcome::Duplicate),
+        }
+    }
+
+    /// Moves a message's current status forward (sent < delivered < read); a late or repeated
+    /// ack leaves it as it is.
+    pub async fn advance_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(change.key.pk.clone()))
+            .key("sk", AttributeValue::S(change.key.sk.clone()))
+            .update_expression(
+                "SET #status = :status, status_rank = :rank, status_at = :at, \
+                 instance_id = :instance, message_id = :message, kind = :kind, updated_at = :now",
+            )
+            .condition_expression("attribute_not_exists(status_rank) OR status_rank < :rank")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(
+                ":status",
+                AttributeValue::S(change.status.as_str().into()),
+            )
+            .expression_attribute_values(
+                ":rank",
+                AttributeValue::N(change.status.rank().to_string()),
+            )
+            .expression_attribute_values(":at", AttributeValue::S(change.occurred_at.clone()))
+            .expression_attribute_values(":instance", AttributeValue::S(change.instance_id.clone()))
+            .expression_attribute_values(":message", AttributeValue::S(change.message_id.clone()))
+            .expression_attribute_values(":kind", AttributeValue::S("status".into()))
+            .expression_attribute_values(":now", AttributeValue::S(webhook_payload::utc_now()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(StatusOutcome::Advanced),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    Ok(StatusOutcome::Unchanged)
+                }
+                _ => Err(StoreError::Request {
+                    operation: "UpdateItem",
+                    detail: DisplayErrorContext(&err).to_string(),
+                }),
+            },
+        }
+    }
+
+    async fn put_if_absent(
+        &self,
+        record: &EventRecord,
+        key: &ItemKey,
+    ) -> Result<Conditional, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item(record, key)))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Conditional::Written),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                    let existing = failed.item().ok_or(StoreError::ExistingItemMissing)?;
+                    Ok(Conditional::Exists {
+                        body_sha256: existing
+                            .get("body_sha256")
+                            .and_then(|value| value.as_s().ok())
+                            .cloned(),
+                    })
+                }
+                _ => Err(StoreError::Request {
+                    operation: "PutItem",
+                    detail: DisplayErrorContext(&err).to_string(),
+                }),
+            },
+        }
+    }
+}
+
+fn item(record: &EventRecord, key: &ItemKey) -> HashMap<String, AttributeValue> {
+    let s = |value: &str| AttributeValue::S(value.to_owned());
+    let mut item: HashMap<String, AttributeValue> = HashMap::with_capacity(24);
+    item.insert("pk".into(), s(&key.pk));
+    item.insert("sk".into(), s(&key.sk));
+    item.insert("provider".into(), s(record.provider().as_str()));
+    item.insert("kind".into(), s(record.kind().as_str()));
+    item.insert("occurred_at".into(), s(&record.occurred_at));
+    item.insert(
+        "received_at".into(),
+        AttributeValue::S(webhook_payload::utc_now()),
+    );
+    item.insert("body_sha256".into(), s(&record.body_sha256));
+    item.insert("raw_body".into(), s(&record.raw_body));
+    if let Some(phone_key) = &record.phone_key {
+        item.insert("phone_key".into(), s(phone_key));
+    }
+    if key != &record.key {
+        item.insert("collision_of".into(), s(&record.key.sk));
+    }
+    for (name, value) in record.attributes() {
+        let value = match value {
+            Attr::S(text) => AttributeValue::S(text),
+            Attr::N(number) => AttributeValue::N(number),
+        };
+        item.insert(name.into(), value);
+    }
+    item
+}
