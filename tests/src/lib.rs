@@ -1,1 +1,220 @@
-//! Integration tests against DynamoDB Local.
+//! Shared helpers for the integration tests: the table from `template.yaml`, DynamoDB Local
+//! clients, API Gateway fixtures, and a receiver wired like the deployed functions.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request};
+use serde_json::Value;
+use serde_yaml_ng::Value as Yaml;
+use webhook_payload::Route;
+use webhook_receiver::{with_answer_budget, Auth, Config, EventStore, Receiver};
+
+/// The edna API key in the fixtures and the local stack.
+pub const EDNA_KEY: &str = "local-edna-key-0001";
+/// The BotLinkd token in the fixtures and the local stack.
+pub const BOTLINKD_TOKEN: &str = "local-botlinkd-token-0123456789abcdef";
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// DynamoDB Local's endpoint, as `scripts/test` exports it.
+pub fn local_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .expect("AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with scripts/test, which starts DynamoDB Local")
+}
+
+/// A client for `endpoint` with the production timeouts and retries and dummy credentials.
+pub fn client_for(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .endpoint_url(endpoint);
+    Client::from_conf(with_answer_budget(config).build())
+}
+
+/// A client for DynamoDB Local.
+pub fn local_client() -> Client {
+    client_for(&local_endpoint())
+}
+
+/// The event table's definition, read from `template.yaml` (the only definition there is).
+pub fn create_table_request(
+    client: &Client,
+    table_name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
+    let template: Yaml = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(repo_root().join("template.yaml")).expect("read template.yaml"),
+    )
+    .expect("template.yaml is YAML");
+    let properties = &template["Resources"]["EventTable"]["Properties"];
+    let text = |value: &Yaml| {
+        value
+            .as_str()
+            .expect("a string in the table definition")
+            .to_owned()
+    };
+    let key_schema = |value: &Yaml| -> Vec<KeySchemaElement> {
+        value
+            .as_sequence()
+            .expect("KeySchema")
+            .iter()
+            .map(|key| {
+                KeySchemaElement::builder()
+                    .attribute_name(text(&key["AttributeName"]))
+                    .key_type(KeyType::from(text(&key["KeyType"]).as_str()))
+                    .build()
+                    .expect("key schema element")
+            })
+            .collect()
+    };
+    let mut request = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::from(text(&properties["BillingMode"]).as_str()))
+        .set_key_schema(Some(key_schema(&properties["KeySchema"])));
+    for attribute in properties["AttributeDefinitions"]
+        .as_sequence()
+        .expect("AttributeDefinitions")
+    {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(text(&attribute["AttributeName"]))
+                .attribute_type(ScalarAttributeType::from(
+                    text(&attribute["AttributeType"]).as_str(),
+                ))
+                .build()
+                .expect("attribute definition"),
+        );
+    }
+    for index in properties["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(text(&index["IndexName"]))
+                .set_key_schema(Some(key_schema(&index["KeySchema"])))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(
+                            text(&index["Projection"]["ProjectionType"]).as_str(),
+                        ))
+                        .build(),
+                )
+                .build()
+                .expect("global secondary index"),
+        );
+    }
+    request
+}
+
+/// Creates a table named `table_name` from the template, unless it exists.
+pub async fn ensure_table(
+    client: &Client,
+    table_name: &str,
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    match create_table_request(client, table_name).send().await {
+        Ok(_) => Ok(()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A new, empty table for one test.
+pub async fn fresh_table(client: &Client) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "events-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    ensure_table(client, &name)
+        .await
+        .expect("create table in DynamoDB Local");
+    name
+}
+
+/// The auth the deployed functions use, with the fixtures' secrets.
+pub fn test_auth(route: Route) -> Auth {
+    let vars = [
+        ("TABLE_NAME", "unused"),
+        ("EDNA_API_KEYS", EDNA_KEY),
+        ("BOTLINKD_TOKENS", BOTLINKD_TOKEN),
+    ];
+    Config::from_lookup(route.provider(), |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("test config")
+    .auth
+}
+
+/// The routes each deployed function serves.
+pub fn function_routes(route: Route) -> &'static [Route] {
+    match route {
+        Route::EdnaClicks => &[Route::EdnaClicks],
+        Route::BotlinkdMessages | Route::BotlinkdEvents => {
+            &[Route::BotlinkdMessages, Route::BotlinkdEvents]
+        }
+        Route::BotlinkdAcks => &[Route::BotlinkdAcks],
+    }
+}
+
+/// A receiver wired like the function that serves `route`.
+pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver {
+    Receiver::new(
+        EventStore::new(client.clone(), table),
+        test_auth(route),
+        function_routes(route),
+    )
+}
+
+/// An API Gateway v2 fixture from `fixtures/apigw/`, as JSON to edit.
+pub fn fixture_event(name: &str) -> Value {
+    let text = std::fs::read_to_string(repo_root().join("fixtures/apigw").join(name))
+        .expect("read fixture");
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+/// Turns an API Gateway v2 event into the request the handler sees.
+pub fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
+/// Replaces the body of an API Gateway v2 event.
+pub fn with_body(mut event: Value, body: &str) -> Value {
+    event["body"] = Value::String(body.to_owned());
+    event["isBase64Encoded"] = Value::Bool(false);
+    event
+}
+
+/// Sends one request through the receiver; returns the status and the JSON body (Null if empty).
+pub async fn send(receiver: &Receiver, event: &Value) -> (StatusCode, Value) {
+    let response = receiver.respond(request(event)).await.expect("infallible");
+    let status = response.status();
+    let body = match response.body() {
+        Body::Empty => Value::Null,
+        body => serde_json::from_slice(body.as_ref()).expect("JSON response body"),
+    };
+    (status, body)
+}

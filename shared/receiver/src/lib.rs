@@ -12,4 +12,6 @@ mod store;
 pub use auth::{Auth, AuthError};
 pub use config::{Config, ConfigError};
 pub use handler::{Outcome, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
-pub use store::{dynamodb_client, EventStore, PutOutcome, StatusOutcome, StoreError};
+pub use store::{
+    dynamodb_client, with_answer_budget, EventStore, PutOutcome, StatusOutcome, StoreError,
+};

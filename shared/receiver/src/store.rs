@@ -13,11 +13,19 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use aws_sdk_dynamodb::Client;
 use webhook_payload::{Attr, EventRecord, ItemKey, StatusChange};
 
-/// Builds the DynamoDB client with timeouts and retries that fit the answer budget: BotLinkd
-/// retries after 3 s, and the SDK's defaults (1 s initial backoff, no attempt timeout) do not fit.
-/// The endpoint comes from the standard `AWS_ENDPOINT_URL*` variables (DynamoDB Local).
+/// Builds the DynamoDB client once per cold start, from the standard AWS environment (region,
+/// credentials, and `AWS_ENDPOINT_URL*` for DynamoDB Local), with [`with_answer_budget`] applied.
 pub async fn dynamodb_client() -> Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    Client::from_conf(with_answer_budget(aws_sdk_dynamodb::config::Builder::from(&shared)).build())
+}
+
+/// Timeouts and retries that fit the answer budget: BotLinkd retries after 3 s, and the SDK's
+/// defaults (1 s initial backoff, no attempt timeout) do not fit in it.
+pub fn with_answer_budget(
+    config: aws_sdk_dynamodb::config::Builder,
+) -> aws_sdk_dynamodb::config::Builder {
+    config
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_millis(400))
@@ -31,9 +39,6 @@ pub async fn dynamodb_client() -> Client {
                 .with_initial_backoff(Duration::from_millis(20))
                 .with_max_backoff(Duration::from_millis(200)),
         )
-        .load()
-        .await;
-    Client::new(&config)
 }
 
 /// Why the table could not be written. Every variant means "not stored": the caller must not
