@@ -1,0 +1,517 @@
+//! The storage promises, against a real DynamoDB Local: every event lands once with all its
+//! fields, retries and concurrent deliveries never make a second record, statuses only move
+//! forward, and a storage fault is a fast 503, never a 200.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use integration_tests::{
+    client_for, fixture_event, fresh_table, local_client, receiver, repo_root, send, with_body,
+};
+use lambda_http::http::StatusCode;
+use serde_json::{json, Value};
+use webhook_payload::{parse_event, Attr, Route, STATUS_SORT_KEY};
+
+type Item = HashMap<String, AttributeValue>;
+
+fn payload(name: &str) -> String {
+    std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name)).unwrap()
+}
+
+fn s(item: &Item, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .unwrap_or_else(|| panic!("no string attribute {name} in {item:?}"))
+        .clone()
+}
+
+async fn partition(client: &Client, table: &str, pk: &str) -> Vec<Item> {
+    client
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+async fn events_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {
+    partition(client, table, pk)
+        .await
+        .into_iter()
+        .filter(|item| s(item, "sk").starts_with("EVENT#"))
+        .collect()
+}
+
+async fn item_count(client: &Client, table: &str) -> i32 {
+    client
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .count
+}
+
+async fn status_of(client: &Client, table: &str, pk: &str) -> Option<String> {
+    client
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(pk.into()))
+        .key("sk", AttributeValue::S(STATUS_SORT_KEY.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .map(|item| s(&item, "status"))
+}
+
+/// An ack fixture for `message_id` with `status`.
+fn ack_event(fixture: &str, message_id: &str, status: &str, timestamp: i64) -> Value {
+    let body = json!({
+        "event": "ack",
+        "instance_id": "10922",
+        "data": { "message_id": message_id, "status": status, "timestamp": timestamp }
+    });
+    with_body(fixture_event(fixture), &body.to_string())
+}
+
+#[tokio::test]
+async fn each_documented_event_lands_with_all_its_fields_and_raw_body() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    for (fixture, route, body_file) in [
+        ("click.json", Route::EdnaClicks, "edna-click.json"),
+        (
+            "message.json",
+            Route::BotlinkdMessages,
+            "botlinkd-message.json",
+        ),
+        ("ack.json", Route::BotlinkdAcks, "botlinkd-ack.json"),
+    ] {
+        let (status, body) = send(&receiver(&client, &table, route), &fixture_event(fixture)).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({ "status": "stored" })),
+            "{fixture}"
+        );
+
+        let raw = payload(body_file);
+        let expected = parse_event(route, raw.as_bytes()).unwrap();
+        // The documented message and ack share a message_id, so select by sort key.
+        let events = events_of(&client, &table, &expected.key.pk).await;
+        let matching: Vec<&Item> = events
+            .iter()
+            .filter(|i| s(i, "sk") == expected.key.sk)
+            .collect();
+        assert_eq!(matching.len(), 1, "{fixture}");
+        let item = matching[0];
+        assert_eq!(s(item, "raw_body"), raw, "raw body kept verbatim");
+        assert_eq!(s(item, "body_sha256"), expected.body_sha256);
+        assert_eq!(s(item, "provider"), expected.provider().as_str());
+        assert_eq!(s(item, "kind"), expected.kind().as_str());
+        assert_eq!(s(item, "occurred_at"), expected.occurred_at);
+        assert!(s(item, "received_at").ends_with('Z'));
+        assert_eq!(
+            item.get("phone_key").map(|v| v.as_s().unwrap().clone()),
+            expected.phone_key
+        );
+        for (name, value) in expected.attributes() {
+            let stored = item
+                .get(name)
+                .unwrap_or_else(|| panic!("{fixture}: {name} missing"));
+            match value {
+                Attr::S(text) => assert_eq!(stored.as_s().unwrap(), &text, "{fixture}: {name}"),
+                Attr::N(number) => assert_eq!(stored.as_n().unwrap(), &number, "{fixture}: {name}"),
+            }
+        }
+    }
+    let ack = parse_event(Route::BotlinkdAcks, payload("botlinkd-ack.json").as_bytes()).unwrap();
+    assert_eq!(
+        status_of(&client, &table, &ack.key.pk).await.as_deref(),
+        Some("read")
+    );
+}
+
+#[tokio::test]
+async fn a_base64_encoded_body_is_the_same_event() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    assert_eq!(
+        send(&click, &fixture_event("click-base64.json")).await.1,
+        json!({ "status": "stored" })
+    );
+    assert_eq!(
+        send(&click, &fixture_event("click.json")).await.1,
+        json!({ "status": "duplicate" })
+    );
+    assert_eq!(item_count(&client, &table).await, 1);
+}
+
+#[tokio::test]
+async fn edna_retry_schedule_four_deliveries_make_one_record() {
+    // edna re-sends up to three times, 4, 128 and 2048 s apart, with the same body: the key comes
+    // from the event (outMessageId + shortLink + click time), never from the delivery time.
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let mut answers = Vec::new();
+    for _delivery in 0..4 {
+        answers.push(send(&click, &fixture_event("click.json")).await);
+    }
+    assert_eq!(answers[0], (StatusCode::OK, json!({ "status": "stored" })));
+    for answer in &answers[1..] {
+        assert_eq!(answer, &(StatusCode::OK, json!({ "status": "duplicate" })));
+    }
+    assert_eq!(item_count(&client, &table).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_identical_deliveries_make_one_record() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    for (fixture, route) in [
+        ("click.json", Route::EdnaClicks),
+        ("ack.json", Route::BotlinkdAcks),
+    ] {
+        let handler = Arc::new(receiver(&client, &table, route));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let handler = Arc::clone(&handler);
+            let event = fixture_event(fixture);
+            tasks.spawn(async move { send(&handler, &event).await });
+        }
+        let mut stored = 0;
+        let mut duplicate = 0;
+        while let Some(answer) = tasks.join_next().await {
+            let (status, body) = answer.unwrap();
+            assert_eq!(status, StatusCode::OK, "{body}");
+            match body["status"].as_str() {
+                Some("stored") => stored += 1,
+                Some("duplicate") => duplicate += 1,
+                other => panic!("unexpected answer {other:?}"),
+            }
+        }
+        assert_eq!((stored, duplicate), (1, 19), "{fixture}");
+    }
+    // One click, one ack, one status item.
+    assert_eq!(item_count(&client, &table).await, 3);
+}
+
+#[tokio::test]
+async fn acks_in_every_order_end_at_read_and_never_move_back() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    let orders = [
+        ["sent", "delivered", "read"],
+        ["sent", "read", "delivered"],
+        ["delivered", "sent", "read"],
+        ["delivered", "read", "sent"],
+        ["read", "sent", "delivered"],
+        ["read", "delivered", "sent"],
+    ];
+    let rank = |status: &str| {
+        ["sent", "delivered", "read"]
+            .iter()
+            .position(|s| *s == status)
+    };
+    for (n, order) in orders.iter().enumerate() {
+        let message_id = format!("wamid.order{n}");
+        let mut highest = None;
+        for (i, status) in order.iter().enumerate() {
+            let (code, _) = send(
+                &acks,
+                &ack_event("ack.json", &message_id, status, 1678900000 + i as i64),
+            )
+            .await;
+            assert_eq!(code, StatusCode::OK);
+            highest = highest.max(rank(status));
+            let pk = format!("MSG#botlinkd#10922#{message_id}");
+            let current = status_of(&client, &table, &pk).await;
+            assert_eq!(
+                current.as_deref().and_then(rank),
+                highest,
+                "{order:?} after {status}"
+            );
+        }
+        let pk = format!("MSG#botlinkd#10922#{message_id}");
+        assert_eq!(
+            status_of(&client, &table, &pk).await.as_deref(),
+            Some("read"),
+            "{order:?}"
+        );
+        assert_eq!(
+            events_of(&client, &table, &pk).await.len(),
+            3,
+            "every ack is stored as an event"
+        );
+    }
+}
+
+#[tokio::test]
+async fn read_without_delivered_is_fine() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    assert_eq!(
+        send(&acks, &ack_event("ack.json", "wamid.r", "read", 1))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let pk = "MSG#botlinkd#10922#wamid.r";
+    assert_eq!(
+        status_of(&client, &table, pk).await.as_deref(),
+        Some("read")
+    );
+}
+
+#[tokio::test]
+async fn same_key_with_another_body_keeps_both_records() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    let first = ack_event("ack.json", "wamid.c", "delivered", 1678900000);
+    let second = ack_event("ack.json", "wamid.c", "delivered", 1678900099);
+    assert_eq!(send(&acks, &first).await.1, json!({ "status": "stored" }));
+    assert_eq!(send(&acks, &second).await.1, json!({ "status": "stored" }));
+    assert_eq!(
+        send(&acks, &second).await.1,
+        json!({ "status": "duplicate" })
+    );
+    assert_eq!(
+        send(&acks, &first).await.1,
+        json!({ "status": "duplicate" })
+    );
+    let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
+    assert_eq!(events.len(), 2);
+    let bodies: Vec<String> = events.iter().map(|item| s(item, "raw_body")).collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("1678900000"))
+            && bodies.iter().any(|b| b.contains("1678900099"))
+    );
+    let collision = events
+        .iter()
+        .find(|item| item.contains_key("collision_of"))
+        .unwrap();
+    assert_eq!(s(collision, "collision_of"), "EVENT#ack#delivered");
+}
+
+#[tokio::test]
+async fn the_combined_botlinkd_route_stores_both_kinds() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let combined = receiver(&client, &table, Route::BotlinkdEvents);
+    assert_eq!(
+        send(&combined, &fixture_event("events-message.json"))
+            .await
+            .1,
+        json!({ "status": "stored" })
+    );
+    assert_eq!(
+        send(&combined, &fixture_event("events-ack.json")).await.1,
+        json!({ "status": "stored" })
+    );
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    let kinds: Vec<String> = events_of(&client, &table, pk)
+        .await
+        .iter()
+        .map(|i| s(i, "kind"))
+        .collect();
+    assert_eq!(kinds, ["ack", "message"]);
+    assert_eq!(
+        status_of(&client, &table, pk).await.as_deref(),
+        Some("read")
+    );
+}
+
+#[tokio::test]
+async fn non_text_messages_are_stored_with_their_extra_fields() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let mut body: Value = serde_json::from_str(&payload("botlinkd-message.json")).unwrap();
+    // Stand-in fields: BotLinkd does not document image messages.
+    body["data"]["type"] = json!("image");
+    body["data"].as_object_mut().unwrap().remove("body");
+    body["data"]["caption"] = json!("look");
+    body["data"]["media"] = json!({ "url": "https://example.invalid/1.jpg" });
+    let event = with_body(fixture_event("message.json"), &body.to_string());
+    let (status, _) = send(&receiver(&client, &table, Route::BotlinkdMessages), &event).await;
+    assert_eq!(status, StatusCode::OK);
+    let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
+    let extra: Value = serde_json::from_str(&s(&events[0], "extra")).unwrap();
+    assert_eq!(
+        extra,
+        json!({ "caption": "look", "media": { "url": "https://example.invalid/1.jpg" } })
+    );
+    assert_eq!(s(&events[0], "message_type"), "image");
+    assert!(!events[0].contains_key("body"));
+}
+
+#[tokio::test]
+async fn rejected_requests_write_nothing() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    let mut no_key = fixture_event("click.json");
+    no_key["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("x-api-key");
+    let mut text_plain = fixture_event("click.json");
+    text_plain["headers"]["content-type"] = json!("text/plain");
+    let mut get = fixture_event("click.json");
+    get["requestContext"]["http"]["method"] = json!("GET");
+    let cases = [
+        (&click, no_key, StatusCode::UNAUTHORIZED),
+        (&click, text_plain, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (&click, get, StatusCode::METHOD_NOT_ALLOWED),
+        (
+            &click,
+            with_body(fixture_event("click.json"), "{"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &click,
+            with_body(fixture_event("click.json"), &"x".repeat(70_000)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            &acks,
+            with_body(fixture_event("ack.json"), &payload("botlinkd-message.json")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &acks,
+            ack_event("ack.json", "", "read", 1),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (handler, event, expected) in cases {
+        assert_eq!(send(handler, &event).await.0, expected);
+    }
+    assert_eq!(item_count(&client, &table).await, 0);
+}
+
+#[tokio::test]
+async fn the_readme_access_patterns_work() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    // A customer writes in, then clicks a link: both are "everything from phone P".
+    let message = json!({
+        "event": "message", "instance_id": "10922",
+        "data": { "from": "79991234567", "to": "15550123456", "type": "text", "body": "hi",
+                  "message_id": "wamid.in1", "timestamp": 1754820000 }
+    });
+    let messages = receiver(&client, &table, Route::BotlinkdMessages);
+    send(
+        &messages,
+        &with_body(fixture_event("message.json"), &message.to_string()),
+    )
+    .await;
+    send(
+        &receiver(&client, &table, Route::EdnaClicks),
+        &fixture_event("click.json"),
+    )
+    .await;
+
+    let newest_first = client
+        .query()
+        .table_name(&table)
+        .index_name("by_phone")
+        .key_condition_expression("phone_key = :p")
+        .expression_attribute_values(":p", AttributeValue::S("PHONE#79991234567".into()))
+        .scan_index_forward(false)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap();
+    let kinds: Vec<String> = newest_first.iter().map(|i| s(i, "kind")).collect();
+    assert_eq!(
+        kinds,
+        ["click", "message"],
+        "click (12:32:56) is newer than the message (10:00:00)"
+    );
+
+    // All events of a message, and its current status.
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    for status in ["sent", "delivered"] {
+        send(
+            &acks,
+            &ack_event("ack.json", "wamid.out1", status, 1754820001),
+        )
+        .await;
+    }
+    let events = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :pk AND begins_with(sk, :events)")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S("MSG#botlinkd#10922#wamid.out1".into()),
+        )
+        .expression_attribute_values(":events", AttributeValue::S("EVENT#".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.count, 2);
+    assert_eq!(
+        status_of(&client, &table, "MSG#botlinkd#10922#wamid.out1")
+            .await
+            .as_deref(),
+        Some("delivered")
+    );
+}
+
+async fn assert_fast_503(client: &Client, fixture: &str, route: Route) {
+    let handler = receiver(client, "events", route);
+    let started = Instant::now();
+    let (status, body) = send(&handler, &fixture_event(fixture)).await;
+    let elapsed = started.elapsed();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        elapsed < Duration::from_millis(2_500),
+        "{fixture}: answered after {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_dynamodb_is_a_503_within_2_5_s() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let client = client_for(&endpoint);
+    assert_fast_503(&client, "click.json", Route::EdnaClicks).await;
+    assert_fast_503(&client, "ack.json", Route::BotlinkdAcks).await;
+}
+
+#[tokio::test]
+async fn silent_dynamodb_is_a_503_within_2_5_s() {
+    // Accepts connections and never answers: the worst case for a client without timeouts.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let client = client_for(&endpoint);
+    assert_fast_503(&client, "click.json", Route::EdnaClicks).await;
+    assert_fast_503(&client, "message.json", Route::BotlinkdMessages).await;
+    assert_fast_503(&client, "ack.json", Route::BotlinkdAcks).await;
+    holder.abort();
+}
