@@ -39,8 +39,11 @@ pub enum ConfigError {
 
 impl Config {
     /// Reads the configuration of a function that receives `provider`'s webhooks.
+    /// A bad configuration is logged (the function then fails its init, visibly).
     pub fn from_env(provider: Provider) -> Result<Config, ConfigError> {
-        Config::from_lookup(provider, |name| std::env::var(name).ok())
+        Config::from_lookup(provider, |name| std::env::var(name).ok()).inspect_err(
+            |err| tracing::error!(error = %err, "invalid configuration; the function cannot start"),
+        )
     }
 
     /// Reads the configuration through `lookup`, so tests need not touch the process environment.
