@@ -153,8 +153,8 @@ pub async fn fresh_table(client: &Client) -> String {
     name
 }
 
-/// The auth the deployed functions use, with the fixtures' secrets.
-pub fn test_auth(route: Route) -> Auth {
+/// The configuration the deployed functions get, with the fixtures' secrets.
+pub fn test_config(route: Route) -> Config {
     let vars = [
         ("TABLE_NAME", "unused"),
         ("EDNA_API_KEYS", EDNA_KEY),
@@ -166,7 +166,11 @@ pub fn test_auth(route: Route) -> Auth {
             .map(|(_, v)| v.to_string())
     })
     .expect("test config")
-    .auth
+}
+
+/// The auth the deployed functions use, with the fixtures' secrets.
+pub fn test_auth(route: Route) -> Auth {
+    test_config(route).auth
 }
 
 /// The routes each deployed function serves.
@@ -184,7 +188,7 @@ pub fn function_routes(route: Route) -> &'static [Route] {
 pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver {
     Receiver::new(
         EventStore::new(client.clone(), table),
-        test_auth(route),
+        test_config(route),
         function_routes(route),
     )
 }

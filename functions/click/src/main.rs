@@ -8,7 +8,7 @@ use webhook_receiver::{dynamodb_client, Config, EventStore, Receiver};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env(Provider::Edna)?;
-    let store = EventStore::new(dynamodb_client().await, config.table_name);
-    let receiver = Receiver::new(store, config.auth, &[Route::EdnaClicks]);
+    let store = EventStore::new(dynamodb_client().await, &config.table_name);
+    let receiver = Receiver::new(store, config, &[Route::EdnaClicks]);
     run(service_fn(|request| receiver.respond(request))).await
 }

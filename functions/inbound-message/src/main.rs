@@ -8,10 +8,10 @@ use webhook_receiver::{dynamodb_client, Config, EventStore, Receiver};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env(Provider::Botlinkd)?;
-    let store = EventStore::new(dynamodb_client().await, config.table_name);
+    let store = EventStore::new(dynamodb_client().await, &config.table_name);
     let receiver = Receiver::new(
         store,
-        config.auth,
+        config,
         &[Route::BotlinkdMessages, Route::BotlinkdEvents],
     );
     run(service_fn(|request| receiver.respond(request))).await

@@ -7,6 +7,8 @@ use crate::auth::{Auth, Secret};
 
 /// edna's own API uses this header; the webhook pages do not name one.
 pub const DEFAULT_EDNA_KEY_HEADER: &str = "X-API-KEY";
+/// Where the per-request metrics go unless `METRICS_NAMESPACE` says otherwise.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "WhatsAppWebhooks";
 /// 128 bits of entropy, hex-encoded.
 pub const MIN_TOKEN_CHARS: usize = 32;
 /// Current and next secret, for rotation without downtime.
@@ -19,6 +21,8 @@ pub struct Config {
     pub table_name: String,
     /// How requests are authenticated.
     pub auth: Auth,
+    /// CloudWatch namespace of the per-request metrics (`METRICS_NAMESPACE`).
+    pub metrics_namespace: String,
 }
 
 /// A configuration the function refuses to start with.
@@ -71,7 +75,13 @@ impl Config {
                 })
             }
         };
-        Ok(Config { table_name, auth })
+        let metrics_namespace =
+            get("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
+        Ok(Config {
+            table_name,
+            auth,
+            metrics_namespace,
+        })
     }
 }
 

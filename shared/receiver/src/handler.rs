@@ -10,6 +10,8 @@ use tracing::{error, info, warn};
 use webhook_payload::{mask_phone, parse_event, EventRecord, PayloadError, Route};
 
 use crate::auth::{Auth, AuthError};
+use crate::config::Config;
+use crate::metrics::{self, OutcomeClass};
 use crate::store::{EventStore, PutOutcome, StoreError};
 
 /// Largest accepted body. Provider events are well under 2 KiB; the limit also keeps every item
@@ -38,7 +40,7 @@ impl Outcome {
         match self {
             Outcome::Stored => "stored",
             Outcome::Duplicate => "duplicate",
-            Outcome::StoredCollision => "stored_collision",
+            Outcome::StoredCollision => "stored:collision",
             Outcome::UrlCheck => "url_check",
         }
     }
@@ -102,7 +104,8 @@ impl WebhookError {
         }
     }
 
-    fn reason(&self) -> &'static str {
+    /// A short, stable name for logs and metrics.
+    pub fn reason(&self) -> &'static str {
         match self {
             WebhookError::UnknownPath(_) => "unknown_path",
             WebhookError::MethodNotAllowed { .. } => "method",
@@ -124,72 +127,79 @@ pub struct Receiver {
     store: EventStore,
     auth: Auth,
     routes: &'static [Route],
+    metrics_namespace: String,
 }
 
 impl Receiver {
     /// A receiver serving `routes`, built once per cold start.
-    pub fn new(store: EventStore, auth: Auth, routes: &'static [Route]) -> Receiver {
-        if matches!(auth, Auth::Disabled) {
+    pub fn new(store: EventStore, config: Config, routes: &'static [Route]) -> Receiver {
+        if matches!(config.auth, Auth::Disabled) {
             warn!("authentication is disabled (AUTH_DISABLED=true): every request is accepted");
         }
         Receiver {
             store,
-            auth,
+            auth: config.auth,
             routes,
+            metrics_namespace: config.metrics_namespace,
         }
     }
 
-    /// Handles one request and always answers; only a storage fault gives a 5xx.
+    /// Handles one request and always answers; only a storage fault gives a 5xx. Writes one log
+    /// line and one metric line per request.
     pub async fn respond(&self, request: Request) -> Result<Response<Body>, Infallible> {
         let started = Instant::now();
         let route =
             Route::for_path(request.raw_http_path()).filter(|route| self.routes.contains(route));
         let mut record = None;
         let result = self.handle(route, &request, &mut record).await;
-        let latency_us = started.elapsed().as_micros() as u64;
+        let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+
+        let class = OutcomeClass::of(&result);
+        let outcome = match &result {
+            Ok(outcome) => outcome.as_str().to_owned(),
+            Err(err) if class == OutcomeClass::Rejected => format!("rejected:{}", err.reason()),
+            Err(_) => "failed".to_owned(),
+        };
         let route = route.map_or("-", Route::path);
-        let kind = record.as_ref().map_or("-", |r| r.kind().as_str());
-        let provider = record.as_ref().map_or("-", |r| r.provider().as_str());
-        let phone = record.as_ref().and_then(EventRecord::phone).map(mask_phone);
+        let record = record.as_ref();
+        let kind = record.map_or("-", |r| r.kind().as_str());
+        let provider = record.map_or("-", |r| r.provider().as_str());
+        let pk = record.map_or("-", |r| r.key.pk.as_str());
+        let phone = record.and_then(EventRecord::phone).map(mask_phone);
         let phone = phone.as_deref().unwrap_or("-");
-        Ok(match result {
-            Ok(outcome) => {
-                info!(
+        let (field, detail) = match &result {
+            Ok(_) => ("-", String::new()),
+            // Payload errors can quote the offending value (a phone number, a message body): log
+            // only which field was wrong.
+            Err(WebhookError::Payload(err)) => (err.field().unwrap_or("-"), String::new()),
+            Err(WebhookError::Storage(err)) => ("-", err.to_string()),
+            Err(err) => ("-", err.to_string()),
+        };
+        macro_rules! request_line {
+            ($level:ident) => {
+                $level!(
                     route,
                     provider,
                     kind,
+                    outcome,
+                    field,
+                    pk,
                     phone,
-                    outcome = outcome.as_str(),
                     latency_us,
-                    "webhook handled"
-                );
-                success(outcome)
-            }
-            Err(err) => {
-                let status = err.status();
-                let outcome = if status.is_server_error() {
-                    "failed"
-                } else {
-                    "rejected"
-                };
-                if let WebhookError::Storage(source) = &err {
-                    error!(route, provider, kind, phone, outcome, reason = err.reason(), latency_us, error = %source, "webhook not stored");
-                } else if status.is_server_error() {
-                    error!(
-                        route,
-                        provider,
-                        kind,
-                        phone,
-                        outcome,
-                        reason = err.reason(),
-                        latency_us,
-                        "webhook not stored"
-                    );
-                } else {
-                    warn!(route, provider, kind, phone, outcome, reason = err.reason(), latency_us, error = %err, "webhook rejected");
-                }
-                failure(&err)
-            }
+                    error = detail,
+                    "webhook request"
+                )
+            };
+        }
+        match class {
+            OutcomeClass::Stored | OutcomeClass::Duplicate => request_line!(info),
+            OutcomeClass::Rejected => request_line!(warn),
+            OutcomeClass::Failed => request_line!(error),
+        }
+        metrics::emit(&self.metrics_namespace, class);
+        Ok(match result {
+            Ok(outcome) => success(outcome),
+            Err(err) => failure(&err),
         })
     }
 

@@ -7,11 +7,13 @@
 mod auth;
 mod config;
 mod handler;
+mod metrics;
 mod store;
 
 pub use auth::{Auth, AuthError};
 pub use config::{Config, ConfigError};
 pub use handler::{Outcome, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
+pub use metrics::{emf_line, OutcomeClass};
 pub use store::{
     dynamodb_client, with_answer_budget, EventStore, PutOutcome, StatusOutcome, StoreError,
 };
