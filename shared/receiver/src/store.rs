@@ -59,6 +59,15 @@ pub enum StoreError {
     ExistingItemMissing,
 }
 
+impl StoreError {
+    fn request(operation: &'static str, err: impl std::error::Error) -> StoreError {
+        StoreError::Request {
+            operation,
+            detail: DisplayErrorContext(err).to_string(),
+        }
+    }
+}
+
 /// What [`EventStore::put_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
@@ -156,10 +165,7 @@ impl EventStore {
                 Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
                     Ok(StatusOutcome::Unchanged)
                 }
-                _ => Err(StoreError::Request {
-                    operation: "UpdateItem",
-                    detail: DisplayErrorContext(&err).to_string(),
-                }),
+                _ => Err(StoreError::request("UpdateItem", err)),
             },
         }
     }
@@ -190,10 +196,7 @@ impl EventStore {
                             .cloned(),
                     })
                 }
-                _ => Err(StoreError::Request {
-                    operation: "PutItem",
-                    detail: DisplayErrorContext(&err).to_string(),
-                }),
+                _ => Err(StoreError::request("PutItem", err)),
             },
         }
     }
