@@ -28,6 +28,15 @@ async fn head_on_the_click_route_is_200_with_no_body_and_needs_no_key() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, Value::Null);
+    // With a key, right or wrong, the URL check still passes and writes nothing.
+    for key in [integration_tests::EDNA_KEY, "not-the-key"] {
+        let mut head = fixture_event("click-head.json");
+        head["headers"]["x-api-key"] = json!(key);
+        assert_eq!(
+            send(&offline(Route::EdnaClicks), &head).await,
+            (StatusCode::OK, Value::Null)
+        );
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,8 @@ use integration_tests::{
 };
 use serde_json::{json, Value};
 use tracing_subscriber::fmt::MakeWriter;
-use webhook_payload::Route;
+use webhook_payload::{Provider, Route};
+use webhook_receiver::{Config, EventStore, Receiver};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -124,4 +125,31 @@ async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
     assert_eq!(lines[2]["fields"]["phone"], "********6789");
     assert_eq!(lines[6]["fields"]["field"], "data.from");
     assert_eq!(lines[7]["level"], "ERROR");
+}
+
+#[test]
+fn disabling_authentication_is_explicit_and_logged_at_start() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let vars = [("TABLE_NAME", "events"), ("AUTH_DISABLED", "true")];
+    let config = Config::from_lookup(Provider::Botlinkd, |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let store = EventStore::new(client_for("http://127.0.0.1:9"), "events");
+    let _receiver = Receiver::new(store, config, &[Route::BotlinkdAcks]);
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line: Value =
+        serde_json::from_str(text.lines().next().expect("a warning at start")).unwrap();
+    assert_eq!(line["level"], "WARN");
+    assert!(line["fields"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("authentication is disabled"));
 }
