@@ -1,0 +1,62 @@
+//! In-process cost of one event: `webhook_payload::parse_event` (parse, validate, key and record
+//! build, body hash) per event kind, and lambda_http's API Gateway v2 request decoding beside it.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use webhook_payload::{parse_event, Route};
+
+fn read(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const KINDS: [(&str, Route, &str, &str); 3] = [
+    (
+        "click",
+        Route::EdnaClicks,
+        "fixtures/payloads/edna-click.json",
+        "fixtures/apigw/click.json",
+    ),
+    (
+        "inbound-message",
+        Route::BotlinkdMessages,
+        "fixtures/payloads/botlinkd-message.json",
+        "fixtures/apigw/message.json",
+    ),
+    (
+        "ack",
+        Route::BotlinkdAcks,
+        "fixtures/payloads/botlinkd-ack.json",
+        "fixtures/apigw/ack.json",
+    ),
+];
+
+fn parse_event_per_kind(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse_event");
+    for (kind, route, payload, _) in KINDS {
+        let body = read(payload);
+        parse_event(route, body.as_bytes()).expect("the fixture is a valid event");
+        group.bench_function(kind, |b| {
+            b.iter(|| parse_event(black_box(route), black_box(body.as_bytes())))
+        });
+    }
+    group.finish();
+}
+
+fn apigw_request_per_kind(c: &mut Criterion) {
+    let mut group = c.benchmark_group("apigw_v2_request_from_str");
+    for (kind, _, _, event) in KINDS {
+        let event = read(event);
+        group.bench_function(kind, |b| {
+            b.iter(|| lambda_http::request::from_str(black_box(&event)).expect("valid event"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse_event_per_kind, apigw_request_per_kind);
+criterion_main!(benches);

@@ -1,0 +1,437 @@
+//! Runs the release functions under the local Runtime API against DynamoDB Local, with both
+//! floors in the same run, and prints the results table (see `scripts/bench`).
+//!
+//! Usage: `lambda-bench [--events N] [--warmup W] [--functions null,click,inbound-message,ack]
+//! [--bin-dir DIR] [--fixtures DIR] [--log-dir DIR] [--ddb-pid PID] [--ddb-warmup N]
+//! [--env KEY=VALUE]... [--json FILE]`.
+//! Reads `TABLE_NAME` and `AWS_ENDPOINT_URL_DYNAMODB` (plus region and credentials, passed on to
+//! the functions) from the environment.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use bench::events::{distinct_events, dynamodb_requests, load_fixture, run_nonce};
+use bench::floor;
+use bench::runtime_api::{self, FunctionRun, FunctionSpec};
+use bench::stats::{ms, summarize, Summary};
+use serde_json::json;
+
+/// The fixtures' secrets (see `fixtures/README.md`).
+const EDNA_API_KEYS: &str = "local-edna-key-0001";
+const BOTLINKD_TOKENS: &str = "local-botlinkd-token-0123456789abcdef";
+
+struct Options {
+    events: usize,
+    warmup: usize,
+    functions: Vec<String>,
+    bin_dir: PathBuf,
+    fixtures: PathBuf,
+    log_dir: PathBuf,
+    ddb_pid: Option<u32>,
+    ddb_warmup: usize,
+    env: Vec<(String, String)>,
+    json: Option<PathBuf>,
+}
+
+/// One function's results and its floor (a).
+struct Row {
+    name: String,
+    run: FunctionRun,
+    latency: Summary,
+    floor: Option<Summary>,
+    binary_bytes: u64,
+    zip_bytes: Option<u64>,
+}
+
+/// Per-event CPU limits from issue 6 (µs over the null function).
+fn cpu_target_us(name: &str) -> Option<f64> {
+    match name {
+        "click" | "inbound-message" => Some(100.0),
+        "ack" => Some(150.0),
+        _ => None,
+    }
+}
+
+fn fixture_for(name: &str) -> &'static str {
+    match name {
+        "inbound-message" => "message.json",
+        "ack" => "ack.json",
+        _ => "click.json",
+    }
+}
+
+fn binary_for(name: &str) -> &str {
+    match name {
+        "null" => "null-lambda",
+        other => other,
+    }
+}
+
+fn parse_options() -> Result<Options, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let bin_dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut options = Options {
+        events: 2_000,
+        warmup: 100,
+        functions: ["null", "click", "inbound-message", "ack"]
+            .map(String::from)
+            .to_vec(),
+        log_dir: bin_dir.join("bench-logs"),
+        bin_dir,
+        fixtures: repo.join("fixtures/apigw"),
+        ddb_pid: None,
+        ddb_warmup: 2_000,
+        env: Vec::new(),
+        json: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--events" => {
+                options.events = value()?.parse().map_err(|e| format!("--events: {e}"))?
+            }
+            "--warmup" => {
+                options.warmup = value()?.parse().map_err(|e| format!("--warmup: {e}"))?
+            }
+            "--functions" => {
+                options.functions = value()?.split(',').map(str::to_owned).collect();
+            }
+            "--bin-dir" => options.bin_dir = value()?.into(),
+            "--fixtures" => options.fixtures = value()?.into(),
+            "--log-dir" => options.log_dir = value()?.into(),
+            "--ddb-pid" => {
+                options.ddb_pid = Some(value()?.parse().map_err(|e| format!("--ddb-pid: {e}"))?);
+            }
+            "--ddb-warmup" => {
+                options.ddb_warmup = value()?.parse().map_err(|e| format!("--ddb-warmup: {e}"))?;
+            }
+            "--env" => {
+                let pair = value()?;
+                let (k, v) = pair.split_once('=').ok_or("--env takes KEY=VALUE")?;
+                options.env.push((k.to_owned(), v.to_owned()));
+            }
+            "--json" => options.json = Some(value()?.into()),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: lambda-bench [--events N] [--warmup W] [--functions LIST] \
+                     [--bin-dir DIR] [--fixtures DIR] [--log-dir DIR] [--ddb-pid PID] \
+                     [--ddb-warmup N] [--env KEY=VALUE]... [--json FILE]"
+                        .into(),
+                )
+            }
+            other => return Err(format!("unknown argument {other}; try --help")),
+        }
+    }
+    if options.warmup == 0 || options.events == 0 {
+        return Err("--events and --warmup must be at least 1".into());
+    }
+    Ok(options)
+}
+
+fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set"))
+}
+
+/// The function environment: the table, DynamoDB Local, dummy credentials, the fixtures' secrets.
+fn function_env(options: &Options) -> Result<Vec<(String, String)>, String> {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let mut vars = vec![
+        ("TABLE_NAME".to_owned(), env("TABLE_NAME")?),
+        (
+            "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),
+            env("AWS_ENDPOINT_URL_DYNAMODB")?,
+        ),
+        ("AWS_REGION".to_owned(), region.clone()),
+        ("AWS_DEFAULT_REGION".to_owned(), region),
+        ("AWS_ACCESS_KEY_ID".to_owned(), "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY".to_owned(), "local".to_owned()),
+        ("AWS_SESSION_TOKEN".to_owned(), "local".to_owned()),
+        ("EDNA_API_KEYS".to_owned(), EDNA_API_KEYS.to_owned()),
+        ("BOTLINKD_TOKENS".to_owned(), BOTLINKD_TOKENS.to_owned()),
+    ];
+    vars.extend(options.env.iter().cloned());
+    Ok(vars)
+}
+
+fn to_bytes(events: &[serde_json::Value]) -> Vec<Vec<u8>> {
+    events
+        .iter()
+        .map(|e| serde_json::to_vec(e).expect("JSON values serialize"))
+        .collect()
+}
+
+/// The raw DynamoDB writes of `count` distinct events built from `fixture`.
+fn floor_events(
+    fixture: &serde_json::Value,
+    count: usize,
+    table: &str,
+    host: &str,
+) -> Result<Vec<Vec<Vec<u8>>>, String> {
+    distinct_events(fixture, run_nonce(), count)?
+        .iter()
+        .map(|event| {
+            Ok(dynamodb_requests(event, table)?
+                .into_iter()
+                .map(|(target, body)| floor::dynamodb_http_request(host, target, &body))
+                .collect())
+        })
+        .collect()
+}
+
+/// Size of `binary` zipped as Lambda's `bootstrap` (deflate, as `cargo lambda build
+/// --output-format zip` does); `None` without the `zip` command.
+fn zip_size(binary: &Path, scratch: &Path) -> Option<u64> {
+    let dir = scratch.join("zip");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::copy(binary, dir.join("bootstrap")).ok()?;
+    let status = Command::new("zip")
+        .current_dir(&dir)
+        .args(["-q", "-X", "bootstrap.zip", "bootstrap"])
+        .status()
+        .ok()?;
+    let size = status
+        .success()
+        .then(|| std::fs::metadata(dir.join("bootstrap.zip")).ok())
+        .flatten()
+        .map(|m| m.len());
+    let _ = std::fs::remove_dir_all(&dir);
+    size
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.2}", bytes as f64 / 1e6)
+}
+
+fn signed_ms(a: Duration, minus: &[Duration]) -> f64 {
+    minus
+        .iter()
+        .fold(a.as_secs_f64() * 1e3, |acc, d| acc - d.as_secs_f64() * 1e3)
+}
+
+fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
+    let table = env("TABLE_NAME")?;
+    let host = floor::host_port(&env("AWS_ENDPOINT_URL_DYNAMODB")?)?;
+    let function_env = function_env(options)?;
+    std::fs::create_dir_all(&options.log_dir)
+        .map_err(|e| format!("{}: {e}", options.log_dir.display()))?;
+    let total = options.warmup + options.events;
+
+    if options.ddb_warmup > 0 {
+        eprintln!(
+            "[bench] warming up DynamoDB Local's JVM: {} raw writes of each kind",
+            options.ddb_warmup
+        );
+        for fixture in ["click.json", "message.json", "ack.json"] {
+            let fixture = load_fixture(&options.fixtures.join(fixture))?;
+            floor::run(
+                &host,
+                &floor_events(&fixture, options.ddb_warmup, &table, &host)?,
+            )?;
+        }
+    }
+
+    let mut rows = Vec::new();
+    for name in &options.functions {
+        let fixture = load_fixture(&options.fixtures.join(fixture_for(name)))?;
+        let floor = if name == "null" {
+            None
+        } else {
+            eprintln!("[bench] {name}: floor (a), {total} raw writes");
+            let latencies = floor::run(&host, &floor_events(&fixture, total, &table, &host)?)?;
+            Some(summarize(&latencies[options.warmup..]))
+        };
+        let binary = options.bin_dir.join(binary_for(name));
+        let binary_bytes = std::fs::metadata(&binary)
+            .map_err(|e| format!("{}: {e}", binary.display()))?
+            .len();
+        eprintln!("[bench] {name}: {total} events through the Runtime API");
+        let spec = FunctionSpec {
+            name: name.clone(),
+            binary: binary.clone(),
+            events: to_bytes(&distinct_events(&fixture, run_nonce(), total)?),
+            warmup: options.warmup,
+            env: function_env.clone(),
+            log: options.log_dir.join(format!("{name}.log")),
+            timeout: Duration::from_secs(60) + Duration::from_millis(50) * total as u32,
+            peer_pid: options.ddb_pid,
+        };
+        let run = runtime_api::run(&spec)?;
+        let expected = if name == "null" { "200" } else { "200 stored" };
+        if run.outcomes.keys().any(|outcome| outcome != expected) {
+            return Err(format!(
+                "{name}: expected every response to be {expected:?}, got {:?}",
+                run.outcomes
+            ));
+        }
+        rows.push(Row {
+            name: name.clone(),
+            latency: summarize(&run.latencies),
+            zip_bytes: zip_size(&binary, &options.log_dir),
+            run,
+            floor,
+            binary_bytes,
+        });
+    }
+    Ok(rows)
+}
+
+fn report(options: &Options, rows: &[Row]) -> String {
+    let null = rows.iter().find(|r| r.name == "null");
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} measured events per function after {} warm-up events; latency in ms, CPU in µs per event.\n",
+        options.events, options.warmup
+    );
+    let _ = writeln!(
+        out,
+        "| function | init ms | init CPU ms | 1st event ms | p50 | p99 | max | floor (a) p50 / p99 | overhead p50 / p99 | CPU/event | − null | peak RSS MB | binary MB | zip MB |"
+    );
+    let _ = writeln!(out, "|{}", "---|".repeat(14));
+    for row in rows {
+        let floor = row
+            .floor
+            .map_or("-".into(), |f| format!("{} / {}", ms(f.p50), ms(f.p99)));
+        let overhead = match (row.floor, null) {
+            (Some(f), Some(n)) => format!(
+                "{:.3} / {:.3}",
+                signed_ms(row.latency.p50, &[f.p50, n.latency.p50]),
+                signed_ms(row.latency.p99, &[f.p99, n.latency.p99])
+            ),
+            _ => "-".into(),
+        };
+        let cpu = row.run.cpu_us_per_event();
+        let over_null = match null {
+            Some(n) if n.name != row.name => format!("{:.0}", cpu - n.run.cpu_us_per_event()),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {:.1} | {} | {} |",
+            row.name,
+            row.run.init_wall.as_secs_f64() * 1e3,
+            row.run.init_cpu_ns as f64 / 1e6,
+            ms(row.run.first_event),
+            ms(row.latency.p50),
+            ms(row.latency.p99),
+            ms(row.latency.max),
+            floor,
+            overhead,
+            cpu,
+            over_null,
+            row.run.peak_rss_kib as f64 / 1024.0,
+            mb(row.binary_bytes),
+            row.zip_bytes.map_or("-".into(), mb),
+        );
+    }
+    let _ = writeln!(out);
+    for row in rows {
+        let n = row.latency.count.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "{}: {} threads; CPU/event by utime+stime {:.0} µs; harness CPU/event {:.0} µs{}; mean {} ms",
+            row.name,
+            row.run.threads,
+            row.run.cpu_stat_ns as f64 / 1e3 / n,
+            row.run.harness_cpu_ns as f64 / 1e3 / n,
+            row.run
+                .peer_cpu_ns
+                .map_or(String::new(), |p| format!("; DynamoDB Local CPU/event {:.0} µs", p as f64 / 1e3 / n)),
+            ms(row.latency.mean),
+        );
+    }
+    let _ = writeln!(out, "\nTargets (issue 6):");
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    for row in rows.iter().filter(|r| r.name != "null") {
+        let mut checks = Vec::new();
+        if let (Some(target), Some(n)) = (cpu_target_us(&row.name), null) {
+            let over = row.run.cpu_us_per_event() - n.run.cpu_us_per_event();
+            checks.push(format!(
+                "CPU−null {over:.0} ≤ {target:.0} µs {}",
+                verdict(over <= target)
+            ));
+        }
+        if let (Some(f), Some(n)) = (row.floor, null) {
+            let p50 = signed_ms(row.latency.p50, &[f.p50, n.latency.p50]);
+            let p99 = signed_ms(row.latency.p99, &[f.p99, n.latency.p99]);
+            checks.push(format!(
+                "overhead p50 {p50:.3} ≤ 0.3 ms {}",
+                verdict(p50 <= 0.3)
+            ));
+            checks.push(format!(
+                "overhead p99 {p99:.3} ≤ 1 ms {}",
+                verdict(p99 <= 1.0)
+            ));
+        }
+        let init = row.run.init_wall.as_secs_f64() * 1e3;
+        checks.push(format!("init {init:.1} ≤ 10 ms {}", verdict(init <= 10.0)));
+        let rss = row.run.peak_rss_kib as f64 / 1024.0;
+        checks.push(format!("RSS {rss:.1} ≤ 10 MB {}", verdict(rss <= 10.0)));
+        checks.push(format!(
+            "binary {} ≤ 6 MB {}",
+            mb(row.binary_bytes),
+            verdict(row.binary_bytes <= 6_000_000)
+        ));
+        if let Some(zip) = row.zip_bytes {
+            checks.push(format!(
+                "zip {} ≤ 3 MB {}",
+                mb(zip),
+                verdict(zip <= 3_000_000)
+            ));
+        }
+        let _ = writeln!(out, "- {}: {}", row.name, checks.join("; "));
+    }
+    out
+}
+
+fn write_json(path: &Path, options: &Options, rows: &[Row]) -> Result<(), String> {
+    let summary = |s: Summary| {
+        json!({ "p50_ms": s.p50.as_secs_f64() * 1e3, "p99_ms": s.p99.as_secs_f64() * 1e3,
+                "max_ms": s.max.as_secs_f64() * 1e3, "mean_ms": s.mean.as_secs_f64() * 1e3 })
+    };
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            json!({
+                "function": row.name,
+                "events": row.latency.count,
+                "init_ms": row.run.init_wall.as_secs_f64() * 1e3,
+                "init_cpu_ms": row.run.init_cpu_ns as f64 / 1e6,
+                "first_event_ms": row.run.first_event.as_secs_f64() * 1e3,
+                "latency": summary(row.latency),
+                "floor_a": row.floor.map(summary),
+                "cpu_us_per_event": row.run.cpu_us_per_event(),
+                "cpu_stat_us_per_event": row.run.cpu_stat_ns as f64 / 1e3 / row.latency.count.max(1) as f64,
+                "peak_rss_kib": row.run.peak_rss_kib,
+                "binary_bytes": row.binary_bytes,
+                "zip_bytes": row.zip_bytes,
+            })
+        })
+        .collect();
+    let doc = json!({ "events": options.events, "warmup": options.warmup, "results": rows });
+    std::fs::write(path, serde_json::to_string_pretty(&doc).expect("JSON"))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn main() -> ExitCode {
+    let result = parse_options().and_then(|options| {
+        let rows = run_suite(&options)?;
+        print!("{}", report(&options, &rows));
+        if let Some(path) = &options.json {
+            write_json(path, &options, &rows)?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("lambda-bench: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

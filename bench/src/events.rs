@@ -1,0 +1,176 @@
+//! Distinct events from the API Gateway v2 fixtures, and the DynamoDB requests the floor sends.
+//!
+//! Every event of a run gets its own ids (edna `payload.outMessageId` and `payload.requestId`,
+//! BotLinkd `data.message_id`), so every write is a first delivery, never a duplicate.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+use webhook_payload::{parse_event, Attr, EventRecord, Route};
+
+/// An API Gateway v2 event fixture, as JSON.
+pub fn load_fixture(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A number that differs between runs (microseconds since the epoch), so that repeated runs
+/// against the same table never write the same key twice.
+pub fn run_nonce() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or_default()
+}
+
+/// `count` copies of `fixture`, each with distinct event ids, body, request id and
+/// `content-length`. Works for the edna click and both BotLinkd fixtures.
+pub fn distinct_events(fixture: &Value, nonce: u64, count: usize) -> Result<Vec<Value>, String> {
+    let body_text = fixture["body"]
+        .as_str()
+        .ok_or("the fixture has no text body (base64 fixtures are not supported)")?;
+    let body: Value =
+        serde_json::from_str(body_text).map_err(|e| format!("fixture body is not JSON: {e}"))?;
+    let mut events = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut body = body.clone();
+        if body.get("payload").is_some() {
+            // edna Pulse click: the key is outMessageId + shortLink + timestamp.
+            body["payload"]["outMessageId"] = json!(nonce * 10 + i as u64);
+            body["payload"]["requestId"] = json!(format!("bench-{nonce}-{i}"));
+        } else if body.get("data").is_some() {
+            // BotLinkd message or ack: the key is instance_id + message_id.
+            body["data"]["message_id"] = json!(format!("wamid.bench-{nonce}-{i}"));
+        } else {
+            return Err("unknown fixture body: neither edna (payload) nor BotLinkd (data)".into());
+        }
+        let text = serde_json::to_string_pretty(&body).expect("JSON values serialize") + "\n";
+        let mut event = fixture.clone();
+        if let Some(headers) = event["headers"].as_object_mut() {
+            if headers.contains_key("content-length") {
+                headers.insert("content-length".into(), json!(text.len().to_string()));
+            }
+        }
+        event["requestContext"]["requestId"] = json!(format!("bench{nonce}x{i}="));
+        event["body"] = json!(text);
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// The route an API Gateway v2 event is sent to.
+pub fn route_of(event: &Value) -> Option<Route> {
+    Route::for_path(event["rawPath"].as_str()?)
+}
+
+/// The DynamoDB JSON protocol requests (target, body) the handler sends for `event`: a
+/// conditional PutItem, and for an ack the conditional UpdateItem of the message status. Built
+/// exactly like `webhook_receiver::EventStore` builds them.
+pub fn dynamodb_requests(
+    event: &Value,
+    table: &str,
+) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    let route = route_of(event).ok_or("the fixture's rawPath is not a webhook route")?;
+    let body = event["body"].as_str().ok_or("the event has no text body")?;
+    let record = parse_event(route, body.as_bytes()).map_err(|e| e.to_string())?;
+    let mut requests = vec![("DynamoDB_20120810.PutItem", put_item(&record, table))];
+    if let Some(change) = record.status_change() {
+        let request = json!({
+            "TableName": table,
+            "Key": { "pk": s(&change.key.pk), "sk": s(&change.key.sk) },
+            "UpdateExpression": "SET #status = :status, status_rank = :rank, status_at = :at, \
+                instance_id = :instance, message_id = :message, kind = :kind, updated_at = :now",
+            "ConditionExpression": "attribute_not_exists(status_rank) OR status_rank < :rank",
+            "ExpressionAttributeNames": { "#status": "status" },
+            "ExpressionAttributeValues": {
+                ":status": s(change.status.as_str()),
+                ":rank": { "N": change.status.rank().to_string() },
+                ":at": s(&change.occurred_at),
+                ":instance": s(&change.instance_id),
+                ":message": s(&change.message_id),
+                ":kind": s("status"),
+                ":now": s(&webhook_payload::utc_now()),
+            },
+        });
+        requests.push((
+            "DynamoDB_20120810.UpdateItem",
+            request.to_string().into_bytes(),
+        ));
+    }
+    Ok(requests)
+}
+
+fn s(value: &str) -> Value {
+    json!({ "S": value })
+}
+
+fn put_item(record: &EventRecord, table: &str) -> Vec<u8> {
+    let mut item = Map::new();
+    item.insert("pk".into(), s(&record.key.pk));
+    item.insert("sk".into(), s(&record.key.sk));
+    item.insert("provider".into(), s(record.provider().as_str()));
+    item.insert("kind".into(), s(record.kind().as_str()));
+    item.insert("occurred_at".into(), s(&record.occurred_at));
+    item.insert("received_at".into(), s(&webhook_payload::utc_now()));
+    item.insert("body_sha256".into(), s(&record.body_sha256));
+    item.insert("raw_body".into(), s(&record.raw_body));
+    if let Some(phone_key) = &record.phone_key {
+        item.insert("phone_key".into(), s(phone_key));
+    }
+    for (name, value) in record.attributes() {
+        let value = match value {
+            Attr::S(text) => json!({ "S": text }),
+            Attr::N(number) => json!({ "N": number }),
+        };
+        item.insert(name.into(), value);
+    }
+    json!({
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/apigw")
+            .join(name);
+        load_fixture(&path).unwrap()
+    }
+
+    #[test]
+    fn every_event_has_its_own_key_and_stays_valid() {
+        for (name, writes) in [("click.json", 1), ("message.json", 1), ("ack.json", 2)] {
+            let events = distinct_events(&fixture(name), 42, 3).unwrap();
+            let mut keys = Vec::new();
+            for event in &events {
+                let route = route_of(event).unwrap();
+                let body = event["body"].as_str().unwrap();
+                let record = parse_event(route, body.as_bytes()).unwrap();
+                keys.push(record.key);
+                assert_eq!(
+                    event["headers"]["content-length"]
+                        .as_str()
+                        .map(str::to_owned),
+                    event["headers"]
+                        .get("content-length")
+                        .map(|_| body.len().to_string()),
+                );
+                assert_eq!(
+                    dynamodb_requests(event, "t").unwrap().len(),
+                    writes,
+                    "{name}"
+                );
+            }
+            keys.dedup();
+            assert_eq!(keys.len(), 3, "{name}: keys must differ");
+        }
+    }
+}
