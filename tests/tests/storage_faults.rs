@@ -1,0 +1,704 @@
+//! DynamoDB misbehaving the ways it can: throttling, 5xx, a connection that never answers, an
+//! answer that comes too late, and a crash between the two writes of an ack. A stub HTTP/1.1
+//! server on 127.0.0.1 plays DynamoDB (or a proxy in front of DynamoDB Local) and counts the
+//! requests it gets, so each test can show that the SDK retried, stayed within the answer
+//! budget, and that the handler answered 503 in time and never 200 without a stored record.
+//! The success paths use the real DynamoDB Local.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::retry::RetryPartition;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use integration_tests::{
+    client_for, fixture_event, fresh_table, local_client, local_endpoint, receiver, send, with_body,
+};
+use lambda_http::http::StatusCode;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use webhook_payload::{parse_event, Route, STATUS_SORT_KEY};
+use webhook_receiver::Receiver;
+
+/// What the issue allows for a storage fault: an answer within 2.5 s.
+const ANSWER_LIMIT: Duration = Duration::from_millis(2_500);
+/// BotLinkd retries a webhook that has no 200 within 3 s.
+const BOTLINKD_BUDGET: Duration = Duration::from_secs(3);
+/// `with_answer_budget`: at most this many attempts per DynamoDB call.
+const MAX_ATTEMPTS: usize = 3;
+
+const PUT_ITEM: &str = "PutItem";
+const UPDATE_ITEM: &str = "UpdateItem";
+
+// ---------------------------------------------------------------------------------------------
+// The stub
+
+/// What the stub does with one request.
+#[derive(Debug, Clone)]
+enum Action {
+    /// Answers with this HTTP status and a DynamoDB JSON error of this `__type`.
+    Error(u16, &'static str),
+    /// Reads the request and never answers.
+    Silent,
+    /// Waits, then answers 200 `{}` (a successful PutItem or UpdateItem).
+    SlowSuccess(Duration),
+    /// Passes the request to DynamoDB Local and its answer back.
+    Forward,
+    /// Waits, then forwards.
+    DelayThenForward(Duration),
+    /// Forwards, so the write happens, then answers 500 instead: the answer is lost.
+    ForwardThenError,
+}
+
+/// A DynamoDB stand-in: one action per operation (`PutItem`, `UpdateItem`, ...), possibly
+/// different for the first calls, and a log of every request it received.
+#[derive(Debug, Clone)]
+struct Behaviour {
+    /// Action per operation, for the calls after `first`.
+    actions: HashMap<&'static str, Action>,
+    /// Action when no other applies.
+    default: Action,
+    /// Actions for the first calls of an operation, in order.
+    first: HashMap<&'static str, Vec<Action>>,
+}
+
+impl Behaviour {
+    fn always(action: Action) -> Behaviour {
+        Behaviour {
+            actions: HashMap::new(),
+            default: action,
+            first: HashMap::new(),
+        }
+    }
+
+    fn on(mut self, operation: &'static str, action: Action) -> Behaviour {
+        self.actions.insert(operation, action);
+        self
+    }
+
+    fn first(mut self, operation: &'static str, actions: Vec<Action>) -> Behaviour {
+        self.first.insert(operation, actions);
+        self
+    }
+}
+
+/// A running stub; stops (with every connection it holds) when dropped.
+struct Stub {
+    endpoint: String,
+    log: Arc<Mutex<Vec<String>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Stub {
+    async fn start(behaviour: Behaviour) -> Stub {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::new(Mutex::new(behaviour));
+        let server_log = Arc::clone(&log);
+        let server = tokio::spawn(async move {
+            // Dropping the set (when the server task is aborted) aborts every connection.
+            let mut connections = JoinSet::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                connections.spawn(serve(socket, Arc::clone(&shared), Arc::clone(&server_log)));
+            }
+        });
+        Stub {
+            endpoint,
+            log,
+            server,
+        }
+    }
+
+    /// How many requests for `operation` arrived.
+    fn count(&self, operation: &str) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|o| *o == operation)
+            .count()
+    }
+
+    fn total(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+}
+
+/// One HTTP/1.1 request as read from the socket.
+struct HttpRequest {
+    operation: String,
+    head: Vec<String>,
+    body: Vec<u8>,
+}
+
+async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<HttpRequest> {
+    let head_end = loop {
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let mut chunk = [0u8; 8192];
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    };
+    let head_text = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let head: Vec<String> = head_text
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let header = |name: &str| {
+        head.iter().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let operation = header("x-amz-target")
+        .and_then(|t| t.rsplit('.').next().map(str::to_owned))
+        .unwrap_or_default();
+    while buffer.len() < head_end + length {
+        let mut chunk = [0u8; 8192];
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    let body = buffer[head_end..head_end + length].to_vec();
+    buffer.drain(..head_end + length);
+    Some(HttpRequest {
+        operation,
+        head,
+        body,
+    })
+}
+
+fn http_response(status: u16, body: &str) -> Vec<u8> {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/x-amz-json-1.0\r\n\
+         content-length: {}\r\nx-amzn-requestid: stub\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn dynamodb_error(status: u16, error_type: &str) -> Vec<u8> {
+    let body = json!({
+        "__type": format!("com.amazonaws.dynamodb.v20120810#{error_type}"),
+        "message": if error_type.contains("Throughput") || error_type.contains("Throttling") {
+            "Rate exceeded"
+        } else {
+            "The server encountered an internal error trying to fulfill the request"
+        },
+    });
+    http_response(status, &body.to_string())
+}
+
+/// Sends `request` to DynamoDB Local on a fresh connection and returns its whole answer.
+async fn forward(request: &HttpRequest) -> Vec<u8> {
+    let upstream = local_endpoint();
+    let address = upstream.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(address).await.expect("DynamoDB Local");
+    let mut out = Vec::new();
+    for line in &request.head {
+        if !line.to_ascii_lowercase().starts_with("connection:") {
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"connection: close\r\n\r\n");
+    out.extend_from_slice(&request.body);
+    stream.write_all(&out).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    answer
+}
+
+async fn serve(
+    mut socket: TcpStream,
+    behaviour: Arc<Mutex<Behaviour>>,
+    log: Arc<Mutex<Vec<String>>>,
+) {
+    let mut buffer = Vec::new();
+    while let Some(request) = read_request(&mut socket, &mut buffer).await {
+        log.lock().unwrap().push(request.operation.clone());
+        let action = {
+            let mut behaviour = behaviour.lock().unwrap();
+            let operation = request.operation.as_str();
+            match behaviour.first.get_mut(operation).filter(|f| !f.is_empty()) {
+                Some(first) => first.remove(0),
+                None => behaviour
+                    .actions
+                    .get(operation)
+                    .unwrap_or(&behaviour.default)
+                    .clone(),
+            }
+        };
+        let answer = match action {
+            Action::Error(status, error_type) => dynamodb_error(status, error_type),
+            Action::Silent => {
+                // Keep the connection open and unanswered until the client gives up.
+                let mut sink = [0u8; 1024];
+                while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
+                return;
+            }
+            Action::SlowSuccess(delay) => {
+                tokio::time::sleep(delay).await;
+                http_response(200, "{}")
+            }
+            Action::Forward => forward(&request).await,
+            Action::DelayThenForward(delay) => {
+                tokio::time::sleep(delay).await;
+                forward(&request).await
+            }
+            Action::ForwardThenError => {
+                forward(&request).await;
+                dynamodb_error(500, "InternalServerError")
+            }
+        };
+        if socket.write_all(&answer).await.is_err() {
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// The production client for `endpoint`, in its own retry partition: the SDK's retry quota is
+/// process-wide per partition, and tests running side by side must not spend each other's (a
+/// fresh Lambda container starts with a full quota too).
+fn client_for_stub(endpoint: &str, partition: &str) -> Client {
+    let config = client_for(endpoint)
+        .config()
+        .to_builder()
+        .retry_partition(RetryPartition::new(partition.to_owned()));
+    Client::from_conf(config.build())
+}
+
+fn fixture_of(route: Route) -> &'static str {
+    match route {
+        Route::EdnaClicks => "click.json",
+        Route::BotlinkdMessages => "message.json",
+        Route::BotlinkdAcks => "ack.json",
+        Route::BotlinkdEvents => "events-ack.json",
+    }
+}
+
+const ROUTES: [Route; 3] = [
+    Route::EdnaClicks,
+    Route::BotlinkdMessages,
+    Route::BotlinkdAcks,
+];
+
+/// Sends `event` and returns the answer and how long it took.
+async fn timed_send(handler: &Receiver, event: &Value) -> (StatusCode, Value, Duration) {
+    let started = Instant::now();
+    let (status, body) = send(handler, event).await;
+    (status, body, started.elapsed())
+}
+
+/// Asserts the answer to a storage fault: 503 with a JSON error, within `limit`.
+fn assert_503_within(answer: &(StatusCode, Value, Duration), limit: Duration, what: &str) {
+    let (status, body, elapsed) = answer;
+    assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {body}");
+    assert!(body["error"].is_string(), "{what}: {body}");
+    assert!(*elapsed < limit, "{what}: answered after {elapsed:?}");
+}
+
+fn s(item: &HashMap<String, AttributeValue>, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .unwrap_or_else(|| panic!("no string {name} in {item:?}"))
+        .clone()
+}
+
+async fn partition(client: &Client, table: &str, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
+    client
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+/// The event records and the status (if any) of a partition.
+async fn stored(client: &Client, table: &str, pk: &str) -> (usize, Option<String>) {
+    let items = partition(client, table, pk).await;
+    let events = items
+        .iter()
+        .filter(|i| s(i, "sk").starts_with("EVENT#"))
+        .count();
+    let status = items
+        .iter()
+        .find(|i| s(i, "sk") == STATUS_SORT_KEY)
+        .map(|i| s(i, "status"));
+    (events, status)
+}
+
+fn pk_of(route: Route, event: &Value) -> String {
+    let body = event["body"].as_str().unwrap();
+    parse_event(route, body.as_bytes()).unwrap().key.pk
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each fault
+
+/// Runs every route (at once) against its own stub that always does `action`; asserts a 503
+/// within the limit after the SDK retried, with at most `MAX_ATTEMPTS` PutItem calls and no
+/// UpdateItem.
+async fn each_route_gets_a_timely_503(action: Action, partition: &str, min_attempts: usize) {
+    let mut tasks = JoinSet::new();
+    for route in ROUTES {
+        let action = action.clone();
+        let partition = partition.to_owned();
+        tasks.spawn(async move {
+            let stub = Stub::start(Behaviour::always(action)).await;
+            let client = client_for_stub(&stub.endpoint, &partition);
+            let handler = receiver(&client, "events", route);
+            let answer = timed_send(&handler, &fixture_event(fixture_of(route))).await;
+            let counts = (stub.count(PUT_ITEM), stub.count(UPDATE_ITEM), stub.total());
+            (route, answer, counts)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (route, answer, (puts, updates, total)) = done.unwrap();
+        let what = format!("{action:?} on {route}");
+        assert_503_within(&answer, ANSWER_LIMIT, &what);
+        assert!(
+            (min_attempts..=MAX_ATTEMPTS).contains(&puts),
+            "{what}: {puts} PutItem attempts"
+        );
+        assert_eq!(updates, 0, "{what}: status moved without an event");
+        assert_eq!(total, puts, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn throttling_is_a_503_within_2_5_s_after_retries_never_a_200() {
+    for error_type in [
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+    ] {
+        each_route_gets_a_timely_503(Action::Error(400, error_type), error_type, 2).await;
+    }
+}
+
+#[tokio::test]
+async fn internal_errors_500_and_503_are_a_503_within_2_5_s_after_retries() {
+    for (status, error_type) in [
+        (500, "InternalServerError"),
+        (503, "ServiceUnavailableException"),
+    ] {
+        each_route_gets_a_timely_503(Action::Error(status, error_type), error_type, 2).await;
+    }
+}
+
+#[tokio::test]
+async fn a_dynamodb_that_never_answers_is_a_503_within_2_5_s() {
+    // Each attempt times out after 700 ms; the operation gives up at 1.8 s.
+    each_route_gets_a_timely_503(Action::Silent, "silent", 2).await;
+}
+
+#[tokio::test]
+async fn a_dynamodb_that_answers_200_after_5_s_is_a_503_within_2_5_s_never_a_200() {
+    // The write would succeed, but too late for the provider: the handler must not wait for it,
+    // and must not claim it either.
+    each_route_gets_a_timely_503(Action::SlowSuccess(Duration::from_secs(5)), "slow", 2).await;
+}
+
+#[tokio::test]
+async fn an_ack_whose_status_update_failed_converges_when_botlinkd_retries() {
+    // A crash between the two writes of an ack: the event is stored, the status update fails.
+    let local = local_client();
+    let table = fresh_table(&local).await;
+    let stub = Stub::start(
+        Behaviour::always(Action::Forward)
+            .on(UPDATE_ITEM, Action::Error(500, "InternalServerError")),
+    )
+    .await;
+    let faulty = receiver(
+        &client_for_stub(&stub.endpoint, "crash-between-writes"),
+        &table,
+        Route::BotlinkdAcks,
+    );
+    let event = fixture_event("ack.json");
+    let pk = pk_of(Route::BotlinkdAcks, &event);
+
+    let answer = timed_send(&faulty, &event).await;
+    assert_503_within(&answer, ANSWER_LIMIT, "status update failing");
+    assert_eq!(stub.count(PUT_ITEM), 1);
+    assert!(stub.count(UPDATE_ITEM) >= 2, "the SDK retried the update");
+    assert_eq!(
+        stored(&local, &table, &pk).await,
+        (1, None),
+        "event stored, status not yet"
+    );
+
+    // BotLinkd retries the same ack; DynamoDB is healthy again.
+    let healthy = receiver(&local, &table, Route::BotlinkdAcks);
+    let (status, body) = send(&healthy, &event).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "duplicate" }))
+    );
+    assert_eq!(
+        stored(&local, &table, &pk).await,
+        (1, Some("read".to_owned())),
+        "one event, and the status the ack reported"
+    );
+}
+
+#[tokio::test]
+async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
+    // DynamoDB wrote the item but the answer never arrived: the SDK retries the PutItem, which
+    // finds its own item (same body hash) and reports a duplicate, not a failure.
+    let local = local_client();
+    let table = fresh_table(&local).await;
+    for route in ROUTES {
+        let stub = Stub::start(
+            Behaviour::always(Action::Forward).first(PUT_ITEM, vec![Action::ForwardThenError]),
+        )
+        .await;
+        let handler = receiver(
+            &client_for_stub(&stub.endpoint, "lost-answer"),
+            &table,
+            route,
+        );
+        let event = fixture_event(fixture_of(route));
+        let (status, body, elapsed) = timed_send(&handler, &event).await;
+        assert_eq!(status, StatusCode::OK, "{route}: {body}");
+        assert_eq!(body, json!({ "status": "duplicate" }), "{route}");
+        assert!(elapsed < ANSWER_LIMIT, "{route}: {elapsed:?}");
+        assert_eq!(stub.count(PUT_ITEM), 2, "{route}: one retry");
+        let record = parse_event(route, event["body"].as_str().unwrap().as_bytes()).unwrap();
+        let items = partition(&local, &table, &record.key.pk).await;
+        let same_key: Vec<_> = items
+            .iter()
+            .filter(|i| s(i, "sk").starts_with(&record.key.sk))
+            .collect();
+        assert_eq!(same_key.len(), 1, "{route}: exactly one record");
+        assert_eq!(s(same_key[0], "body_sha256"), record.body_sha256);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The providers' own timing
+
+/// edna Pulse re-sends a webhook that got no 200 up to three times, 4, 128 and 2048 s after the
+/// previous attempt.
+const EDNA_RETRY_SCHEDULE_S: [u64; 3] = [4, 128, 2048];
+
+/// The click fixture as edna delivers it at `at_s` seconds after the first attempt: a new API
+/// Gateway request (id, time) around the same body.
+fn edna_delivery(at_s: u64) -> Value {
+    let mut event = fixture_event("click.json");
+    let first_ms = event["requestContext"]["timeEpoch"].as_u64().unwrap();
+    event["requestContext"]["timeEpoch"] = json!(first_ms + at_s * 1000);
+    event["requestContext"]["requestId"] = json!(format!("edna-retry-at-{at_s}s"));
+    event
+}
+
+#[tokio::test]
+async fn edna_retry_schedule_4_128_2048_s_a_click_survives_faults_and_is_stored_once() {
+    let local = local_client();
+    let table = fresh_table(&local).await;
+    let throttled = Stub::start(Behaviour::always(Action::Error(
+        400,
+        "ProvisionedThroughputExceededException",
+    )))
+    .await;
+    let failing = Stub::start(Behaviour::always(Action::Error(500, "InternalServerError"))).await;
+    // Attempt 1 at 0 s: throttled. Retry 1 at 4 s: DynamoDB fails. Retry 2 at 132 s: healthy.
+    // Retry 3 at 2180 s: a late duplicate (edna had not seen the 200, say).
+    let stores = [
+        client_for_stub(&throttled.endpoint, "edna-throttled"),
+        client_for_stub(&failing.endpoint, "edna-failing"),
+        local.clone(),
+        local.clone(),
+    ];
+    let mut at_s = 0;
+    let mut times = vec![0];
+    for delay in EDNA_RETRY_SCHEDULE_S {
+        at_s += delay;
+        times.push(at_s);
+    }
+    assert_eq!(times, [0, 4, 132, 2180]);
+    let mut answers = Vec::new();
+    for (client, at_s) in stores.iter().zip(times) {
+        let handler = receiver(client, &table, Route::EdnaClicks);
+        answers.push(timed_send(&handler, &edna_delivery(at_s)).await);
+    }
+    assert_503_within(&answers[0], ANSWER_LIMIT, "attempt at 0 s (throttled)");
+    assert_503_within(&answers[1], ANSWER_LIMIT, "retry at 4 s (5xx)");
+    assert_eq!(
+        (answers[2].0, &answers[2].1),
+        (StatusCode::OK, &json!({ "status": "stored" })),
+        "retry at 132 s"
+    );
+    assert_eq!(
+        (answers[3].0, &answers[3].1),
+        (StatusCode::OK, &json!({ "status": "duplicate" })),
+        "retry at 2180 s"
+    );
+    let pk = pk_of(Route::EdnaClicks, &edna_delivery(0));
+    assert_eq!(stored(&local, &table, &pk).await, (1, None));
+
+    // If DynamoDB stays down through every retry, edna gives up: no answer was ever a 200, so
+    // nothing claims a record that does not exist.
+    let lost_table = fresh_table(&local).await;
+    let down = Stub::start(Behaviour::always(Action::Error(
+        503,
+        "ServiceUnavailableException",
+    )))
+    .await;
+    let handler = receiver(
+        &client_for_stub(&down.endpoint, "edna-down"),
+        &lost_table,
+        Route::EdnaClicks,
+    );
+    for at_s in [0, 4, 132, 2180] {
+        let answer = timed_send(&handler, &edna_delivery(at_s)).await;
+        assert_503_within(&answer, ANSWER_LIMIT, &format!("delivery at {at_s} s"));
+    }
+    assert_eq!(stored(&local, &lost_table, &pk).await, (0, None));
+}
+
+#[tokio::test]
+async fn botlinkd_3_s_budget_every_storage_fault_is_answered_before_botlinkd_retries() {
+    // BotLinkd wants a 200 within 3 s or it retries: each fault must turn into a 503 (a retry on
+    // BotLinkd's side) before then, for both kinds and on the combined route too.
+    let faults = [
+        Action::Error(400, "ThrottlingException"),
+        Action::Error(500, "InternalServerError"),
+        Action::Silent,
+        Action::SlowSuccess(Duration::from_secs(5)),
+    ];
+    let cases = [
+        ("message.json", Route::BotlinkdMessages),
+        ("ack.json", Route::BotlinkdAcks),
+        ("events-message.json", Route::BotlinkdEvents),
+        ("events-ack.json", Route::BotlinkdEvents),
+    ];
+    let mut tasks = JoinSet::new();
+    for (n, fault) in faults.into_iter().enumerate() {
+        // One stub per fault, shared by the four deliveries, which all run at once.
+        let stub = Arc::new(Stub::start(Behaviour::always(fault.clone())).await);
+        let client = client_for_stub(&stub.endpoint, &format!("botlinkd-budget-{n}"));
+        for (fixture, route) in cases {
+            let (stub, client, fault) = (Arc::clone(&stub), client.clone(), fault.clone());
+            tasks.spawn(async move {
+                let handler = receiver(&client, "events", route);
+                let answer = timed_send(&handler, &fixture_event(fixture)).await;
+                drop(stub);
+                (format!("{fault:?}, {fixture}"), answer)
+            });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (what, answer) = done.unwrap();
+        assert_503_within(&answer, BOTLINKD_BUDGET, &what);
+    }
+
+    // The slowest an ack can be: its PutItem times out once and then succeeds late (~1.3 s),
+    // then its UpdateItem never answers (another 1.8 s): 3.1 s if each call only kept its own
+    // timeouts. The handler's overall budget still answers before BotLinkd's 3 s, and BotLinkd's
+    // retry completes the ack.
+    let local = local_client();
+    let table = fresh_table(&local).await;
+    let stub = Stub::start(
+        Behaviour::always(Action::Forward)
+            .first(PUT_ITEM, vec![Action::Silent])
+            .on(
+                PUT_ITEM,
+                Action::DelayThenForward(Duration::from_millis(500)),
+            )
+            .on(UPDATE_ITEM, Action::Silent),
+    )
+    .await;
+    let slow = receiver(
+        &client_for_stub(&stub.endpoint, "botlinkd-budget-slowest"),
+        &table,
+        Route::BotlinkdAcks,
+    );
+    let event = fixture_event("ack.json");
+    let answer = timed_send(&slow, &event).await;
+    assert_503_within(&answer, BOTLINKD_BUDGET, "slow PutItem, silent UpdateItem");
+    assert!(answer.2 < ANSWER_LIMIT, "{:?}", answer.2);
+    let pk = pk_of(Route::BotlinkdAcks, &event);
+    assert_eq!(stored(&local, &table, &pk).await, (1, None));
+    let retry = timed_send(&receiver(&local, &table, Route::BotlinkdAcks), &event).await;
+    assert_eq!(retry.0, StatusCode::OK, "{}", retry.1);
+    assert!(retry.2 < BOTLINKD_BUDGET, "{:?}", retry.2);
+    assert_eq!(
+        stored(&local, &table, &pk).await,
+        (1, Some("read".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn a_late_success_after_a_503_is_not_a_second_record() {
+    // The slow stub's write "succeeds" after the handler gave up; when the provider retries
+    // against the real table the event is stored once, and a later identical delivery is a
+    // duplicate.
+    let local = local_client();
+    let table = fresh_table(&local).await;
+    let stub = Stub::start(Behaviour::always(Action::DelayThenForward(
+        Duration::from_secs(3),
+    )))
+    .await;
+    let handler = receiver(
+        &client_for_stub(&stub.endpoint, "late-success"),
+        &table,
+        Route::BotlinkdMessages,
+    );
+    let event = with_body(
+        fixture_event("message.json"),
+        &json!({
+            "event": "message", "instance_id": "10922",
+            "data": { "from": "447123456789", "to": "15550123456", "type": "text",
+                      "body": "late", "message_id": "wamid.late", "timestamp": 1678900000 }
+        })
+        .to_string(),
+    );
+    let answer = timed_send(&handler, &event).await;
+    assert_503_within(&answer, ANSWER_LIMIT, "write answered after 3 s");
+    let healthy = receiver(&local, &table, Route::BotlinkdMessages);
+    let first = send(&healthy, &event).await;
+    assert_eq!(first.0, StatusCode::OK);
+    // Let the delayed writes land, then deliver again.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let again = send(&healthy, &event).await;
+    assert_eq!(again, (StatusCode::OK, json!({ "status": "duplicate" })));
+    let pk = pk_of(Route::BotlinkdMessages, &event);
+    assert_eq!(stored(&local, &table, &pk).await.0, 1);
+}
