@@ -1,6 +1,7 @@
 //! edna Pulse `short_link_visited` (click on a WhatsApp link button).
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::fields::{check_id, required, required_id};
 use crate::record::parse_json;
@@ -40,8 +41,9 @@ pub struct ClickEvent {
 
 #[derive(Deserialize)]
 #[serde(expecting = "a JSON object")]
-struct ClickWire {
-    payload: Option<ClickPayloadWire>,
+struct ClickWire<'a> {
+    #[serde(borrow)]
+    payload: Option<&'a RawValue>,
     #[serde(rename = "type")]
     event_type: Option<String>,
     version: Option<String>,
@@ -65,7 +67,8 @@ impl ClickEvent {
     /// Parses and validates a click webhook body.
     pub(crate) fn parse(body: &str) -> Result<ClickEvent, PayloadError> {
         let wire: ClickWire = parse_json(body, "")?;
-        let payload = required(wire.payload, "payload")?;
+        let payload: ClickPayloadWire =
+            parse_json(required(wire.payload, "payload")?.get(), "payload")?;
         let timestamp = required(wire.timestamp, "timestamp")?;
         let occurred_at = timestamp::from_iso8601(&timestamp, "timestamp")?;
         let request_id = payload.request_id;

@@ -238,6 +238,22 @@ fn optional_fields_may_be_absent() {
 fn every_mistyped_field_is_named() {
     let cases: &[(Route, &str, &str, Value)] = &[
         (Route::EdnaClicks, CLICK, "payload", json!("x")),
+        // Positional: serde would otherwise read an array into the struct field by field.
+        (
+            Route::EdnaClicks,
+            CLICK,
+            "payload",
+            json!([
+                "test-channel",
+                1333,
+                "WHATSAPP",
+                5345345,
+                "79991234567",
+                "google.ru",
+                "f42kL",
+                null
+            ]),
+        ),
         (Route::EdnaClicks, CLICK, "payload.sender", json!(1)),
         (
             Route::EdnaClicks,
