@@ -481,7 +481,8 @@ async fn an_ack_whose_status_update_failed_converges_when_botlinkd_retries() {
 #[tokio::test]
 async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
     // DynamoDB wrote the item but the answer never arrived: the SDK retries the PutItem, which
-    // finds its own item (same body hash) and reports a duplicate, not a failure.
+    // finds its own item (same delivery_id) and reports it as stored, not as a failure nor as
+    // another delivery's duplicate.
     let local = local_client();
     let table = fresh_table(&local).await;
     for route in ROUTES {
@@ -497,7 +498,7 @@ async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
         let event = fixture_event(fixture_of(route));
         let (status, body, elapsed) = timed_send(&handler, &event).await;
         assert_eq!(status, StatusCode::OK, "{route}: {body}");
-        assert_eq!(body, json!({ "status": "duplicate" }), "{route}");
+        assert_eq!(body, json!({ "status": "stored" }), "{route}");
         assert!(elapsed < ANSWER_LIMIT, "{route}: {elapsed:?}");
         assert_eq!(stub.count(PUT_ITEM), 2, "{route}: one retry");
         let record = parse_event(route, event["body"].as_str().unwrap().as_bytes()).unwrap();

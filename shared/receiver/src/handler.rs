@@ -192,7 +192,9 @@ impl Receiver {
             };
         }
         match class {
-            OutcomeClass::Stored | OutcomeClass::Duplicate => request_line!(info),
+            OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck => {
+                request_line!(info)
+            }
             OutcomeClass::Rejected => request_line!(warn),
             OutcomeClass::Failed => request_line!(error),
         }

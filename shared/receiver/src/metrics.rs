@@ -13,6 +13,8 @@ use crate::handler::{Outcome, WebhookError};
 pub enum OutcomeClass {
     /// Written now.
     Stored,
+    /// edna's HEAD check of the URL: nothing to store.
+    UrlCheck,
     /// Already stored.
     Duplicate,
     /// A 4xx: the sender's fault, nothing written.
@@ -26,7 +28,8 @@ impl OutcomeClass {
     pub fn of(result: &Result<Outcome, WebhookError>) -> OutcomeClass {
         match result {
             Ok(Outcome::Duplicate) => OutcomeClass::Duplicate,
-            Ok(_) => OutcomeClass::Stored,
+            Ok(Outcome::UrlCheck) => OutcomeClass::UrlCheck,
+            Ok(Outcome::Stored | Outcome::StoredCollision) => OutcomeClass::Stored,
             Err(err) if err.status().is_server_error() => OutcomeClass::Failed,
             Err(_) => OutcomeClass::Rejected,
         }
@@ -36,6 +39,7 @@ impl OutcomeClass {
     pub fn as_str(self) -> &'static str {
         match self {
             OutcomeClass::Stored => "stored",
+            OutcomeClass::UrlCheck => "url_check",
             OutcomeClass::Duplicate => "duplicate",
             OutcomeClass::Rejected => "rejected",
             OutcomeClass::Failed => "failed",
@@ -93,5 +97,25 @@ mod tests {
         assert_eq!(directive["Metrics"][0]["Name"], "Requests");
         assert_eq!(line["Outcome"], "failed");
         assert_eq!(line["Requests"], 1);
+    }
+
+    #[test]
+    fn edna_url_checks_are_not_counted_as_stored_events() {
+        assert_eq!(
+            OutcomeClass::of(&Ok(Outcome::UrlCheck)),
+            OutcomeClass::UrlCheck
+        );
+        assert_eq!(
+            OutcomeClass::of(&Ok(Outcome::StoredCollision)),
+            OutcomeClass::Stored
+        );
+        assert_eq!(
+            OutcomeClass::of(&Err(WebhookError::StorageTimeout)),
+            OutcomeClass::Failed
+        );
+        assert_eq!(
+            OutcomeClass::of(&Err(WebhookError::PayloadTooLarge)),
+            OutcomeClass::Rejected
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! The one DynamoDB table: conditional writes that make every event land exactly once.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -175,11 +178,14 @@ impl EventStore {
         record: &EventRecord,
         key: &ItemKey,
     ) -> Result<Conditional, StoreError> {
+        let delivery_id = new_delivery_id();
+        let mut item = item(record, key);
+        item.insert("delivery_id".into(), AttributeValue::S(delivery_id.clone()));
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item(record, key)))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -189,17 +195,29 @@ impl EventStore {
             Err(err) => match err.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
                     let existing = failed.item().ok_or(StoreError::ExistingItemMissing)?;
+                    let text = |name: &str| existing.get(name).and_then(|value| value.as_s().ok());
+                    // The SDK retried an attempt that had in fact been written: it is ours.
+                    if text("delivery_id") == Some(&delivery_id) {
+                        return Ok(Conditional::Written);
+                    }
                     Ok(Conditional::Exists {
-                        body_sha256: existing
-                            .get("body_sha256")
-                            .and_then(|value| value.as_s().ok())
-                            .cloned(),
+                        body_sha256: text("body_sha256").cloned(),
                     })
                 }
                 _ => Err(StoreError::request("PutItem", err)),
             },
         }
     }
+}
+
+/// A process-unique id for one conditional write, so that when the SDK retries a PutItem whose
+/// first attempt had in fact been written, the conditional failure is recognised as this
+/// delivery's own write ("stored"), not another delivery's ("duplicate").
+fn new_delivery_id() -> String {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| RandomState::new().build_hasher().finish());
+    format!("{seed:016x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn item(record: &EventRecord, key: &ItemKey) -> HashMap<String, AttributeValue> {
