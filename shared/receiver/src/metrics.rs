@@ -1,7 +1,6 @@
 //! Per-request counts as CloudWatch Embedded Metric Format lines on stdout: CloudWatch turns
 //! them into metrics without an agent, an SDK call or any extra latency.
 
-use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
@@ -64,17 +63,15 @@ pub fn emf_line(namespace: &str, class: OutcomeClass, timestamp_ms: u64) -> Stri
     .to_string()
 }
 
-/// Writes the request's EMF line (one write, so lines never interleave).
+/// Prints the request's EMF line, built whole first so that it goes out in one write. (`print!`
+/// rather than a raw stdout write, so that test harnesses capture it.)
 pub(crate) fn emit(namespace: &str, class: OutcomeClass) {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| {
             u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
         });
-    let mut line = emf_line(namespace, class, now_ms);
-    line.push('\n');
-    // A lost metric line must never fail the request.
-    let _ = std::io::stdout().lock().write_all(line.as_bytes());
+    println!("{}", emf_line(namespace, class, now_ms));
 }
 
 #[cfg(test)]
