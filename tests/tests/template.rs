@@ -703,3 +703,28 @@ fn mutation_a_missing_output_or_router_mismatch_is_caught() {
         "Route::ALL",
     );
 }
+
+#[test]
+fn the_failed_events_alarm_watches_the_metric_the_functions_emit() {
+    let template = load_template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let namespace =
+        sub_string(&globals["METRICS_NAMESPACE"]).expect("Globals set METRICS_NAMESPACE with !Sub");
+    let alarm = &template["Resources"]["FailedEventsAlarm"]["Properties"];
+    assert_eq!(sub_string(&alarm["Namespace"]), Some(namespace));
+    assert_eq!(alarm["MetricName"].as_str(), Some("Requests"));
+    let dimension = &alarm["Dimensions"][0];
+    assert_eq!(dimension["Name"].as_str(), Some("Outcome"));
+    // The same name and value the functions print (webhook_receiver::emf_line).
+    let line: serde_json::Value = serde_json::from_str(&webhook_receiver::emf_line(
+        "ns",
+        webhook_receiver::OutcomeClass::Failed,
+        0,
+    ))
+    .unwrap();
+    assert_eq!(
+        line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
+        "Requests"
+    );
+    assert_eq!(line["Outcome"].as_str(), dimension["Value"].as_str());
+}
