@@ -186,6 +186,9 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
             format!("/aws/lambda/{}", spec.name),
         )
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        // template.yaml's LoggingConfig (LogFormat: JSON, ApplicationLogLevel: INFO).
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
         .env("LAMBDA_TASK_ROOT", "/var/task")
         .env("LAMBDA_RUNTIME_DIR", "/var/runtime")
         .envs(spec.env.iter().map(|(k, v)| (k, v)))

@@ -41,6 +41,8 @@ struct Row {
     run: FunctionRun,
     latency: Summary,
     floor: Option<Summary>,
+    /// The harness's own CPU per floor (a) event: raw HTTP client cost, µs.
+    floor_cpu_us: Option<f64>,
     binary_bytes: u64,
     zip_bytes: Option<u64>,
 }
@@ -238,12 +240,15 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for name in &options.functions {
         let fixture = load_fixture(&options.fixtures.join(fixture_for(name)))?;
-        let floor = if name == "null" {
-            None
+        let (floor, floor_cpu_us) = if name == "null" {
+            (None, None)
         } else {
             eprintln!("[bench] {name}: floor (a), {total} raw writes");
-            let latencies = floor::run(&host, &floor_events(&fixture, total, &table, &host)?)?;
-            Some(summarize(&latencies[options.warmup..]))
+            let requests = floor_events(&fixture, total, &table, &host)?;
+            let cpu_before = bench::procfs::own_cpu_ns();
+            let latencies = floor::run(&host, &requests)?;
+            let cpu_us = (bench::procfs::own_cpu_ns() - cpu_before) as f64 / 1e3 / total as f64;
+            (Some(summarize(&latencies[options.warmup..])), Some(cpu_us))
         };
         let binary = options.bin_dir.join(binary_for(name));
         let binary_bytes = std::fs::metadata(&binary)
@@ -274,6 +279,7 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
             zip_bytes: zip_size(&binary, &options.log_dir),
             run,
             floor,
+            floor_cpu_us,
             binary_bytes,
         });
     }
@@ -334,7 +340,7 @@ fn report(options: &Options, rows: &[Row]) -> String {
         let n = row.latency.count.max(1) as f64;
         let _ = writeln!(
             out,
-            "{}: {} threads; CPU/event by utime+stime {:.0} µs; harness CPU/event {:.0} µs{}; mean {} ms",
+            "{}: {} threads; CPU/event by utime+stime {:.0} µs; harness CPU/event {:.0} µs{}{}; mean {} ms",
             row.name,
             row.run.threads,
             row.run.cpu_stat_ns as f64 / 1e3 / n,
@@ -342,6 +348,8 @@ fn report(options: &Options, rows: &[Row]) -> String {
             row.run
                 .peer_cpu_ns
                 .map_or(String::new(), |p| format!("; DynamoDB Local CPU/event {:.0} µs", p as f64 / 1e3 / n)),
+            row.floor_cpu_us
+                .map_or(String::new(), |c| format!("; floor (a) client CPU/event {c:.0} µs")),
             ms(row.latency.mean),
         );
     }
@@ -405,6 +413,7 @@ fn write_json(path: &Path, options: &Options, rows: &[Row]) -> Result<(), String
                 "first_event_ms": row.run.first_event.as_secs_f64() * 1e3,
                 "latency": summary(row.latency),
                 "floor_a": row.floor.map(summary),
+                "floor_a_client_cpu_us": row.floor_cpu_us,
                 "cpu_us_per_event": row.run.cpu_us_per_event(),
                 "cpu_stat_us_per_event": row.run.cpu_stat_ns as f64 / 1e3 / row.latency.count.max(1) as f64,
                 "peak_rss_kib": row.run.peak_rss_kib,
