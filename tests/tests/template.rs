@@ -728,3 +728,24 @@ fn the_failed_events_alarm_watches_the_metric_the_functions_emit() {
     );
     assert_eq!(line["Outcome"].as_str(), dimension["Value"].as_str());
 }
+
+#[test]
+fn api_access_logs_never_record_the_url_that_carries_the_botlinkd_token() {
+    let template = load_template();
+    let (_, api) = resources_of_type(&template, "AWS::Serverless::HttpApi")
+        .into_iter()
+        .next()
+        .expect("one HttpApi");
+    let format = api["Properties"]["AccessLogSettings"]["Format"]
+        .as_str()
+        .expect("access logs are configured with an explicit format");
+    for leaky in [
+        "$context.path",
+        "$context.requestUri",
+        "querystring",
+        "queryString",
+    ] {
+        assert!(!format.contains(leaky), "access log format logs {leaky}");
+    }
+    assert!(format.contains("$context.routeKey"), "{format}");
+}
