@@ -222,3 +222,39 @@ pub async fn send(receiver: &Receiver, event: &Value) -> (StatusCode, Value) {
     };
     (status, body)
 }
+
+/// The API Gateway fixture whose path is `route`.
+pub fn fixture_of(route: Route) -> &'static str {
+    match route {
+        Route::EdnaClicks => "click.json",
+        Route::BotlinkdMessages => "message.json",
+        Route::BotlinkdAcks => "ack.json",
+        Route::BotlinkdEvents => "events-ack.json",
+    }
+}
+
+/// A table item.
+pub type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// A string attribute of an item; panics (in a test) when it is absent.
+pub fn text_attr(item: &Item, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .unwrap_or_else(|| panic!("no string attribute {name} in {item:?}"))
+        .clone()
+}
+
+/// Every item of one partition, read consistently.
+pub async fn partition(client: &Client, table: &str, pk: &str) -> Vec<Item> {
+    client
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("query DynamoDB Local")
+        .items
+        .unwrap_or_default()
+}

@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
-use integration_tests::{client_for, fixture_event, receiver, request, BOTLINKD_TOKEN, EDNA_KEY};
+use integration_tests::{
+    client_for, fixture_event, fixture_of, receiver, request, BOTLINKD_TOKEN, EDNA_KEY,
+};
 use lambda_http::http::header;
 use lambda_http::Body;
 use proptest::prelude::*;
@@ -151,15 +153,6 @@ fn header_text(response: &lambda_http::Response<Body>, name: header::HeaderName)
         .headers()
         .get(name)
         .map(|v| v.to_str().unwrap_or("<binary>").to_owned())
-}
-
-fn fixture_of(route: Route) -> &'static str {
-    match route {
-        Route::EdnaClicks => "click.json",
-        Route::BotlinkdMessages => "message.json",
-        Route::BotlinkdAcks => "ack.json",
-        Route::BotlinkdEvents => "events-ack.json",
-    }
 }
 
 fn set_body(event: &mut Value, body: &[u8], base64: bool) {

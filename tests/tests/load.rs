@@ -17,7 +17,9 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use integration_tests::{fixture_event, fresh_table, local_client, receiver, send, with_body};
+use integration_tests::{
+    fixture_event, fixture_of, fresh_table, local_client, receiver, send, with_body,
+};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
@@ -65,16 +67,6 @@ impl Rng {
         (0..n)
             .map(|_| char::from(b'0' + self.below(10) as u8))
             .collect()
-    }
-}
-
-/// The API Gateway fixture whose path is `route`.
-fn fixture_of(route: Route) -> &'static str {
-    match route {
-        Route::EdnaClicks => "click.json",
-        Route::BotlinkdMessages => "message.json",
-        Route::BotlinkdAcks => "ack.json",
-        Route::BotlinkdEvents => "events-ack.json",
     }
 }
 

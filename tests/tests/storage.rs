@@ -2,44 +2,21 @@
 //! fields, retries and concurrent deliveries never make a second record, statuses only move
 //! forward, and a storage fault is a fast 503, never a 200.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use integration_tests::{
-    client_for, fixture_event, fresh_table, local_client, receiver, repo_root, send, with_body,
+    client_for, fixture_event, fresh_table, local_client, partition, receiver, repo_root, send,
+    text_attr as s, with_body, Item,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::{parse_event, Attr, Route, STATUS_SORT_KEY};
 
-type Item = HashMap<String, AttributeValue>;
-
 fn payload(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name)).unwrap()
-}
-
-fn s(item: &Item, name: &str) -> String {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .unwrap_or_else(|| panic!("no string attribute {name} in {item:?}"))
-        .clone()
-}
-
-async fn partition(client: &Client, table: &str, pk: &str) -> Vec<Item> {
-    client
-        .query()
-        .table_name(table)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default()
 }
 
 async fn events_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {

@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::retry::RetryPartition;
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use integration_tests::{
-    client_for, fixture_event, fresh_table, local_client, local_endpoint, receiver, send, with_body,
+    client_for, fixture_event, fixture_of, fresh_table, local_client, local_endpoint, partition,
+    receiver, send, text_attr as s, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
@@ -300,15 +300,6 @@ fn client_for_stub(endpoint: &str, partition: &str) -> Client {
     Client::from_conf(config.build())
 }
 
-fn fixture_of(route: Route) -> &'static str {
-    match route {
-        Route::EdnaClicks => "click.json",
-        Route::BotlinkdMessages => "message.json",
-        Route::BotlinkdAcks => "ack.json",
-        Route::BotlinkdEvents => "events-ack.json",
-    }
-}
-
 const ROUTES: [Route; 3] = [
     Route::EdnaClicks,
     Route::BotlinkdMessages,
@@ -328,27 +319,6 @@ fn assert_503_within(answer: &(StatusCode, Value, Duration), limit: Duration, wh
     assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {body}");
     assert!(body["error"].is_string(), "{what}: {body}");
     assert!(*elapsed < limit, "{what}: answered after {elapsed:?}");
-}
-
-fn s(item: &HashMap<String, AttributeValue>, name: &str) -> String {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .unwrap_or_else(|| panic!("no string {name} in {item:?}"))
-        .clone()
-}
-
-async fn partition(client: &Client, table: &str, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
-    client
-        .query()
-        .table_name(table)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default()
 }
 
 /// The event records and the status (if any) of a partition.
