@@ -26,6 +26,23 @@ impl Write for Captured {
     }
 }
 
+impl Captured {
+    /// Sends this thread's log lines, JSON-formatted as in AWS, into a new buffer until the guard drops.
+    fn install() -> (Captured, tracing::subscriber::DefaultGuard) {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(captured.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        (captured, guard)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 impl<'a> MakeWriter<'a> for Captured {
     type Writer = Captured;
     fn make_writer(&'a self) -> Captured {
@@ -35,12 +52,7 @@ impl<'a> MakeWriter<'a> for Captured {
 
 #[tokio::test]
 async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install();
 
     let client = local_client();
     let table = fresh_table(&client).await;
@@ -81,7 +93,7 @@ async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
     );
     send(&offline, &fixture_event("message.json")).await;
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     for forbidden in [
         EDNA_KEY,
         BOTLINKD_TOKEN,
@@ -129,12 +141,7 @@ async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
 
 #[test]
 fn disabling_authentication_is_explicit_and_logged_at_start() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install();
     let vars = [("TABLE_NAME", "events"), ("AUTH_DISABLED", "true")];
     let config = Config::from_lookup(Provider::Botlinkd, |name| {
         vars.iter()
@@ -144,7 +151,7 @@ fn disabling_authentication_is_explicit_and_logged_at_start() {
     .unwrap();
     let store = EventStore::new(client_for("http://127.0.0.1:9"), "events");
     let _receiver = Receiver::new(store, config, &[Route::BotlinkdAcks]);
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let line: Value =
         serde_json::from_str(text.lines().next().expect("a warning at start")).unwrap();
     assert_eq!(line["level"], "WARN");

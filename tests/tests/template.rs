@@ -558,6 +558,15 @@ fn function_mut<'a>(template: &'a mut Yaml, binary: &str) -> &'a mut Yaml {
         .expect("function")
 }
 
+fn first_event_mut<'a>(template: &'a mut Yaml, binary: &str) -> &'a mut Yaml {
+    function_mut(template, binary)["Properties"]["Events"]
+        .as_mapping_mut()
+        .expect("Events is a mapping")
+        .values_mut()
+        .next()
+        .expect("at least one event")
+}
+
 fn first_statement_mut(function: &mut Yaml) -> &mut Yaml {
     &mut function["Properties"]["Policies"][0]["Statement"][0]
 }
@@ -584,13 +593,7 @@ fn mutation_a_removed_route_is_caught() {
 fn mutation_a_post_only_click_route_is_caught() {
     assert_caught(
         |t| {
-            let events = &mut function_mut(t, "click")["Properties"]["Events"];
-            let event = events
-                .as_mapping_mut()
-                .unwrap()
-                .values_mut()
-                .next()
-                .unwrap();
+            let event = first_event_mut(t, "click");
             event["Properties"]["Method"] = Yaml::from("POST");
         },
         "Method must be ANY",
@@ -691,13 +694,7 @@ fn mutation_a_missing_output_or_router_mismatch_is_caught() {
     // The router check compares against the template: re-route one path in the template.
     assert_caught(
         |t| {
-            let events = &mut function_mut(t, "ack")["Properties"]["Events"];
-            let event = events
-                .as_mapping_mut()
-                .unwrap()
-                .values_mut()
-                .next()
-                .unwrap();
+            let event = first_event_mut(t, "ack");
             event["Properties"]["Path"] = Yaml::from("/botlinkd/ack");
         },
         "Route::ALL",
