@@ -15,7 +15,7 @@ use lambda_http::{Body, Request};
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::Route;
-use webhook_receiver::{with_answer_budget, Auth, Config, EventStore, Receiver};
+use webhook_receiver::{with_client_settings, Auth, Config, EventStore, Receiver};
 
 /// The edna API key in the fixtures and the local stack.
 pub const EDNA_KEY: &str = "local-edna-key-0001";
@@ -41,7 +41,7 @@ pub fn client_for(endpoint: &str) -> Client {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
         .endpoint_url(endpoint);
-    Client::from_conf(with_answer_budget(config).build())
+    Client::from_conf(with_client_settings(config).build())
 }
 
 /// A client for DynamoDB Local.

@@ -14,6 +14,7 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::{parse_event, Attr, Route, STATUS_SORT_KEY};
+use webhook_receiver::{EventStore, StoreError};
 
 fn payload(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name)).unwrap()
@@ -491,4 +492,36 @@ async fn silent_dynamodb_is_a_503_within_2_5_s() {
     assert_fast_503(&client, "message.json", Route::BotlinkdMessages).await;
     assert_fast_503(&client, "ack.json", Route::BotlinkdAcks).await;
     holder.abort();
+}
+
+#[tokio::test]
+async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offline() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    EventStore::new(client.clone(), &table)
+        .warm_up()
+        .await
+        .expect("warm-up against DynamoDB Local");
+    assert_eq!(item_count(&client, &table).await, 0);
+
+    // Unreachable: an error within the client's budget, so a cold start is never held up long.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let started = Instant::now();
+    let err = EventStore::new(client_for(&endpoint), &table)
+        .warm_up()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Request {
+                operation: "GetItem",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(2_500));
 }

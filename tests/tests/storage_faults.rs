@@ -27,7 +27,7 @@ use webhook_receiver::Receiver;
 const ANSWER_LIMIT: Duration = Duration::from_millis(2_500);
 /// BotLinkd retries a webhook that has no 200 within 3 s.
 const BOTLINKD_BUDGET: Duration = Duration::from_secs(3);
-/// `with_answer_budget`: at most this many attempts per DynamoDB call.
+/// `with_client_settings`: at most this many attempts per DynamoDB call.
 const MAX_ATTEMPTS: usize = 3;
 
 const PUT_ITEM: &str = "PutItem";

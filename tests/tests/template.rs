@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::Route;
-use webhook_receiver::STORE_BUDGET;
+use webhook_receiver::{STORE_BUDGET, WARM_UP_KEY};
 
 /// What each function must look like, keyed by the binary it runs.
 struct Expected {
@@ -25,19 +25,27 @@ const FUNCTIONS: [Expected; 3] = [
     Expected {
         binary: "click",
         routes: &["/edna/clicks"],
-        actions: &["dynamodb:PutItem"],
+        actions: &["dynamodb:GetItem", "dynamodb:PutItem"],
         secrets: &["EDNA_API_KEYS"],
     },
     Expected {
         binary: "inbound-message",
         routes: &["/botlinkd/messages", "/botlinkd/events"],
-        actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
         secrets: &["BOTLINKD_TOKENS"],
     },
     Expected {
         binary: "ack",
         routes: &["/botlinkd/acks"],
-        actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
         secrets: &["BOTLINKD_TOKENS"],
     },
 ];
@@ -132,6 +140,23 @@ fn sub_string(value: &Yaml) -> Option<&str> {
 }
 
 /// CloudFormation takes `true` and `"true"` alike.
+/// `{ForAllValues:StringEquals: {dynamodb:LeadingKeys: [WARM_UP_KEY]}}` and nothing more.
+fn only_warm_up_key(condition: &Yaml) -> bool {
+    let Some(conditions) = condition.as_mapping().filter(|map| map.len() == 1) else {
+        return false;
+    };
+    let Some(keys) = conditions
+        .get("ForAllValues:StringEquals")
+        .and_then(Yaml::as_mapping)
+        .filter(|map| map.len() == 1)
+        .and_then(|map| map.get("dynamodb:LeadingKeys"))
+    else {
+        return false;
+    };
+    let keys = one_or_many(keys);
+    keys.len() == 1 && keys[0].as_str() == Some(WARM_UP_KEY)
+}
+
 fn is_true(value: &Yaml) -> bool {
     value.as_bool() == Some(true) || value.as_str() == Some("true")
 }
@@ -355,6 +380,14 @@ fn wiring_problems(template: &Yaml, metadata: &Json) -> Vec<String> {
         if !env.get("TABLE_NAME").is_some_and(|v| is_ref(v, TABLE)) {
             fail(format!("{id}: TABLE_NAME must be !Ref {TABLE}"));
         }
+        if !env
+            .get("DYNAMODB_WARM_UP")
+            .is_some_and(|v| is_ref(v, "DynamoDbWarmUp"))
+        {
+            fail(format!(
+                "{id}: DYNAMODB_WARM_UP must be !Ref DynamoDbWarmUp"
+            ));
+        }
         for secret in expected.secrets {
             let parameter = env.get(*secret).and_then(|v| match intrinsic(v) {
                 Some((name, arg)) if name == "Ref" => arg.as_str(),
@@ -406,7 +439,20 @@ fn wiring_problems(template: &Yaml, metadata: &Json) -> Vec<String> {
                         ));
                     }
                 }
-                for action in one_or_many(&statement["Action"]) {
+                let statement_actions = one_or_many(&statement["Action"]);
+                let reads = statement_actions
+                    .iter()
+                    .any(|action| action.as_str() == Some("dynamodb:GetItem"));
+                if reads
+                    && (statement_actions.len() != 1 || !only_warm_up_key(&statement["Condition"]))
+                {
+                    fail(format!(
+                        "{id}: dynamodb:GetItem must stand alone in a statement whose Condition is \
+                         ForAllValues:StringEquals dynamodb:LeadingKeys [{WARM_UP_KEY}]: the \
+                         warm-up reads that key, and the functions must not read events"
+                    ));
+                }
+                for action in statement_actions {
                     match action.as_str() {
                         Some(action) if !action.contains('*') => {
                             actions.insert(action.to_owned());
@@ -633,6 +679,51 @@ fn mutation_a_wider_permission_is_caught() {
                 .push(Yaml::from("AmazonDynamoDBFullAccess"));
         },
         "not an inline",
+    );
+}
+
+fn get_item_statement_mut<'a>(template: &'a mut Yaml, binary: &str) -> &'a mut Yaml {
+    function_mut(template, binary)["Properties"]["Policies"][0]["Statement"]
+        .as_sequence_mut()
+        .and_then(|statements| {
+            statements
+                .iter_mut()
+                .find(|s| s["Action"].as_str() == Some("dynamodb:GetItem"))
+        })
+        .expect("a GetItem statement")
+}
+
+#[test]
+fn mutation_a_warm_up_read_of_more_than_its_key_is_caught() {
+    assert_caught(
+        |t| {
+            get_item_statement_mut(t, "inbound-message")
+                .as_mapping_mut()
+                .unwrap()
+                .remove("Condition");
+        },
+        "must stand alone",
+    );
+    assert_caught(
+        |t| {
+            get_item_statement_mut(t, "inbound-message")["Condition"]
+                ["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] = Yaml::from("*");
+        },
+        "must stand alone",
+    );
+    assert_caught(
+        |t| {
+            first_statement_mut(function_mut(t, "click"))["Action"] =
+                serde_yaml_ng::from_str("[dynamodb:PutItem, dynamodb:GetItem]").unwrap();
+        },
+        "must stand alone",
+    );
+    assert_caught(
+        |t| {
+            function_mut(t, "ack")["Properties"]["Environment"]["Variables"]["DYNAMODB_WARM_UP"] =
+                Yaml::from("true");
+        },
+        "DYNAMODB_WARM_UP must be !Ref DynamoDbWarmUp",
     );
 }
 

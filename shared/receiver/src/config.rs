@@ -23,6 +23,9 @@ pub struct Config {
     pub auth: Auth,
     /// CloudWatch namespace of the per-request metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
+    /// Connect to DynamoDB during init (`DYNAMODB_WARM_UP`, default false; the template sets
+    /// it): see [`EventStore::warm_up`](crate::EventStore::warm_up).
+    pub warm_up: bool,
 }
 
 /// A configuration the function refuses to start with.
@@ -57,9 +60,10 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
         let table_name = get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
-        let auth = match get("AUTH_DISABLED").as_deref().map(str::trim) {
-            Some("true") => Auth::Disabled,
-            Some("false") | None => match provider {
+        let auth = if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? {
+            Auth::Disabled
+        } else {
+            match provider {
                 Provider::Edna => Auth::ApiKeyHeader {
                     header: edna_header(get("EDNA_API_KEY_HEADER"))?,
                     keys: secrets("EDNA_API_KEYS", get("EDNA_API_KEYS"), 1)?,
@@ -67,21 +71,29 @@ impl Config {
                 Provider::Botlinkd => Auth::UrlToken {
                     tokens: secrets("BOTLINKD_TOKENS", get("BOTLINKD_TOKENS"), MIN_TOKEN_CHARS)?,
                 },
-            },
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "AUTH_DISABLED",
-                    reason: format!("expected true or false, found {other:?}"),
-                })
             }
         };
         let metrics_namespace =
             get("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
+        let warm_up = flag("DYNAMODB_WARM_UP", get("DYNAMODB_WARM_UP"))?;
         Ok(Config {
             table_name,
             auth,
             metrics_namespace,
+            warm_up,
         })
+    }
+}
+
+/// `true` or `false`; unset is false.
+fn flag(name: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        Some("true") => Ok(true),
+        Some("false") | None => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("expected true or false, found {other:?}"),
+        }),
     }
 }
 
@@ -169,6 +181,29 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(config.auth, Auth::Disabled));
+    }
+
+    #[test]
+    fn warm_up_is_off_unless_switched_on() {
+        let base = [("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")];
+        let with = |value: &'static str| {
+            let vars = [base[0], base[1], ("DYNAMODB_WARM_UP", value)];
+            Config::from_lookup(Provider::Edna, lookup(&vars))
+        };
+        assert!(
+            !Config::from_lookup(Provider::Edna, lookup(&base))
+                .unwrap()
+                .warm_up
+        );
+        assert!(with("true").unwrap().warm_up);
+        assert!(!with("false").unwrap().warm_up);
+        assert!(matches!(
+            with("1").unwrap_err(),
+            ConfigError::Invalid {
+                name: "DYNAMODB_WARM_UP",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -9,26 +9,37 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use webhook_payload::{Attr, EventRecord, ItemKey, StatusChange};
 
+use crate::Config;
+
 /// Builds the DynamoDB client once per cold start, from the standard AWS environment (region,
-/// credentials, and `AWS_ENDPOINT_URL*` for DynamoDB Local), with [`with_answer_budget`] applied.
+/// credentials, and `AWS_ENDPOINT_URL*` for DynamoDB Local), with [`with_client_settings`].
 pub async fn dynamodb_client() -> Client {
-    let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    Client::from_conf(with_answer_budget(aws_sdk_dynamodb::config::Builder::from(&shared)).build())
+    let shared = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await;
+    Client::from_conf(
+        with_client_settings(aws_sdk_dynamodb::config::Builder::from(&shared)).build(),
+    )
 }
 
-/// Timeouts and retries that fit the answer budget: BotLinkd retries after 3 s, and the SDK's
-/// defaults (1 s initial backoff, no attempt timeout) do not fit in it.
-pub fn with_answer_budget(
+/// What every DynamoDB client of the functions uses: [`https_client`], and timeouts and retries
+/// that fit the answer budget (BotLinkd retries after 3 s, and the SDK's defaults, 1 s initial
+/// backoff and no attempt timeout, do not fit in it).
+pub fn with_client_settings(
     config: aws_sdk_dynamodb::config::Builder,
 ) -> aws_sdk_dynamodb::config::Builder {
     config
+        .http_client(https_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_millis(400))
@@ -43,6 +54,36 @@ pub fn with_answer_budget(
                 .with_max_backoff(Duration::from_millis(200)),
         )
 }
+
+/// The root certificates of Amazon Trust Services, which issues the certificates of every AWS
+/// service endpoint: Amazon Root CA 1-4 and Starfield Services Root Certificate Authority - G2,
+/// the roots AWS tells clients to trust. Copied from Mozilla's CA list (Debian's ca-certificates).
+pub const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("../certs/amazon-trust-services.pem");
+
+/// HTTP(S) for the SDK: rustls with ring, trusting [`AMAZON_TRUST_SERVICES_ROOTS`] only. The
+/// system's trust store would cost ~3 ms of every cold start to read and parse ~150 roots, and
+/// the SDK's default TLS stack would add aws-lc (C) to the binary; BENCHMARKS.md has the figures.
+/// Plain `http://` endpoints (DynamoDB Local) work too.
+pub fn https_client() -> SharedHttpClient {
+    let roots = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS.as_bytes());
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .tls_context(
+            TlsContext::builder()
+                .with_trust_store(roots)
+                .build()
+                .expect("a TLS context with a trust store always builds"),
+        )
+        .build_https()
+}
+
+/// The partition key that [`EventStore::warm_up`] reads. Event keys always join several segments
+/// with `#`, so no event lives here; template.yaml lets the functions read this key and no other.
+pub const WARM_UP_KEY: &str = "WARM-UP";
 
 /// Why the table could not be written. Every variant means "not stored": the caller must not
 /// answer 200.
@@ -110,6 +151,36 @@ impl EventStore {
             client,
             table: table.into(),
         }
+    }
+
+    /// The store of a function: the client built from the environment, warmed up if
+    /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
+    /// would have anyway.
+    pub async fn connect(config: &Config) -> EventStore {
+        let store = EventStore::new(dynamodb_client().await, &config.table_name);
+        if config.warm_up {
+            if let Err(err) = store.warm_up().await {
+                tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
+            }
+        }
+        store
+    }
+
+    /// Reads [`WARM_UP_KEY`] once, so that DNS, TCP, TLS, credentials and the SDK's lazy set-up
+    /// are done during init, which Lambda runs at full CPU, rather than in the first invocation,
+    /// which a 128 MB function runs at ~7% of a vCPU.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        let key = || AttributeValue::S(WARM_UP_KEY.to_owned());
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", key())
+            .key("sk", key())
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(|err| StoreError::request("GetItem", err))?;
+        Ok(())
     }
 
     /// Writes the record unless its idempotency key is taken. A taken key with the same body
@@ -248,4 +319,36 @@ fn item(record: &EventRecord, key: &ItemKey) -> HashMap<String, AttributeValue> 
         item.insert(name.into(), value);
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn the_trust_store_is_exactly_amazon_trust_services_roots() {
+        // SHA-256 fingerprints of these roots in Mozilla's CA list (Debian ca-certificates
+        // 20230311), which https://www.amazontrust.com/repository/ also lists.
+        let expected = [
+            "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e", // Amazon Root CA 1
+            "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4", // Amazon Root CA 2
+            "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4", // Amazon Root CA 3
+            "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092", // Amazon Root CA 4
+            "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5", // Starfield Services G2
+        ];
+        let fingerprints: Vec<String> =
+            CertificateDer::pem_slice_iter(AMAZON_TRUST_SERVICES_ROOTS.as_bytes())
+                .map(|cert| {
+                    let cert = cert.expect("every PEM block parses");
+                    Sha256::digest(cert.as_ref())
+                        .iter()
+                        .map(|byte| format!("{byte:02x}"))
+                        .collect()
+                })
+                .collect();
+        assert_eq!(fingerprints, expected);
+    }
 }
