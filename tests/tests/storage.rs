@@ -525,3 +525,14 @@ async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offlin
     );
     assert!(started.elapsed() < Duration::from_millis(2_500));
 }
+
+#[tokio::test]
+async fn the_functions_client_reads_region_credentials_and_endpoint_from_the_environment() {
+    // scripts/test exports AWS_REGION, the credentials and AWS_ENDPOINT_URL_DYNAMODB, as Lambda
+    // (region, credentials) and cargo lambda watch (all three) do for the functions.
+    let table = fresh_table(&local_client()).await;
+    EventStore::new(webhook_receiver::dynamodb_client().await, &table)
+        .warm_up()
+        .await
+        .expect("a read through the functions' own client");
+}

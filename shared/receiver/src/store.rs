@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
-use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_sdk_dynamodb::config::{Region, SharedHttpClient};
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -20,16 +21,35 @@ use webhook_payload::{Attr, EventRecord, ItemKey, StatusChange};
 
 use crate::Config;
 
-/// Builds the DynamoDB client once per cold start, from the standard AWS environment (region,
-/// credentials, and `AWS_ENDPOINT_URL*` for DynamoDB Local), with [`with_client_settings`].
+/// Builds the DynamoDB client once per cold start from what Lambda puts in the environment:
+/// the region (`AWS_REGION`) and credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, read by aws-config's environment provider), plus
+/// `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` (DynamoDB Local), `AWS_USE_FIPS_ENDPOINT`
+/// and `AWS_USE_DUALSTACK_ENDPOINT`. aws-config's default chain is left out on purpose: its
+/// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
+/// 1.1 MB of every binary (BENCHMARKS.md).
 pub async fn dynamodb_client() -> Client {
-    let shared = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
-        .load()
-        .await;
-    Client::from_conf(
-        with_client_settings(aws_sdk_dynamodb::config::Builder::from(&shared)).build(),
-    )
+    let config = client_config(|name| std::env::var(name).ok())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    Client::from_conf(with_client_settings(config).build())
+}
+
+/// Region, endpoint and endpoint flags of [`dynamodb_client`], read through `lookup`.
+fn client_config(lookup: impl Fn(&str) -> Option<String>) -> aws_sdk_dynamodb::config::Builder {
+    let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    let flag = |name: &str| get(name).is_some_and(|value| value.trim() == "true");
+    let mut config = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .use_fips(flag("AWS_USE_FIPS_ENDPOINT"))
+        .use_dual_stack(flag("AWS_USE_DUALSTACK_ENDPOINT"));
+    // The order of aws-config's environment region provider.
+    config.set_region(
+        get("AWS_REGION")
+            .or_else(|| get("AWS_DEFAULT_REGION"))
+            .map(Region::new),
+    );
+    config.set_endpoint_url(get("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| get("AWS_ENDPOINT_URL")));
+    config
 }
 
 /// What every DynamoDB client of the functions uses: [`https_client`], and timeouts and retries
@@ -55,8 +75,8 @@ pub fn with_client_settings(
         )
 }
 
-/// The root certificates of Amazon Trust Services, which issues the certificates of every AWS
-/// service endpoint: Amazon Root CA 1-4 and Starfield Services Root Certificate Authority - G2,
+/// The root certificates of Amazon Trust Services, which issues the certificates of the AWS
+/// service endpoints: Amazon Root CA 1-4 and Starfield Services Root Certificate Authority - G2,
 /// the roots AWS tells clients to trust. Copied from Mozilla's CA list (Debian's ca-certificates).
 pub const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("../certs/amazon-trust-services.pem");
 
@@ -324,9 +344,77 @@ fn item(record: &EventRecord, key: &ItemKey) -> HashMap<String, AttributeValue> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::config::Credentials;
+    use aws_smithy_http_client::test_util::capture_request;
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::CertificateDer;
     use sha2::{Digest, Sha256};
+
+    /// Where a request of a client configured from `vars` goes.
+    async fn endpoint_of(vars: &[(&str, &str)]) -> String {
+        let (http, requests) = capture_request(None);
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        };
+        let config = client_config(lookup)
+            .http_client(http)
+            .credentials_provider(Credentials::new("id", "secret", None, None, "test"));
+        let _ = Client::from_conf(config.build())
+            .get_item()
+            .table_name("t")
+            .key("pk", AttributeValue::S("k".into()))
+            .send()
+            .await;
+        let request = requests.expect_request();
+        let uri = request.uri();
+        uri.strip_suffix('/').unwrap_or(uri).to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_client_takes_region_endpoint_and_flags_from_the_environment() {
+        let lambda = [
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ];
+        assert_eq!(
+            endpoint_of(&lambda).await,
+            "https://dynamodb.eu-west-1.amazonaws.com"
+        );
+        let only_default = [("AWS_DEFAULT_REGION", "us-east-1")];
+        assert_eq!(
+            endpoint_of(&only_default).await,
+            "https://dynamodb.us-east-1.amazonaws.com"
+        );
+        let local = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+        ];
+        assert_eq!(endpoint_of(&local).await, "http://127.0.0.1:8000");
+        let global = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ];
+        assert_eq!(endpoint_of(&global).await, "http://127.0.0.1:1");
+        let fips = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+        ];
+        assert_eq!(
+            endpoint_of(&fips).await,
+            "https://dynamodb-fips.us-east-1.amazonaws.com"
+        );
+        let dual_stack = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+        ];
+        assert_eq!(
+            endpoint_of(&dual_stack).await,
+            "https://dynamodb.us-east-1.api.aws"
+        );
+    }
 
     #[test]
     fn the_trust_store_is_exactly_amazon_trust_services_roots() {
