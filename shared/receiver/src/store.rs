@@ -374,46 +374,51 @@ mod tests {
 
     #[tokio::test]
     async fn the_client_takes_region_endpoint_and_flags_from_the_environment() {
-        let lambda = [
-            ("AWS_REGION", "eu-west-1"),
-            ("AWS_DEFAULT_REGION", "us-east-1"),
+        let cases: [(&[(&str, &str)], &str); 6] = [
+            (
+                &[
+                    ("AWS_REGION", "eu-west-1"),
+                    ("AWS_DEFAULT_REGION", "us-east-1"),
+                ],
+                "https://dynamodb.eu-west-1.amazonaws.com",
+            ),
+            (
+                &[("AWS_DEFAULT_REGION", "us-east-1")],
+                "https://dynamodb.us-east-1.amazonaws.com",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+                ],
+                "http://127.0.0.1:8000",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                ],
+                "http://127.0.0.1:1",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_USE_FIPS_ENDPOINT", "true"),
+                ],
+                "https://dynamodb-fips.us-east-1.amazonaws.com",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+                ],
+                "https://dynamodb.us-east-1.api.aws",
+            ),
         ];
-        assert_eq!(
-            endpoint_of(&lambda).await,
-            "https://dynamodb.eu-west-1.amazonaws.com"
-        );
-        let only_default = [("AWS_DEFAULT_REGION", "us-east-1")];
-        assert_eq!(
-            endpoint_of(&only_default).await,
-            "https://dynamodb.us-east-1.amazonaws.com"
-        );
-        let local = [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
-            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
-        ];
-        assert_eq!(endpoint_of(&local).await, "http://127.0.0.1:8000");
-        let global = [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
-        ];
-        assert_eq!(endpoint_of(&global).await, "http://127.0.0.1:1");
-        let fips = [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_USE_FIPS_ENDPOINT", "true"),
-        ];
-        assert_eq!(
-            endpoint_of(&fips).await,
-            "https://dynamodb-fips.us-east-1.amazonaws.com"
-        );
-        let dual_stack = [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
-        ];
-        assert_eq!(
-            endpoint_of(&dual_stack).await,
-            "https://dynamodb.us-east-1.api.aws"
-        );
+        for (vars, expected) in cases {
+            assert_eq!(endpoint_of(vars).await, expected, "{vars:?}");
+        }
     }
 
     #[test]
