@@ -531,7 +531,7 @@ async fn the_functions_client_reads_region_credentials_and_endpoint_from_the_env
     // scripts/test exports AWS_REGION, the credentials and AWS_ENDPOINT_URL_DYNAMODB, as Lambda
     // (region, credentials) and cargo lambda watch (all three) do for the functions.
     let table = fresh_table(&local_client()).await;
-    EventStore::new(webhook_receiver::dynamodb_client().await, &table)
+    EventStore::new(webhook_receiver::dynamodb_client(), &table)
         .warm_up()
         .await
         .expect("a read through the functions' own client");

@@ -28,7 +28,7 @@ use crate::Config;
 /// and `AWS_USE_DUALSTACK_ENDPOINT`. aws-config's default chain is left out on purpose: its
 /// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
 /// 1.1 MB of every binary (BENCHMARKS.md).
-pub async fn dynamodb_client() -> Client {
+pub fn dynamodb_client() -> Client {
     let config = client_config(|name| std::env::var(name).ok())
         .credentials_provider(EnvironmentVariableCredentialsProvider::new());
     Client::from_conf(with_client_settings(config).build())
@@ -177,7 +177,7 @@ impl EventStore {
     /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
     /// would have anyway.
     pub async fn connect(config: &Config) -> EventStore {
-        let store = EventStore::new(dynamodb_client().await, &config.table_name);
+        let store = EventStore::new(dynamodb_client(), &config.table_name);
         if config.warm_up {
             if let Err(err) = store.warm_up().await {
                 tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
