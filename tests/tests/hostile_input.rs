@@ -560,6 +560,19 @@ struct Case {
     expect: Expect,
 }
 
+impl Case {
+    /// A case whose body is `text`, the serialisation of `body`, with its modelled answer.
+    fn json(route: Route, text: String, body: &Value, base64: bool) -> Case {
+        let expect = model_text(route, &text, body);
+        Case {
+            route,
+            body: text.into_bytes(),
+            base64,
+            expect,
+        }
+    }
+}
+
 impl Debug for Case {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let body = String::from_utf8_lossy(&self.body);
@@ -1219,13 +1232,7 @@ fn size_case() -> BoxedStrategy<Case> {
             let base = with_raw(&body, &path, "\"\"");
             let pad = "p".repeat(size.saturating_sub(base.len()));
             let text = with_raw(&body, &path, &format!("\"{pad}\""));
-            let expect = model_text(route, &text, &body);
-            Case {
-                route,
-                body: text.into_bytes(),
-                base64,
-                expect,
-            }
+            Case::json(route, text, &body, base64)
         })
         .boxed()
 }
@@ -1324,13 +1331,7 @@ fn json_value_case() -> BoxedStrategy<Case> {
                 body = whole;
             }
             let text = body.to_string();
-            let expect = model_text(route, &text, &body);
-            Case {
-                route,
-                body: text.into_bytes(),
-                base64,
-                expect,
-            }
+            Case::json(route, text, &body, base64)
         })
         .boxed()
 }
@@ -1361,16 +1362,7 @@ fn mutated_documented_payloads_get_the_answer_the_formats_document() {
                 apply(&mut body, mutation);
             }
             let text = body.to_string();
-            let expect = model_text(route, &text, &body);
-            check_case(
-                &offline,
-                Case {
-                    route,
-                    body: text.into_bytes(),
-                    base64,
-                    expect,
-                },
-            )
+            check_case(&offline, Case::json(route, text, &body, base64))
         },
     );
 }
