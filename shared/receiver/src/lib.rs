@@ -15,6 +15,6 @@ pub use config::{Config, ConfigError};
 pub use handler::{Outcome, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
 pub use metrics::{emf_line, OutcomeClass};
 pub use store::{
-    dynamodb_client, https_client, with_client_settings, EventStore, PutOutcome, StatusOutcome,
-    StoreError, AMAZON_TRUST_SERVICES_ROOTS, WARM_UP_KEY,
+    dynamodb_client, with_client_settings, EventStore, PutOutcome, StatusOutcome, StoreError,
+    WARM_UP_KEY,
 };

@@ -78,13 +78,13 @@ pub fn with_client_settings(
 /// The root certificates of Amazon Trust Services, which issues the certificates of the AWS
 /// service endpoints: Amazon Root CA 1-4 and Starfield Services Root Certificate Authority - G2,
 /// the roots AWS tells clients to trust. Copied from Mozilla's CA list (Debian's ca-certificates).
-pub const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("../certs/amazon-trust-services.pem");
+const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("../certs/amazon-trust-services.pem");
 
 /// HTTP(S) for the SDK: rustls with ring, trusting [`AMAZON_TRUST_SERVICES_ROOTS`] only. The
 /// system's trust store would cost ~3 ms of every cold start to read and parse ~150 roots, and
 /// the SDK's default TLS stack would add aws-lc (C) to the binary; BENCHMARKS.md has the figures.
 /// Plain `http://` endpoints (DynamoDB Local) work too.
-pub fn https_client() -> SharedHttpClient {
+fn https_client() -> SharedHttpClient {
     let roots = TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS.as_bytes());
