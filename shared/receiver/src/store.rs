@@ -37,7 +37,9 @@ pub fn dynamodb_client() -> Client {
 /// Region, endpoint and endpoint flags of [`dynamodb_client`], read through `lookup`.
 fn client_config(lookup: impl Fn(&str) -> Option<String>) -> aws_sdk_dynamodb::config::Builder {
     let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-    let flag = |name: &str| get(name).is_some_and(|value| value.trim() == "true");
+    // Case-insensitive, as aws-config reads these variables.
+    let flag =
+        |name: &str| get(name).is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
     let mut config = aws_sdk_dynamodb::config::Builder::new()
         .behavior_version(BehaviorVersion::latest())
         .use_fips(flag("AWS_USE_FIPS_ENDPOINT"))
@@ -374,7 +376,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_client_takes_region_endpoint_and_flags_from_the_environment() {
-        let cases: [(&[(&str, &str)], &str); 6] = [
+        let cases: [(&[(&str, &str)], &str); 7] = [
             (
                 &[
                     ("AWS_REGION", "eu-west-1"),
@@ -405,6 +407,13 @@ mod tests {
                 &[
                     ("AWS_REGION", "us-east-1"),
                     ("AWS_USE_FIPS_ENDPOINT", "true"),
+                ],
+                "https://dynamodb-fips.us-east-1.amazonaws.com",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_USE_FIPS_ENDPOINT", "TRUE"),
                 ],
                 "https://dynamodb-fips.us-east-1.amazonaws.com",
             ),
