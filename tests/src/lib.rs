@@ -44,6 +44,14 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(with_client_settings(config).build())
 }
 
+/// An `http://` endpoint on a port that was just closed: a DynamoDB that refuses connections.
+pub fn closed_endpoint() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let endpoint = format!("http://{}", closed.local_addr().expect("its address"));
+    drop(closed);
+    endpoint
+}
+
 /// A client for DynamoDB Local.
 pub fn local_client() -> Client {
     client_for(&local_endpoint())

@@ -20,7 +20,8 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use integration_tests::{
-    client_for, fixture_event, fixture_of, receiver, request, BOTLINKD_TOKEN, EDNA_KEY,
+    client_for, closed_endpoint, fixture_event, fixture_of, receiver, request, BOTLINKD_TOKEN,
+    EDNA_KEY,
 };
 use lambda_http::http::header;
 use lambda_http::Body;
@@ -84,9 +85,7 @@ struct Offline {
 
 impl Offline {
     fn new() -> Offline {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let endpoint = format!("http://{}", closed.local_addr().unwrap());
-        drop(closed);
+        let endpoint = closed_endpoint();
         // The production timeouts, without retries: each request that reaches the store costs
         // one refused connection, and the properties are about what reaches it, not how often.
         let config = client_for(&endpoint)

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use integration_tests::{
-    client_for, fixture_event, fresh_table, local_client, partition, receiver, repo_root, send,
-    text_attr as s, with_body, Item,
+    client_for, closed_endpoint, fixture_event, fresh_table, local_client, partition, receiver,
+    repo_root, send, text_attr as s, with_body, Item,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
@@ -468,9 +468,7 @@ async fn assert_fast_503(client: &Client, fixture: &str, route: Route) {
 
 #[tokio::test]
 async fn unreachable_dynamodb_is_a_503_within_2_5_s() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let endpoint = closed_endpoint();
     let client = client_for(&endpoint);
     assert_fast_503(&client, "click.json", Route::EdnaClicks).await;
     assert_fast_503(&client, "ack.json", Route::BotlinkdAcks).await;
@@ -505,9 +503,7 @@ async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offlin
     assert_eq!(item_count(&client, &table).await, 0);
 
     // Unreachable: an error within the client's budget, so a cold start is never held up long.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let endpoint = closed_endpoint();
     let started = Instant::now();
     let err = EventStore::new(client_for(&endpoint), &table)
         .warm_up()
