@@ -807,6 +807,7 @@ fn the_failed_events_alarm_watches_the_metric_the_functions_emit() {
     let line: serde_json::Value = serde_json::from_str(&webhook_receiver::emf_line(
         "ns",
         webhook_receiver::OutcomeClass::Failed,
+        false,
         0,
     ))
     .unwrap();
@@ -836,4 +837,85 @@ fn api_access_logs_never_record_the_url_that_carries_the_botlinkd_token() {
         assert!(!format.contains(leaky), "access log format logs {leaky}");
     }
     assert!(format.contains("$context.routeKey"), "{format}");
+}
+
+/// Every problem with where the API writes its access log; empty when it is right. The group sits
+/// under `/aws/vendedlogs/` (so the account's CloudWatch Logs resource policy, 5,120 characters at
+/// most, cannot run out of room for it), and the stage's `DestinationArn` is built from the group's
+/// name, not `!GetAtt ...Arn`, whose `:*` suffix hides the group from `sam logs`.
+fn access_log_problems(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, api) in resources_of_type(template, "AWS::Serverless::HttpApi") {
+        let destination = &api["Properties"]["AccessLogSettings"]["DestinationArn"];
+        let Some(arn) = sub_string(destination) else {
+            problems.push(format!(
+                "{id}: AccessLogSettings.DestinationArn must be a !Sub of the log group's name, found {}",
+                describe(destination)
+            ));
+            continue;
+        };
+        let Some(group) = arn
+            .strip_prefix(
+                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${",
+            )
+            .and_then(|rest| rest.strip_suffix('}'))
+        else {
+            problems.push(format!(
+                "{id}: DestinationArn must be arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{<the group>}}, found {arn}"
+            ));
+            continue;
+        };
+        let resource = &template["Resources"][group];
+        if resource["Type"].as_str() != Some("AWS::Logs::LogGroup") {
+            problems.push(format!(
+                "{id}: DestinationArn names {group}, which is not a log group"
+            ));
+            continue;
+        }
+        let name = sub_string(&resource["Properties"]["LogGroupName"])
+            .or_else(|| resource["Properties"]["LogGroupName"].as_str());
+        if !name.is_some_and(|name| name.starts_with("/aws/vendedlogs/")) {
+            problems.push(format!(
+                "{group}: LogGroupName must start with /aws/vendedlogs/, found {}",
+                describe(&resource["Properties"]["LogGroupName"])
+            ));
+        }
+        if resource["Properties"]["RetentionInDays"].is_null() {
+            problems.push(format!("{group}: no RetentionInDays"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn api_access_logs_go_to_a_vendedlogs_group_named_in_the_arn() {
+    let problems = access_log_problems(&load_template());
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn mutation_an_access_log_arn_from_getatt_or_a_group_outside_vendedlogs_is_caught() {
+    let api_id = |template: &Yaml| {
+        resources_of_type(template, "AWS::Serverless::HttpApi")[0]
+            .0
+            .to_owned()
+    };
+    let mut template = load_template();
+    let api = api_id(&template);
+    template["Resources"][api.as_str()]["Properties"]["AccessLogSettings"]["DestinationArn"] =
+        serde_yaml_ng::from_str("!GetAtt ApiAccessLogGroup.Arn").unwrap();
+    let problems = access_log_problems(&template);
+    assert!(
+        problems.iter().any(|p| p.contains("must be a !Sub")),
+        "{problems:#?}"
+    );
+
+    let mut template = load_template();
+    template["Resources"]["ApiAccessLogGroup"]["Properties"]["LogGroupName"] =
+        serde_yaml_ng::from_str("!Sub /aws/apigateway/${AWS::StackName}").unwrap();
+    let problems = access_log_problems(&template);
+    assert!(
+        problems.iter().any(|p| p.contains("/aws/vendedlogs/")),
+        "{problems:#?}"
+    );
 }
