@@ -2,6 +2,8 @@
 # Run DynamoDB Local (in memory) for tests. Source it, then:
 #   start_dynamodb_local [PORT]   PORT defaults to a free one; returns once it answers
 #   trap stop_dynamodb_local EXIT
+#   dynamodb_local_api ENDPOINT OPERATION JSON [curl options]   one DynamoDB API call, the
+#                                 answer on stdout
 # Exports DYNAMODB_LOCAL_PID, DYNAMODB_LOCAL_PORT, DYNAMODB_LOCAL_ENDPOINT
 # (http://127.0.0.1:PORT) and DYNAMODB_LOCAL_LOG. One instance per shell.
 # Knobs: DYNAMODB_LOCAL_START_TIMEOUT (seconds, default 60),
@@ -15,15 +17,26 @@ _ddb_port_open() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# One call of DynamoDB's JSON API on DynamoDB Local, e.g.
+#   dynamodb_local_api "$DYNAMODB_LOCAL_ENDPOINT" Scan '{"TableName": "t"}'
+# prints the answer; fails (curl -f) on an HTTP error. Further arguments go to curl (the default
+# time limit is --max-time 10). DynamoDB Local wants an Authorization header shaped like SigV4
+# but checks no signature, so a fixed fake one does.
+dynamodb_local_api() {
+    local endpoint="$1" operation="$2" body="$3"
+    shift 3
+    curl -fsS --max-time 10 -X POST "$endpoint" \
+        -H "X-Amz-Target: DynamoDB_20120810.$operation" \
+        -H 'Content-Type: application/x-amz-json-1.0' \
+        -H 'Authorization: AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' \
+        -d "$body" "$@"
+}
+
 # True once DynamoDB Local answers an API call (the port can open a moment before
-# the service is ready). Any fake SigV4 header is accepted by DynamoDB Local.
+# the service is ready).
 _ddb_answers() {
     command -v curl >/dev/null 2>&1 || return 0
-    curl -fsS -o /dev/null --max-time 2 -X POST "http://127.0.0.1:$1" \
-        -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
-        -H 'Content-Type: application/x-amz-json-1.0' \
-        -H 'Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' \
-        -d '{}' 2>/dev/null
+    dynamodb_local_api "http://127.0.0.1:$1" ListTables '{}' --max-time 2 >/dev/null 2>&1
 }
 
 _ddb_fail() {

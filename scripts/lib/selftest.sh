@@ -12,12 +12,11 @@ source "$here/tools.sh"
 # shellcheck source=dynamodb-local.sh
 source "$here/dynamodb-local.sh"
 
+ensure_tools
 if [[ ${1:-} == --sam ]]; then
     ensure_sam_tools
     sam --version
     cfn-lint --version
-else
-    ensure_tools
 fi
 
 cargo lambda --version
@@ -30,11 +29,7 @@ trap stop_dynamodb_local EXIT
 start=$EPOCHREALTIME
 start_dynamodb_local "$(free_port)"
 awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "DynamoDB Local up in %.1fs\n", b - a }'
-answer="$(curl -fsS -X POST "$DYNAMODB_LOCAL_ENDPOINT" \
-    -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
-    -H 'Content-Type: application/x-amz-json-1.0' \
-    -H 'Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' \
-    -d '{}')"
+answer="$(dynamodb_local_api "$DYNAMODB_LOCAL_ENDPOINT" ListTables '{}')"
 printf 'ListTables: %s\n' "$answer"
 [[ $answer == *'"TableNames"'* ]]
 pid=$DYNAMODB_LOCAL_PID

