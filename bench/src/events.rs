@@ -5,8 +5,10 @@
 
 use std::path::Path;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Map, Value};
-use webhook_payload::{parse_event, Attr, EventRecord, Route};
+use webhook_payload::{parse_event, EventRecord, Route};
+use webhook_receiver::item;
 
 /// An API Gateway v2 event fixture, as JSON.
 pub fn load_fixture(path: &Path) -> Result<Value, String> {
@@ -64,8 +66,8 @@ pub fn route_of(event: &Value) -> Option<Route> {
 }
 
 /// The DynamoDB JSON protocol requests (target, body) the handler sends for `event`: a
-/// conditional PutItem, and for an ack the conditional UpdateItem of the message status. Built
-/// exactly like `webhook_receiver::EventStore` builds them.
+/// conditional PutItem, and for an ack the conditional UpdateItem of the message status. The item
+/// comes from the store's own schema code (`webhook_receiver::item`).
 pub fn dynamodb_requests(
     event: &Value,
     table: &str,
@@ -84,7 +86,7 @@ pub fn dynamodb_requests(
             "ExpressionAttributeNames": { "#status": "status" },
             "ExpressionAttributeValues": {
                 ":status": s(change.status.as_str()),
-                ":rank": { "N": change.status.rank().to_string() },
+                ":rank": { "N": change.status.rank().unwrap_or_default().to_string() },
                 ":at": s(&change.occurred_at),
                 ":instance": s(&change.instance_id),
                 ":message": s(&change.message_id),
@@ -105,25 +107,12 @@ fn s(value: &str) -> Value {
 }
 
 fn put_item(record: &EventRecord, table: &str) -> Vec<u8> {
-    let mut item = Map::new();
-    item.insert("pk".into(), s(&record.key.pk));
-    item.insert("sk".into(), s(&record.key.sk));
-    item.insert("provider".into(), s(record.provider().as_str()));
-    item.insert("kind".into(), s(record.kind().as_str()));
-    item.insert("occurred_at".into(), s(&record.occurred_at));
-    item.insert("received_at".into(), s(&webhook_payload::utc_now()));
-    item.insert("body_sha256".into(), s(&record.body_sha256));
-    item.insert("raw_body".into(), s(&record.raw_body));
-    if let Some(phone_key) = &record.phone_key {
-        item.insert("phone_key".into(), s(phone_key));
-    }
-    for (name, value) in record.attributes() {
-        let value = match value {
-            Attr::S(text) => json!({ "S": text }),
-            Attr::N(number) => json!({ "N": number }),
-        };
-        item.insert(name.into(), value);
-    }
+    let mut item: Map<String, Value> =
+        item::event_item(record, &record.key, &webhook_payload::utc_now())
+            .into_iter()
+            .map(|(name, value)| (name, attribute_json(&value)))
+            .collect();
+    item.insert(item::DELIVERY_ID.into(), s("bench-delivery"));
     json!({
         "TableName": table,
         "Item": item,
@@ -132,6 +121,15 @@ fn put_item(record: &EventRecord, table: &str) -> Vec<u8> {
     })
     .to_string()
     .into_bytes()
+}
+
+/// An attribute value in DynamoDB's JSON protocol (the types event items use).
+fn attribute_json(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::N(number) => json!({ "N": number }),
+        AttributeValue::S(text) => json!({ "S": text }),
+        other => json!({ "S": format!("{other:?}") }),
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use lambda_http::{Body, Request};
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::Route;
-use webhook_receiver::{with_client_settings, Auth, Config, EventStore, Receiver};
+use webhook_receiver::{
+    with_client_settings, Config, DynamoDbStore, EventStore, MemoryStore, Receiver,
+};
 
 /// The edna API key in the fixtures and the local stack.
 pub const EDNA_KEY: &str = "local-edna-key-0001";
@@ -176,11 +178,6 @@ pub fn test_config(route: Route) -> Config {
     .expect("test config")
 }
 
-/// The auth the deployed functions use, with the fixtures' secrets.
-pub fn test_auth(route: Route) -> Auth {
-    test_config(route).auth
-}
-
 /// The routes each deployed function serves.
 pub fn function_routes(route: Route) -> &'static [Route] {
     match route {
@@ -193,9 +190,9 @@ pub fn function_routes(route: Route) -> &'static [Route] {
 }
 
 /// A receiver wired like the function that serves `route`.
-pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver {
+pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDbStore> {
     Receiver::new(
-        EventStore::new(client.clone(), table),
+        DynamoDbStore::new(client.clone(), table),
         test_config(route),
         function_routes(route),
     )
@@ -220,8 +217,17 @@ pub fn with_body(mut event: Value, body: &str) -> Value {
     event
 }
 
+/// A receiver wired like the function that serves `route`, writing to memory.
+pub fn memory_receiver(route: Route) -> Receiver<MemoryStore> {
+    Receiver::new(
+        MemoryStore::new(),
+        test_config(route),
+        function_routes(route),
+    )
+}
+
 /// Sends one request through the receiver; returns the status and the JSON body (Null if empty).
-pub async fn send(receiver: &Receiver, event: &Value) -> (StatusCode, Value) {
+pub async fn send<S: EventStore>(receiver: &Receiver<S>, event: &Value) -> (StatusCode, Value) {
     let response = receiver.respond(request(event)).await.expect("infallible");
     let status = response.status();
     let body = match response.body() {

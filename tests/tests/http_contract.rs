@@ -1,16 +1,32 @@
 //! Every status code of the HTTP contract, through real API Gateway v2 fixtures and the real
-//! handler. No table is needed: the store points at a closed port, so any attempt to write would
-//! turn the expected 4xx into a 503 and fail the test.
+//! handler, writing to the in-memory store so that each test asserts exactly what was written.
+//! (What DynamoDB itself does with those writes is proven in storage.rs.)
 
-use integration_tests::{client_for, fixture_event, receiver, send, with_body, BOTLINKD_TOKEN};
+use integration_tests::{
+    fixture_event, memory_receiver, repo_root, send, with_body, BOTLINKD_TOKEN,
+};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::Receiver;
+use webhook_receiver::item::{self, Item};
+use webhook_receiver::{MemoryStore, Receiver, MAX_BODY_BYTES};
 
-fn offline(route: Route) -> Receiver {
-    // Port 9 (discard) is closed on loopback here; nothing may be written anyway.
-    receiver(&client_for("http://127.0.0.1:9"), "unused", route)
+/// A receiver for `route` whose store must stay untouched.
+fn offline(route: Route) -> Receiver<MemoryStore> {
+    memory_receiver(route)
+}
+
+fn quarantined_items(receiver: &Receiver<MemoryStore>) -> Vec<Item> {
+    receiver
+        .store()
+        .items()
+        .into_iter()
+        .filter(|i| item::text(i, item::KIND) == Some("quarantine"))
+        .collect()
+}
+
+fn payload(name: &str) -> String {
+    std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name)).unwrap()
 }
 
 fn error_of(body: &Value) -> &str {
@@ -32,10 +48,9 @@ async fn head_on_the_click_route_is_200_with_no_body_and_needs_no_key() {
     for key in [integration_tests::EDNA_KEY, "not-the-key"] {
         let mut head = fixture_event("click-head.json");
         head["headers"]["x-api-key"] = json!(key);
-        assert_eq!(
-            send(&offline(Route::EdnaClicks), &head).await,
-            (StatusCode::OK, Value::Null)
-        );
+        let receiver = offline(Route::EdnaClicks);
+        assert_eq!(send(&receiver, &head).await, (StatusCode::OK, Value::Null));
+        assert_eq!(receiver.store().write_attempts(), 0);
     }
 }
 
@@ -49,10 +64,12 @@ async fn other_methods_are_405_with_allow() {
         for method in ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"] {
             let mut event = fixture_event(fixture);
             event["requestContext"]["http"]["method"] = json!(method);
-            let response = offline(route)
+            let receiver = offline(route);
+            let response = receiver
                 .respond(integration_tests::request(&event))
                 .await
                 .unwrap();
+            assert_eq!(receiver.store().write_attempts(), 0);
             assert_eq!(
                 response.status(),
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -70,14 +87,16 @@ async fn other_methods_are_405_with_allow() {
 }
 
 #[tokio::test]
-async fn missing_or_wrong_credentials_are_401() {
+async fn missing_or_wrong_credentials_are_401_and_nothing_is_written() {
     let mut no_key = fixture_event("click.json");
     no_key["headers"]
         .as_object_mut()
         .unwrap()
         .remove("x-api-key");
-    let (status, body) = send(&offline(Route::EdnaClicks), &no_key).await;
+    let receiver = offline(Route::EdnaClicks);
+    let (status, body) = send(&receiver, &no_key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(receiver.store().write_attempts(), 0);
     assert!(error_of(&body).contains("x-api-key"), "{body}");
 
     let mut wrong_key = fixture_event("click.json");
@@ -102,8 +121,10 @@ async fn missing_or_wrong_credentials_are_401() {
     let almost = format!("{}x", &BOTLINKD_TOKEN[..BOTLINKD_TOKEN.len() - 1]);
     wrong_token["queryStringParameters"]["token"] = json!(almost);
     wrong_token["rawQueryString"] = json!(format!("token={almost}"));
-    let (status, body) = send(&offline(Route::BotlinkdMessages), &wrong_token).await;
+    let receiver = offline(Route::BotlinkdMessages);
+    let (status, body) = send(&receiver, &wrong_token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(receiver.store().write_attempts(), 0);
     assert!(!body.to_string().contains(BOTLINKD_TOKEN));
 }
 
@@ -121,22 +142,35 @@ async fn credentials_are_checked_before_the_body_is_parsed() {
 }
 
 #[tokio::test]
-async fn bodies_over_64_kib_are_413() {
-    let big = format!(
-        "{{\"event\":\"ack\",\"pad\":\"{}\"}}",
-        "x".repeat(64 * 1024)
-    );
+async fn bodies_over_256_kib_are_413_and_a_body_at_the_cap_is_stored() {
+    let padded = |len: usize| {
+        let head = r#"{"event":"ack","pad":""#;
+        format!("{head}{}\"}}", "x".repeat(len - head.len() - 2))
+    };
+    let receiver = offline(Route::BotlinkdAcks);
     let (status, body) = send(
-        &offline(Route::BotlinkdAcks),
-        &with_body(fixture_event("ack.json"), &big),
+        &receiver,
+        &with_body(fixture_event("ack.json"), &padded(MAX_BODY_BYTES + 1)),
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(error_of(&body).contains("65536"));
+    assert!(error_of(&body).contains("262144"));
+    assert_eq!(receiver.store().write_attempts(), 0);
+
+    let at_cap = padded(MAX_BODY_BYTES);
+    assert_eq!(at_cap.len(), MAX_BODY_BYTES);
+    let (status, body) = send(&receiver, &with_body(fixture_event("ack.json"), &at_cap)).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"status": "quarantined"}))
+    );
+    let items = quarantined_items(&receiver);
+    assert_eq!(items.len(), 1);
+    assert_eq!(item::raw_body_of(&items[0]), Some(at_cap.into_bytes()));
 }
 
 #[tokio::test]
-async fn non_json_content_types_are_415() {
+async fn json_declared_as_another_content_type_is_stored() {
     for content_type in [
         "text/plain",
         "application/x-www-form-urlencoded",
@@ -144,69 +178,129 @@ async fn non_json_content_types_are_415() {
     ] {
         let mut event = fixture_event("click.json");
         event["headers"]["content-type"] = json!(content_type);
-        let (status, body) = send(&offline(Route::EdnaClicks), &event).await;
-        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
-        assert!(error_of(&body).contains("application/json"));
+        let receiver = offline(Route::EdnaClicks);
+        let (status, body) = send(&receiver, &event).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"status": "stored"})),
+            "{content_type}"
+        );
+        assert_eq!(receiver.store().items().len(), 1);
     }
 }
 
 #[tokio::test]
-async fn malformed_or_incomplete_bodies_are_400_naming_the_field() {
+async fn bodies_that_cannot_become_events_are_quarantined_raw_with_reason_and_field() {
     let cases = [
-        ("click.json", Route::EdnaClicks, "{\"type\":", None),
-        ("click.json", Route::EdnaClicks, "", None),
+        (
+            "click.json",
+            Route::EdnaClicks,
+            "{\"type\":",
+            "malformed_json",
+            None,
+        ),
+        ("click.json", Route::EdnaClicks, "", "malformed_json", None),
+        (
+            "click.json",
+            Route::EdnaClicks,
+            "[1,2]",
+            "malformed_json",
+            None,
+        ),
         (
             "click.json",
             Route::EdnaClicks,
             r#"{"type":"short_link_visited","version":"v1","timestamp":"2025-08-10T12:32:56Z"}"#,
+            "missing_field",
             Some("payload"),
         ),
         (
-            "ack.json",
-            Route::BotlinkdAcks,
-            r#"{"event":"ack","instance_id":"1","data":{"message_id":"m","status":"seen","timestamp":1}}"#,
-            Some("data.status"),
+            "click.json",
+            Route::EdnaClicks,
+            r#"{"type":"status","payload":{}}"#,
+            "unsupported_event",
+            None,
         ),
         (
             "message.json",
             Route::BotlinkdMessages,
             r#"{"event":"message","instance_id":"1","data":{"from":"4471","to":"1555","type":"text","message_id":"m","timestamp":"yesterday"}}"#,
+            "invalid_field",
             Some("data.timestamp"),
         ),
+        (
+            "events-ack.json",
+            Route::BotlinkdEvents,
+            r#"{"event":"presence","instance_id":"1","data":{}}"#,
+            "unsupported_event",
+            None,
+        ),
     ];
-    for (fixture, route, body_text, field) in cases {
-        let (status, body) = send(
-            &offline(route),
-            &with_body(fixture_event(fixture), body_text),
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body_text}: {body}");
-        error_of(&body);
-        assert_eq!(body["field"].as_str(), field, "{body}");
+    for (fixture, route, body_text, reason, field) in cases {
+        let receiver = offline(route);
+        let event = with_body(fixture_event(fixture), body_text);
+        for _ in 0..2 {
+            let (status, body) = send(&receiver, &event).await;
+            assert_eq!(
+                (status, body),
+                (StatusCode::OK, json!({"status": "quarantined"})),
+                "{body_text}"
+            );
+        }
+        let items = receiver.store().items();
+        assert_eq!(
+            items.len(),
+            1,
+            "one item for a body delivered twice: {body_text}"
+        );
+        let quarantined = &items[0];
+        assert_eq!(
+            item::raw_body_of(quarantined),
+            Some(body_text.as_bytes().to_vec())
+        );
+        assert_eq!(
+            item::text(quarantined, item::REASON),
+            Some(reason),
+            "{body_text}"
+        );
+        assert_eq!(item::text(quarantined, item::FIELD), field, "{body_text}");
+        assert_eq!(item::text(quarantined, item::ROUTE), Some(route.path()));
     }
 }
 
 #[tokio::test]
-async fn a_well_formed_event_of_the_wrong_kind_is_422_naming_the_right_route() {
-    let message = std::fs::read_to_string(
-        integration_tests::repo_root().join("fixtures/payloads/botlinkd-message.json"),
-    )
-    .unwrap();
-    let (status, body) = send(
-        &offline(Route::BotlinkdAcks),
-        &with_body(fixture_event("ack.json"), &message),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error_of(&body).contains("/botlinkd/messages"), "{body}");
-
-    let unsupported = r#"{"event":"presence","instance_id":"1","data":{}}"#;
-    let (status, _) = send(
-        &offline(Route::BotlinkdEvents),
-        &with_body(fixture_event("events-ack.json"), unsupported),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+async fn every_botlinkd_route_stores_both_kinds_and_the_other_provider_is_quarantined() {
+    for (fixture, route) in [
+        ("ack.json", Route::BotlinkdAcks),
+        ("message.json", Route::BotlinkdMessages),
+        ("events-ack.json", Route::BotlinkdEvents),
+    ] {
+        let receiver = offline(route);
+        for name in ["botlinkd-message.json", "botlinkd-ack.json"] {
+            let (status, body) = send(
+                &receiver,
+                &with_body(fixture_event(fixture), &payload(name)),
+            )
+            .await;
+            assert_eq!(
+                (status, body),
+                (StatusCode::OK, json!({"status": "stored"})),
+                "{name} on {route}"
+            );
+        }
+        let (status, body) = send(
+            &receiver,
+            &with_body(fixture_event(fixture), &payload("edna-click.json")),
+        )
+        .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"status": "quarantined"}))
+        );
+        assert_eq!(quarantined_items(&receiver).len(), 1);
+        let reason = item::text(&quarantined_items(&receiver)[0], item::REASON).map(str::to_owned);
+        assert_eq!(reason.as_deref(), Some("wrong_provider"));
+    }
 }
 
 #[tokio::test]
@@ -223,8 +317,16 @@ async fn an_unknown_path_is_404() {
 }
 
 #[tokio::test]
-async fn unreachable_storage_is_503_with_retry_after() {
-    let response = offline(Route::EdnaClicks)
+async fn failing_storage_is_503_with_retry_after_for_events_and_quarantine_alike() {
+    let receiver = offline(Route::EdnaClicks);
+    receiver.store().set_failing(true);
+    let (status, _) = send(
+        &receiver,
+        &with_body(fixture_event("click.json"), "not json"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let response = receiver
         .respond(integration_tests::request(&fixture_event("click.json")))
         .await
         .unwrap();

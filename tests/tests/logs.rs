@@ -1,17 +1,19 @@
 //! The logs of a run: one JSON line per request with provider, kind, outcome and latency, phone
-//! numbers masked, and never a secret or a message body.
+//! numbers masked, keys hashed, and never a secret, a message id or a message body.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use integration_tests::{
-    client_for, fixture_event, fresh_table, local_client, receiver, send, with_body,
-    BOTLINKD_TOKEN, EDNA_KEY,
+    client_for, closed_endpoint, fixture_event, fresh_table, local_client, receiver, send,
+    with_body, BOTLINKD_TOKEN, EDNA_KEY,
 };
 use serde_json::{json, Value};
 use tracing_subscriber::fmt::MakeWriter;
 use webhook_payload::{Provider, Route};
-use webhook_receiver::{Config, EventStore, Receiver};
+use webhook_receiver::{Config, DynamoDbStore, Receiver};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -50,8 +52,26 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+/// A message id shaped like WhatsApp's: `wamid.` + base64 of a protobuf-like record that holds
+/// the other party's phone number in clear digits, then a random-looking message part.
+fn real_shaped_wamid(phone: &str, tail: &str) -> String {
+    let mut record = vec![0x18, phone.len() as u8];
+    record.extend_from_slice(phone.as_bytes());
+    record.extend_from_slice(&[0x15, 0x02, 0x00, 0x12, 0x18, tail.len() as u8]);
+    record.extend_from_slice(tail.as_bytes());
+    format!("wamid.{}", STANDARD.encode(record))
+}
+
+/// Every maximal run of at least 7 ASCII digits in `text`.
+fn digit_runs(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() >= 7)
+        .map(str::to_owned)
+        .collect()
+}
+
 #[tokio::test]
-async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
+async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_body() {
     let (captured, _guard) = Captured::install();
 
     let client = local_client();
@@ -67,46 +87,113 @@ async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
     let mut bad_token = fixture_event("ack.json");
     bad_token["queryStringParameters"]["token"] = json!(wrong_token);
     bad_token["rawQueryString"] = json!(format!("token={wrong_token}"));
+
+    let customer = "447700900123";
+    let inbound_id = real_shaped_wamid(customer, "3EB0C767D71D4A5B9F21");
+    let outbound_id = real_shaped_wamid("4915112345678", "ABGGFlA5FpafAgo6EhSx");
+    let message = json!({
+        "event": "message", "instance_id": "10922",
+        "data": { "from": customer, "to": "15550123456", "type": "text",
+                  "body": "Hello, where is my order?", "message_id": inbound_id,
+                  "timestamp": 1678900000 }
+    })
+    .to_string();
+    let ack = |status: &str| {
+        json!({
+            "event": "ack", "instance_id": "10922",
+            "data": { "message_id": outbound_id, "status": status, "timestamp": 1678900055 }
+        })
+        .to_string()
+    };
     // A mistyped phone: serde's message would quote the number in full.
-    let mistyped = r#"{"event":"message","instance_id":"10922","data":{"from":447123456789,"to":"15550123456","type":"text","body":"Hello, where is my order?","message_id":"m2","timestamp":1678900000}}"#;
+    let mistyped = message.replace(&format!("\"from\":\"{customer}\""), "\"from\":447700900124");
+    assert_ne!(mistyped, message);
+    let mut form_declared = with_body(fixture_event("message.json"), &ack("delivered"));
+    form_declared["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
 
     let requests = [
         (&click, fixture_event("click.json"), "stored"),
         (&click, fixture_event("click.json"), "duplicate"),
-        (&messages, fixture_event("message.json"), "stored"),
-        (&acks, fixture_event("ack.json"), "stored"),
+        (
+            &messages,
+            with_body(fixture_event("message.json"), &message),
+            "stored",
+        ),
+        (
+            &acks,
+            with_body(fixture_event("ack.json"), &ack("read")),
+            "stored",
+        ),
+        // An ack on the messages URL: stored, and flagged.
+        (
+            &messages,
+            with_body(fixture_event("message.json"), &ack("sent")),
+            "stored",
+        ),
+        (
+            &acks,
+            with_body(fixture_event("ack.json"), &ack("failed")),
+            "stored",
+        ),
+        (&messages, form_declared, "stored"),
         (&click, bad_key, "rejected:auth"),
         (&acks, bad_token, "rejected:auth"),
         (
             &messages,
-            with_body(fixture_event("message.json"), mistyped),
-            "rejected:invalid_payload",
+            with_body(fixture_event("message.json"), &mistyped),
+            "quarantined",
+        ),
+        (
+            &messages,
+            with_body(fixture_event("message.json"), &mistyped),
+            "quarantined:duplicate",
         ),
     ];
     for (handler, event, _) in &requests {
         send(handler, event).await;
     }
     let offline = receiver(
-        &client_for("http://127.0.0.1:9"),
+        &client_for(&closed_endpoint()),
         &table,
         Route::BotlinkdMessages,
     );
-    send(&offline, &fixture_event("message.json")).await;
+    send(
+        &offline,
+        &with_body(fixture_event("message.json"), &message),
+    )
+    .await;
 
     let text = captured.text();
-    for forbidden in [
+    let mut forbidden: Vec<String> = [
         EDNA_KEY,
         BOTLINKD_TOKEN,
         wrong_key,
         wrong_token,
-        "79991234567",
-        "447123456789",
-        "15550123456",
         "Hello, where is my order?",
-    ] {
+        &inbound_id,
+        &outbound_id,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for (_, event, _) in &requests {
+        forbidden.extend(digit_runs(event["body"].as_str().unwrap()));
+    }
+    for id in [&inbound_id, &outbound_id] {
+        let chars: Vec<char> = id.chars().collect();
+        forbidden.extend(
+            chars
+                .windows(12)
+                .map(|piece| piece.iter().collect::<String>()),
+        );
+    }
+    assert!(
+        forbidden.iter().any(|f| f == customer),
+        "the check covers the phone"
+    );
+    for piece in &forbidden {
         assert!(
-            !text.contains(forbidden),
-            "logs contain {forbidden:?}:\n{text}"
+            !text.contains(piece.as_str()),
+            "logs contain {piece:?}:\n{text}"
         );
     }
 
@@ -127,16 +214,31 @@ async fn one_json_line_per_request_with_no_secret_full_phone_or_body() {
     assert_eq!(outcomes, expected, "one line per request, in order");
     for line in &lines {
         let fields = &line["fields"];
-        for name in ["route", "provider", "kind", "latency_us", "phone"] {
+        for name in ["route", "provider", "kind", "latency_us", "phone", "key"] {
             assert!(!fields[name].is_null(), "{name} missing in {line}");
         }
+        assert!(fields.get("pk").is_none(), "a key is never logged: {line}");
     }
-    assert_eq!(lines[0]["fields"]["provider"], "edna");
-    assert_eq!(lines[0]["fields"]["kind"], "click");
-    assert_eq!(lines[0]["fields"]["phone"], "*******4567");
-    assert_eq!(lines[2]["fields"]["phone"], "********6789");
-    assert_eq!(lines[6]["fields"]["field"], "data.from");
-    assert_eq!(lines[7]["level"], "ERROR");
+    let field = |i: usize, name: &str| lines[i]["fields"][name].clone();
+    assert_eq!(field(0, "provider"), "edna");
+    assert_eq!(field(0, "kind"), "click");
+    assert_eq!(field(0, "phone"), "*******4567");
+    assert_eq!(field(2, "phone"), "********0123");
+    assert_eq!(field(2, "key").as_str().map(str::len), Some(12));
+    // The two acks of one message share a key hash, so a message can be followed in the logs.
+    assert_eq!(field(3, "key"), field(4, "key"));
+    assert_eq!(field(3, "wrong_route"), false);
+    assert_eq!(field(4, "wrong_route"), true);
+    assert_eq!(lines[4]["level"], "WARN");
+    assert_eq!(
+        field(6, "content_type"),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(field(3, "content_type"), "-");
+    assert_eq!(field(9, "reason"), "invalid_field");
+    assert_eq!(field(9, "field"), "data.from");
+    assert_eq!(lines[9]["level"], "WARN");
+    assert_eq!(lines[11]["level"], "ERROR");
 }
 
 #[test]
@@ -149,7 +251,7 @@ fn disabling_authentication_is_explicit_and_logged_at_start() {
             .map(|(_, v)| v.to_string())
     })
     .unwrap();
-    let store = EventStore::new(client_for("http://127.0.0.1:9"), "events");
+    let store = DynamoDbStore::new(client_for(&closed_endpoint()), "events");
     let _receiver = Receiver::new(store, config, &[Route::BotlinkdAcks]);
     let text = captured.text();
     let line: Value =

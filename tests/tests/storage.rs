@@ -13,8 +13,8 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{parse_event, Attr, Route, STATUS_SORT_KEY};
-use webhook_receiver::{EventStore, StoreError};
+use webhook_payload::{parse_event, Attr, Route, COLLISION_PREFIX, STATUS_SORT_KEY};
+use webhook_receiver::{item, DynamoDbStore, StoreError, MAX_BODY_BYTES};
 
 fn payload(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name)).unwrap()
@@ -26,6 +26,20 @@ async fn events_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {
         .into_iter()
         .filter(|item| s(item, "sk").starts_with("EVENT#"))
         .collect()
+}
+
+async fn by_phone(client: &Client, table: &str, phone_key: &str) -> Vec<Item> {
+    client
+        .query()
+        .table_name(table)
+        .index_name("by_phone")
+        .key_condition_expression("phone_key = :p")
+        .expression_attribute_values(":p", AttributeValue::S(phone_key.into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
 }
 
 async fn item_count(client: &Client, table: &str) -> i32 {
@@ -272,18 +286,50 @@ async fn same_key_with_another_body_keeps_both_records() {
         send(&acks, &first).await.1,
         json!({ "status": "duplicate" })
     );
-    let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
-    assert_eq!(events.len(), 2);
-    let bodies: Vec<String> = events.iter().map(|item| s(item, "raw_body")).collect();
+    let items = partition(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
+    let bodies: Vec<String> = items
+        .iter()
+        .filter(|item| item.contains_key("raw_body"))
+        .map(|item| s(item, "raw_body"))
+        .collect();
+    assert_eq!(bodies.len(), 2, "both bodies kept");
     assert!(
         bodies.iter().any(|b| b.contains("1678900000"))
             && bodies.iter().any(|b| b.contains("1678900099"))
     );
-    let collision = events
+    // The message's events hold the first ack once; the collision sits outside EVENT#.
+    let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
+    assert_eq!(events.len(), 1);
+    let collision = items
         .iter()
         .find(|item| item.contains_key("collision_of"))
         .unwrap();
     assert_eq!(s(collision, "collision_of"), "EVENT#ack#delivered");
+    assert!(s(collision, "sk").starts_with(COLLISION_PREFIX));
+}
+
+#[tokio::test]
+async fn a_collision_of_a_message_is_not_a_second_entry_in_the_phone_timeline() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let messages = receiver(&client, &table, Route::BotlinkdMessages);
+    let first = payload("botlinkd-message.json");
+    let second = first.replace("Hello, where is my order?", "Another text, same id");
+    for body in [&first, &second] {
+        let (status, answer) =
+            send(&messages, &with_body(fixture_event("message.json"), body)).await;
+        assert_eq!(
+            (status, answer),
+            (StatusCode::OK, json!({ "status": "stored" }))
+        );
+    }
+    assert_eq!(
+        by_phone(&client, &table, "PHONE#447123456789").await.len(),
+        1
+    );
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    assert_eq!(events_of(&client, &table, pk).await.len(), 1);
+    assert_eq!(partition(&client, &table, pk).await.len(), 2);
 }
 
 #[tokio::test]
@@ -338,49 +384,350 @@ async fn non_text_messages_are_stored_with_their_extra_fields() {
 }
 
 #[tokio::test]
-async fn rejected_requests_write_nothing() {
+async fn refused_requests_write_nothing() {
     let client = local_client();
     let table = fresh_table(&client).await;
     let click = receiver(&client, &table, Route::EdnaClicks);
-    let acks = receiver(&client, &table, Route::BotlinkdAcks);
     let mut no_key = fixture_event("click.json");
     no_key["headers"]
         .as_object_mut()
         .unwrap()
         .remove("x-api-key");
-    let mut text_plain = fixture_event("click.json");
-    text_plain["headers"]["content-type"] = json!("text/plain");
     let mut get = fixture_event("click.json");
     get["requestContext"]["http"]["method"] = json!("GET");
     let cases = [
-        (&click, no_key, StatusCode::UNAUTHORIZED),
-        (&click, text_plain, StatusCode::UNSUPPORTED_MEDIA_TYPE),
-        (&click, get, StatusCode::METHOD_NOT_ALLOWED),
+        (no_key, StatusCode::UNAUTHORIZED),
+        (get, StatusCode::METHOD_NOT_ALLOWED),
         (
-            &click,
-            with_body(fixture_event("click.json"), "{"),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            &click,
-            with_body(fixture_event("click.json"), &"x".repeat(70_000)),
+            with_body(fixture_event("click.json"), &"x".repeat(MAX_BODY_BYTES + 1)),
             StatusCode::PAYLOAD_TOO_LARGE,
         ),
+    ];
+    for (event, expected) in cases {
+        assert_eq!(send(&click, &event).await.0, expected);
+    }
+    assert_eq!(item_count(&client, &table).await, 0);
+}
+
+/// Every quarantine item received today, through the `by_quarantine_day` index.
+async fn quarantined_today(client: &Client, table: &str) -> Vec<Item> {
+    let today = &webhook_payload::utc_now()[..10];
+    client
+        .query()
+        .table_name(table)
+        .index_name("by_quarantine_day")
+        .key_condition_expression("quarantined_on = :day")
+        .expression_attribute_values(":day", AttributeValue::S(today.into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_listed_by_day() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    // edna's status webhook on the click URL (one URL for all event types), a body that is not
+    // JSON, an ack without a message id, and bytes that are not UTF-8.
+    let status_webhook = r#"{"type":"status","version":"v1","payload":{"status":"READ"}}"#;
+    let cases: [(&_, Value, &[u8], &str); 4] = [
         (
-            &acks,
-            with_body(fixture_event("ack.json"), &payload("botlinkd-message.json")),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            &click,
+            with_body(fixture_event("click.json"), status_webhook),
+            status_webhook.as_bytes(),
+            "unsupported_event",
         ),
+        (&click, with_body(fixture_event("click.json"), "{"), b"{", "malformed_json"),
         (
             &acks,
             ack_event("ack.json", "", "read", 1),
-            StatusCode::BAD_REQUEST,
+            br#"{"data":{"message_id":"","status":"read","timestamp":1},"event":"ack","instance_id":"10922"}"#,
+            "invalid_field",
+        ),
+        (
+            &acks,
+            {
+                let mut event = fixture_event("ack.json");
+                event["body"] = json!("/w==");
+                event["isBase64Encoded"] = json!(true);
+                event
+            },
+            &[0xff],
+            "malformed_json",
         ),
     ];
-    for (handler, event, expected) in cases {
-        assert_eq!(send(handler, &event).await.0, expected);
+    for (handler, event, raw, reason) in &cases {
+        // Delivered twice, once re-serialised where it is JSON: one item.
+        for _ in 0..2 {
+            let (status, body) = send(*handler, event).await;
+            assert_eq!(
+                (status, body),
+                (StatusCode::OK, json!({ "status": "quarantined" })),
+                "{reason}"
+            );
+        }
+        let key = webhook_payload::QuarantineRecord::new(
+            Route::EdnaClicks,
+            raw,
+            &webhook_payload::PayloadError::MissingField("x"),
+        )
+        .key;
+        let items = partition(&client, &table, &key.pk).await;
+        assert_eq!(items.len(), 1, "{reason}");
+        assert_eq!(
+            item::raw_body_of(&items[0]).as_deref(),
+            Some(*raw),
+            "{reason}"
+        );
+        assert_eq!(s(&items[0], "reason"), *reason);
+        assert!(s(&items[0], "received_at").ends_with('Z'));
     }
-    assert_eq!(item_count(&client, &table).await, 0);
+    let listed = quarantined_today(&client, &table).await;
+    assert_eq!(listed.len(), cases.len());
+    for item in &listed {
+        for name in [
+            "raw_body",
+            "body_sha256",
+            "provider",
+            "route",
+            "reason",
+            "received_at",
+        ] {
+            assert!(item.contains_key(name), "{name} in {item:?}");
+        }
+    }
+    assert_eq!(item_count(&client, &table).await, cases.len() as i32);
+}
+
+#[tokio::test]
+async fn what_providers_really_send_is_stored_as_events() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let messages = receiver(&client, &table, Route::BotlinkdMessages);
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+
+    // A message and an ack each on the other kind's URL (one dashboard URL, both boxes ticked).
+    let (status, body) = send(
+        &acks,
+        &with_body(fixture_event("ack.json"), &payload("botlinkd-message.json")),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let (status, body) = send(
+        &messages,
+        &with_body(fixture_event("message.json"), &payload("botlinkd-ack.json")),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    let kinds: Vec<String> = events_of(&client, &table, pk)
+        .await
+        .iter()
+        .map(|i| s(i, "kind"))
+        .collect();
+    assert_eq!(kinds, ["ack", "message"]);
+    assert_eq!(
+        status_of(&client, &table, pk).await.as_deref(),
+        Some("read")
+    );
+
+    // JSON declared as a form, quoted numbers, an empty requestId and a +0300 offset.
+    let mut click_body: Value = serde_json::from_str(&payload("edna-click.json")).unwrap();
+    click_body["payload"]["templateId"] = json!("1333");
+    click_body["payload"]["outMessageId"] = json!("5345345");
+    click_body["payload"]["requestId"] = json!("");
+    click_body["timestamp"] = json!("2025-08-10T15:32:56+0300");
+    let mut event = with_body(fixture_event("click.json"), &click_body.to_string());
+    event["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
+    let (status, body) = send(&click, &event).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let clicks = events_of(&client, &table, "MSG#edna#5345345").await;
+    assert_eq!(clicks.len(), 1);
+    assert_eq!(
+        s(&clicks[0], "occurred_at"),
+        "2025-08-10T12:32:56.000Z",
+        "the offset is applied"
+    );
+    assert_eq!(
+        s(&clicks[0], "sk"),
+        "EVENT#click#f42kL#2025-08-10T12:32:56.000Z"
+    );
+    assert_eq!(clicks[0]["template_id"].as_n().unwrap(), "1333");
+    assert_eq!(s(&clicks[0], "request_id"), "");
+    // The documented click has the same key (the offset made it the same instant) and another
+    // requestId: kept as a collision, outside the message's events and the phone timeline.
+    let (_, body) = send(&click, &fixture_event("click.json")).await;
+    assert_eq!(body, json!({ "status": "stored" }));
+    assert_eq!(
+        events_of(&client, &table, "MSG#edna#5345345").await.len(),
+        1
+    );
+    assert_eq!(
+        partition(&client, &table, "MSG#edna#5345345").await.len(),
+        2
+    );
+    assert_eq!(
+        by_phone(&client, &table, "PHONE#79991234567").await.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_failed_ack_is_recorded_without_moving_the_status_and_unknown_statuses_leave_it_alone() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    let pk = "MSG#botlinkd#10922#wamid.f";
+    let status_item = |client: Client, table: String| async move {
+        client
+            .get_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S(pk.into()))
+            .key("sk", AttributeValue::S(STATUS_SORT_KEY.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    };
+    // An unknown status is an event, and creates no status item.
+    for status in ["played", "deleted"] {
+        let (code, body) = send(&acks, &ack_event("ack.json", "wamid.f", status, 1754820000)).await;
+        assert_eq!(
+            (code, body),
+            (StatusCode::OK, json!({ "status": "stored" })),
+            "{status}"
+        );
+    }
+    assert!(status_item(client.clone(), table.clone()).await.is_none());
+
+    for (status, at) in [
+        ("delivered", 1754820002),
+        ("failed", 1754820001),
+        ("sent", 1754820000),
+    ] {
+        let (code, body) = send(&acks, &ack_event("ack.json", "wamid.f", status, at)).await;
+        assert_eq!(
+            (code, body),
+            (StatusCode::OK, json!({ "status": "stored" })),
+            "{status}"
+        );
+    }
+    // A retried `failed` is a duplicate and keeps the first failure time.
+    let (_, body) = send(
+        &acks,
+        &ack_event("ack.json", "wamid.f", "failed", 1754820001),
+    )
+    .await;
+    assert_eq!(body, json!({ "status": "duplicate" }));
+    let item = status_item(client.clone(), table.clone()).await.unwrap();
+    assert_eq!(
+        s(&item, "status"),
+        "delivered",
+        "failed never moves the status"
+    );
+    assert_eq!(s(&item, "failed_at"), "2025-08-10T10:00:01.000Z");
+    let kinds: Vec<String> = events_of(&client, &table, pk)
+        .await
+        .iter()
+        .map(|i| s(i, "sk"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "EVENT#ack#deleted",
+            "EVENT#ack#delivered",
+            "EVENT#ack#failed",
+            "EVENT#ack#played",
+            "EVENT#ack#sent"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_reserialised_retry_is_a_duplicate_not_a_collision() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let messages = receiver(&client, &table, Route::BotlinkdMessages);
+    let compact = payload("botlinkd-message.json");
+    let value: Value = serde_json::from_str(&compact).unwrap();
+    let mut reordered = serde_json::Map::new();
+    for (name, field) in value.as_object().unwrap().iter().rev() {
+        reordered.insert(name.clone(), field.clone());
+    }
+    let pretty = serde_json::to_string_pretty(&Value::Object(reordered)).unwrap();
+    assert_ne!(pretty, compact);
+    let (_, first) = send(
+        &messages,
+        &with_body(fixture_event("message.json"), &compact),
+    )
+    .await;
+    let (_, retry) = send(
+        &messages,
+        &with_body(fixture_event("message.json"), &pretty),
+    )
+    .await;
+    assert_eq!(
+        (first, retry),
+        (
+            json!({ "status": "stored" }),
+            json!({ "status": "duplicate" })
+        )
+    );
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    assert_eq!(partition(&client, &table, pk).await.len(), 1);
+    assert_eq!(
+        s(&partition(&client, &table, pk).await[0], "raw_body"),
+        compact,
+        "raw body byte-exact"
+    );
+    assert_eq!(
+        by_phone(&client, &table, "PHONE#447123456789").await.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_body_at_the_256_kib_cap_is_stored_within_the_item_limit() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let mut value: Value = serde_json::from_str(&payload("botlinkd-message.json")).unwrap();
+    value["data"]["body"] = json!("");
+    value["data"]["caption"] = json!("c".repeat(60 * 1024));
+    let room = MAX_BODY_BYTES - value.to_string().len();
+    value["data"]["body"] = json!("b".repeat(room));
+    let body = value.to_string();
+    assert_eq!(body.len(), MAX_BODY_BYTES);
+    let (status, answer) = send(
+        &receiver(&client, &table, Route::BotlinkdMessages),
+        &with_body(fixture_event("message.json"), &body),
+    )
+    .await;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let stored = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
+    assert_eq!(s(&stored[0], "raw_body"), body);
+    assert_eq!(s(&stored[0], "omitted"), "body");
+    assert!(
+        stored[0].contains_key("extra"),
+        "the smaller parsed copy stays"
+    );
 }
 
 #[tokio::test]
@@ -496,7 +843,7 @@ async fn silent_dynamodb_is_a_503_within_2_5_s() {
 async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offline() {
     let client = local_client();
     let table = fresh_table(&client).await;
-    EventStore::new(client.clone(), &table)
+    DynamoDbStore::new(client.clone(), &table)
         .warm_up()
         .await
         .expect("warm-up against DynamoDB Local");
@@ -505,7 +852,7 @@ async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offlin
     // Unreachable: an error within the client's budget, so a cold start is never held up long.
     let endpoint = closed_endpoint();
     let started = Instant::now();
-    let err = EventStore::new(client_for(&endpoint), &table)
+    let err = DynamoDbStore::new(client_for(&endpoint), &table)
         .warm_up()
         .await
         .unwrap_err();
@@ -527,7 +874,7 @@ async fn the_functions_client_reads_region_credentials_and_endpoint_from_the_env
     // scripts/test exports AWS_REGION, the credentials and AWS_ENDPOINT_URL_DYNAMODB, as Lambda
     // (region, credentials) and cargo lambda watch (all three) do for the functions.
     let table = fresh_table(&local_client()).await;
-    EventStore::new(webhook_receiver::dynamodb_client(), &table)
+    DynamoDbStore::new(webhook_receiver::dynamodb_client(), &table)
         .warm_up()
         .await
         .expect("a read through the functions' own client");

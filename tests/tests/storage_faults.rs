@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use webhook_payload::{parse_event, Route, STATUS_SORT_KEY};
-use webhook_receiver::Receiver;
+use webhook_receiver::{DynamoDbStore, Receiver};
 
 /// What the issue allows for a storage fault: an answer within 2.5 s.
 const ANSWER_LIMIT: Duration = Duration::from_millis(2_500);
@@ -307,7 +307,10 @@ const ROUTES: [Route; 3] = [
 ];
 
 /// Sends `event` and returns the answer and how long it took.
-async fn timed_send(handler: &Receiver, event: &Value) -> (StatusCode, Value, Duration) {
+async fn timed_send(
+    handler: &Receiver<DynamoDbStore>,
+    event: &Value,
+) -> (StatusCode, Value, Duration) {
     let started = Instant::now();
     let (status, body) = send(handler, event).await;
     (status, body, started.elapsed())

@@ -793,29 +793,38 @@ fn mutation_a_missing_output_or_router_mismatch_is_caught() {
 }
 
 #[test]
-fn the_failed_events_alarm_watches_the_metric_the_functions_emit() {
+fn the_failed_and_quarantined_alarms_watch_the_metric_the_functions_emit() {
     let template = load_template();
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
     let namespace =
         sub_string(&globals["METRICS_NAMESPACE"]).expect("Globals set METRICS_NAMESPACE with !Sub");
-    let alarm = &template["Resources"]["FailedEventsAlarm"]["Properties"];
-    assert_eq!(sub_string(&alarm["Namespace"]), Some(namespace));
-    assert_eq!(alarm["MetricName"].as_str(), Some("Requests"));
-    let dimension = &alarm["Dimensions"][0];
-    assert_eq!(dimension["Name"].as_str(), Some("Outcome"));
-    // The same name and value the functions print (webhook_receiver::emf_line).
-    let line: serde_json::Value = serde_json::from_str(&webhook_receiver::emf_line(
-        "ns",
-        webhook_receiver::OutcomeClass::Failed,
-        false,
-        0,
-    ))
-    .unwrap();
-    assert_eq!(
-        line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
-        "Requests"
-    );
-    assert_eq!(line["Outcome"].as_str(), dimension["Value"].as_str());
+    for (name, class) in [
+        ("FailedEventsAlarm", webhook_receiver::OutcomeClass::Failed),
+        (
+            "QuarantinedEventsAlarm",
+            webhook_receiver::OutcomeClass::Quarantined,
+        ),
+    ] {
+        let alarm = &template["Resources"][name]["Properties"];
+        assert_eq!(sub_string(&alarm["Namespace"]), Some(namespace), "{name}");
+        assert_eq!(alarm["MetricName"].as_str(), Some("Requests"), "{name}");
+        let dimension = &alarm["Dimensions"][0];
+        assert_eq!(dimension["Name"].as_str(), Some("Outcome"), "{name}");
+        // Fires on the first one.
+        assert_eq!(alarm["Threshold"].as_f64(), Some(1.0), "{name}");
+        // The same name and value the functions print (webhook_receiver::emf_line).
+        let line: serde_json::Value =
+            serde_json::from_str(&webhook_receiver::emf_line("ns", class, false, 0)).unwrap();
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
+            "Requests"
+        );
+        assert_eq!(
+            line["Outcome"].as_str(),
+            dimension["Value"].as_str(),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::fields::{required, required_id};
+use crate::fields::{lenient_i64, required, required_id};
 use crate::record::parse_json;
 use crate::{timestamp, PayloadError};
 
@@ -42,8 +42,10 @@ pub struct AckEvent {
     pub instance_id: String,
     /// `data.message_id`: the message the status is about.
     pub message_id: String,
-    /// `data.status`.
-    pub status: AckStatus,
+    /// `data.status` as sent: BotLinkd documents `sent`, `delivered` and `read`; WhatsApp also
+    /// reports `failed` (and `played` for voice messages), which providers pass on. Any non-empty
+    /// status is stored; [`AckEvent::known_status`] says which ones move the message status.
+    pub status: String,
     /// `data.timestamp`: Unix epoch seconds.
     pub timestamp: i64,
     /// `data.timestamp` as RFC 3339 UTC with milliseconds.
@@ -52,7 +54,9 @@ pub struct AckEvent {
     pub extra: Option<String>,
 }
 
-/// A message's delivery status. The order is the order of progress: a status only moves forward.
+/// A delivery status this product understands. `Sent < Delivered < Read` is the order of
+/// progress, and the message's current status only moves forward along it; `Failed` stands
+/// beside that order and never moves the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AckStatus {
     /// The message left BotLinkd's server.
@@ -61,6 +65,8 @@ pub enum AckStatus {
     Delivered,
     /// The user opened the chat (blue ticks).
     Read,
+    /// WhatsApp could not send or deliver the message.
+    Failed,
 }
 
 impl AckStatus {
@@ -70,24 +76,28 @@ impl AckStatus {
             AckStatus::Sent => "sent",
             AckStatus::Delivered => "delivered",
             AckStatus::Read => "read",
+            AckStatus::Failed => "failed",
         }
     }
 
     /// A number that grows with progress, stored so that DynamoDB can compare statuses in a
-    /// condition expression.
-    pub fn rank(self) -> u8 {
+    /// condition expression; `None` for `Failed`, which is no step of progress.
+    pub fn rank(self) -> Option<u8> {
         match self {
-            AckStatus::Sent => 1,
-            AckStatus::Delivered => 2,
-            AckStatus::Read => 3,
+            AckStatus::Sent => Some(1),
+            AckStatus::Delivered => Some(2),
+            AckStatus::Read => Some(3),
+            AckStatus::Failed => None,
         }
     }
 
-    fn parse(value: &str) -> Option<AckStatus> {
+    /// The known status spelled `value`, if any.
+    pub fn parse(value: &str) -> Option<AckStatus> {
         match value {
             "sent" => Some(AckStatus::Sent),
             "delivered" => Some(AckStatus::Delivered),
             "read" => Some(AckStatus::Read),
+            "failed" => Some(AckStatus::Failed),
             _ => None,
         }
     }
@@ -116,6 +126,7 @@ struct MessageDataWire {
     message_type: Option<String>,
     body: Option<String>,
     message_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_i64")]
     timestamp: Option<i64>,
 }
 
@@ -126,6 +137,7 @@ const MESSAGE_FIELDS: &[&str] = &["from", "to", "type", "body", "message_id", "t
 struct AckDataWire {
     message_id: Option<String>,
     status: Option<String>,
+    #[serde(default, deserialize_with = "lenient_i64")]
     timestamp: Option<i64>,
 }
 
@@ -160,14 +172,17 @@ impl InboundMessage {
 }
 
 impl AckEvent {
+    /// The status as one this product understands, or `None` for any other.
+    pub fn known_status(&self) -> Option<AckStatus> {
+        AckStatus::parse(&self.status)
+    }
+
     /// Parses and validates a BotLinkd `ack` body.
     pub(crate) fn parse(body: &str) -> Result<AckEvent, PayloadError> {
         let (instance_id, data) = envelope(body)?;
         let wire: AckDataWire = parse_json(data.get(), "data")?;
-        let status = required(wire.status, "data.status")?;
-        let status = AckStatus::parse(&status).ok_or_else(|| {
-            PayloadError::invalid("data.status", "must be one of sent, delivered, read")
-        })?;
+        // The status is part of the ack's key, so it gets an id's checks.
+        let status = required_id(wire.status, "data.status")?;
         let timestamp = required(wire.timestamp, "data.timestamp")?;
         Ok(AckEvent {
             instance_id,
@@ -202,14 +217,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statuses_order_by_progress() {
-        assert!(AckStatus::Sent < AckStatus::Delivered);
-        assert!(AckStatus::Delivered < AckStatus::Read);
+    fn statuses_order_by_progress_and_failed_has_no_rank() {
         assert!(AckStatus::Sent.rank() < AckStatus::Delivered.rank());
         assert!(AckStatus::Delivered.rank() < AckStatus::Read.rank());
-        for status in [AckStatus::Sent, AckStatus::Delivered, AckStatus::Read] {
+        assert_eq!(AckStatus::Sent.rank(), Some(1));
+        assert_eq!(AckStatus::Failed.rank(), None);
+        for status in [
+            AckStatus::Sent,
+            AckStatus::Delivered,
+            AckStatus::Read,
+            AckStatus::Failed,
+        ] {
             assert_eq!(AckStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(AckStatus::parse("READ"), None);
+        assert_eq!(AckStatus::parse("played"), None);
     }
 }

@@ -3,12 +3,9 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::fields::{check_id, required, required_id};
+use crate::fields::{lenient_u64, required, required_id};
 use crate::record::parse_json;
 use crate::{timestamp, PayloadError};
-
-/// edna documents `requestId` as at most 256 characters.
-const MAX_REQUEST_ID_CHARS: usize = 256;
 
 /// A recipient clicked a link button in a WhatsApp message sent through edna Pulse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +24,8 @@ pub struct ClickEvent {
     pub url: String,
     /// `payload.shortLink`: the per-recipient part of the short link.
     pub short_link: String,
-    /// `payload.requestId`: only for messages sent through the API.
+    /// `payload.requestId`: only for messages sent through the API. Kept as sent, even empty: it
+    /// is no part of a key.
     pub request_id: Option<String>,
     /// `type`: always `short_link_visited` here.
     pub event_type: String,
@@ -54,8 +52,10 @@ struct ClickWire<'a> {
 #[serde(rename_all = "camelCase", expecting = "a JSON object")]
 struct ClickPayloadWire {
     sender: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u64")]
     template_id: Option<u64>,
     channel_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u64")]
     out_message_id: Option<u64>,
     phone: Option<String>,
     url: Option<String>,
@@ -72,15 +72,6 @@ impl ClickEvent {
         let timestamp = required(wire.timestamp, "timestamp")?;
         let occurred_at = timestamp::from_iso8601(&timestamp, "timestamp")?;
         let request_id = payload.request_id;
-        if let Some(id) = &request_id {
-            check_id(id, "payload.requestId")?;
-            if id.chars().count() > MAX_REQUEST_ID_CHARS {
-                return Err(PayloadError::invalid(
-                    "payload.requestId",
-                    format!("longer than {MAX_REQUEST_ID_CHARS} characters"),
-                ));
-            }
-        }
         Ok(ClickEvent {
             sender: required(payload.sender, "payload.sender")?,
             template_id: required(payload.template_id, "payload.templateId")?,

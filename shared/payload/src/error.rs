@@ -1,7 +1,8 @@
 use crate::route::{EventKind, Provider, Route};
 
-/// Why a webhook body cannot become a record. Every variant is the sender's fault (a 4xx);
-/// the HTTP layer maps them to status codes in one place.
+/// Why a webhook body cannot become a record. The sender proved who it is before the body was
+/// read, so none of these refuses the event: the HTTP layer quarantines the body (stores it raw,
+/// with [`PayloadError::reason`] and [`PayloadError::field`]) for a replay with newer code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PayloadError {
     /// The body is not JSON (syntax error, truncated, not UTF-8).
@@ -18,9 +19,9 @@ pub enum PayloadError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A well-formed event of a kind this route does not store.
-    #[error("{kind} events are not accepted on {route}; send them to {}", Route::suggestion_for(*kind))]
-    WrongRoute {
+    /// A well-formed event of the other provider: its credentials were not checked for it.
+    #[error("{kind} events are not accepted on {route}, which authenticates {}", route.provider())]
+    WrongProvider {
         /// The kind the body is.
         kind: EventKind,
         /// The route it was sent to.
@@ -46,6 +47,17 @@ impl PayloadError {
         }
     }
 
+    /// A short, stable name for the quarantine item, logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PayloadError::MalformedJson(_) => "malformed_json",
+            PayloadError::MissingField(_) => "missing_field",
+            PayloadError::InvalidField { .. } => "invalid_field",
+            PayloadError::WrongProvider { .. } => "wrong_provider",
+            PayloadError::UnsupportedEvent { .. } => "unsupported_event",
+        }
+    }
+
     pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
         PayloadError::InvalidField {
             field: field.to_owned(),
@@ -53,10 +65,19 @@ impl PayloadError {
         }
     }
 
-    /// Turns a serde error at `path` into the sender-facing error: syntax problems are malformed
-    /// JSON, data problems name the field.
-    pub(crate) fn from_serde(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+    /// Turns a serde error in the object found at `prefix` (empty for the body itself) into a
+    /// payload error: syntax problems are malformed JSON, data problems name the field by its
+    /// full dotted path.
+    pub(crate) fn from_serde(
+        err: serde_path_to_error::Error<serde_json::Error>,
+        prefix: &str,
+    ) -> Self {
         let path = err.path().to_string();
+        let path = match (prefix.is_empty(), path == ".") {
+            (true, _) => path,
+            (false, true) => prefix.to_owned(),
+            (false, false) => format!("{prefix}.{path}"),
+        };
         let inner = err.into_inner();
         if !inner.is_data() {
             return PayloadError::MalformedJson(inner.to_string());
@@ -78,7 +99,8 @@ impl PayloadError {
             };
         }
         if path == "." {
-            return PayloadError::invalid("(body)", reason);
+            // The body itself has the wrong shape: there is no field to name.
+            return PayloadError::MalformedJson(reason);
         }
         PayloadError::InvalidField {
             field: path,

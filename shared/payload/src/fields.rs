@@ -1,5 +1,9 @@
 //! Field checks shared by both providers' formats.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+
 use crate::PayloadError;
 
 /// Longest identifier accepted in a key part, in bytes. edna documents 256 characters for
@@ -41,9 +45,108 @@ pub(crate) fn check_id(value: &str, field: &str) -> Result<(), PayloadError> {
     Ok(())
 }
 
+/// An optional unsigned integer that may also arrive as a string of digits (`"1333"`): some
+/// senders quote numbers, and the value is the same. `null` and absence are `None`.
+pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
+    de.deserialize_any(Lenient::<u64>(std::marker::PhantomData))
+}
+
+/// [`lenient_u64`] for a signed integer (epoch seconds).
+pub(crate) fn lenient_i64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
+    de.deserialize_any(Lenient::<i64>(std::marker::PhantomData))
+}
+
+struct Lenient<T>(std::marker::PhantomData<T>);
+
+impl<'de, T> Visitor<'de> for Lenient<T>
+where
+    T: TryFrom<u64> + TryFrom<i64> + std::str::FromStr,
+{
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer, or a string of digits")
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        T::try_from(value)
+            .map(Some)
+            .map_err(|_| E::custom(format!("integer {value} out of range")))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        T::try_from(value)
+            .map(Some)
+            .map_err(|_| E::custom(format!("integer {value} out of range")))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        let digits = value.strip_prefix('-').unwrap_or(value);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(E::invalid_value(de::Unexpected::Str(value), &self));
+        }
+        value
+            .parse()
+            .map(Some)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Numbers {
+        #[serde(default, deserialize_with = "lenient_u64")]
+        unsigned: Option<u64>,
+        #[serde(default, deserialize_with = "lenient_i64")]
+        signed: Option<i64>,
+    }
+
+    #[test]
+    fn numbers_may_arrive_quoted_and_are_the_same_number() {
+        let parse = |json: &str| serde_json::from_str::<Numbers>(json).ok();
+        let both = |unsigned, signed| {
+            Some(Numbers {
+                unsigned: Some(unsigned),
+                signed: Some(signed),
+            })
+        };
+        assert_eq!(parse(r#"{"unsigned":1333,"signed":-5}"#), both(1333, -5));
+        assert_eq!(
+            parse(r#"{"unsigned":"1333","signed":"-5"}"#),
+            both(1333, -5)
+        );
+        assert_eq!(
+            parse(r#"{"unsigned":null}"#),
+            Some(Numbers {
+                unsigned: None,
+                signed: None
+            })
+        );
+        for bad in [
+            r#"{"unsigned":-1}"#,
+            r#"{"unsigned":"-1"}"#,
+            r#"{"unsigned":"12a"}"#,
+            r#"{"unsigned":""}"#,
+            r#"{"unsigned":" 1"}"#,
+            r#"{"unsigned":1.5}"#,
+            r#"{"unsigned":"18446744073709551616"}"#,
+            r#"{"signed":"-"}"#,
+            r#"{"signed":true}"#,
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn required_id_names_the_field_for_each_failure() {

@@ -4,6 +4,9 @@
 /// Sort key of the per-message current-status item.
 pub const STATUS_SORT_KEY: &str = "STATUS";
 
+/// Prefix of the sort key of a record that collided with another under the same idempotency key.
+pub const COLLISION_PREFIX: &str = "COLLISION#";
+
 /// A table item's primary key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemKey {
@@ -16,11 +19,12 @@ pub struct ItemKey {
 impl ItemKey {
     /// The key under which a different body with this key's idempotency key is kept, so that a
     /// collision never overwrites the first record and a retry of the colliding body is still a
-    /// duplicate.
+    /// duplicate. It sits outside the `EVENT#` prefix, so that a query for a message's events
+    /// finds each event once.
     pub fn collision(&self, body_sha256: &str) -> ItemKey {
         ItemKey {
             pk: self.pk.clone(),
-            sk: format!("{}#COLLISION#{body_sha256}", self.sk),
+            sk: format!("{COLLISION_PREFIX}{}#{body_sha256}", self.sk),
         }
     }
 }
@@ -79,6 +83,7 @@ mod tests {
         };
         let collision = key.collision("abc");
         assert_eq!(collision.pk, key.pk);
-        assert_eq!(collision.sk, "EVENT#ack#read#COLLISION#abc");
+        assert_eq!(collision.sk, "COLLISION#EVENT#ack#read#abc");
+        assert!(!collision.sk.starts_with("EVENT#"));
     }
 }

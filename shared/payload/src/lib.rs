@@ -1,24 +1,36 @@
 //! Provider webhook formats, their validation, and the DynamoDB-agnostic record each event becomes.
 //!
-//! Everything here is pure: bytes in, [`EventRecord`] or [`PayloadError`] out. The HTTP layer and the
-//! DynamoDB store live in `webhook-receiver`.
+//! Everything here is pure: bytes in, [`EventRecord`] or [`PayloadError`] (and then a
+//! [`QuarantineRecord`]) out. The HTTP layer and the DynamoDB store live in `webhook-receiver`.
 
 mod botlinkd;
+mod digest;
 mod edna;
 mod error;
 mod fields;
 mod key;
+mod quarantine;
 mod record;
 mod route;
 mod timestamp;
 
 pub use botlinkd::{AckEvent, AckStatus, InboundMessage};
+pub use digest::body_sha256;
 pub use edna::ClickEvent;
 pub use error::PayloadError;
-pub use key::{ItemKey, STATUS_SORT_KEY};
+pub use key::{ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
+pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
 pub use record::{parse_event, Attr, EventRecord, StatusChange, WebhookEvent};
 pub use route::{EventKind, Provider, Route};
 pub use timestamp::utc_now;
+
+/// A short, stable stand-in for a key in logs. Keys hold message ids, and a WhatsApp message id
+/// (`wamid.` + base64) encodes the other party's phone number, so a key is never logged itself.
+pub fn key_hash(key: &str) -> String {
+    let mut hash = digest::sha256_hex(key.as_bytes());
+    hash.truncate(12);
+    hash
+}
 
 /// Masks a phone number for logs: only the last four digits stay readable.
 pub fn mask_phone(phone: &str) -> String {
@@ -32,7 +44,16 @@ pub fn mask_phone(phone: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::mask_phone;
+    use super::{key_hash, mask_phone};
+
+    #[test]
+    fn key_hash_is_short_stable_and_shows_nothing_of_the_key() {
+        let key = "MSG#botlinkd#10922#wamid.HBgMNDQ3MTIzNDU2Nzg5FQIAEhgUM0VCMDRFQjE5";
+        assert_eq!(key_hash(key), key_hash(key));
+        assert_eq!(key_hash(key).len(), 12);
+        assert_ne!(key_hash(key), key_hash("MSG#botlinkd#10922#wamid.other"));
+        assert!(!key.contains(&key_hash(key)));
+    }
 
     #[test]
     fn mask_phone_keeps_only_the_last_four_characters() {

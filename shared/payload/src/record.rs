@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
+use crate::digest::body_sha256;
 use crate::key::{compose, ItemKey, STATUS_SORT_KEY};
 use crate::{
     AckEvent, AckStatus, ClickEvent, EventKind, InboundMessage, PayloadError, Provider, Route,
@@ -39,7 +39,8 @@ pub struct EventRecord {
     pub occurred_at: String,
     /// Partition key of the `by_phone` index, for events that involve a customer's phone.
     pub phone_key: Option<String>,
-    /// Hex SHA-256 of the raw body: tells a true retry from a different event with the same key.
+    /// Hex SHA-256 of the body's canonical JSON ([`body_sha256`]): tells a true retry, even a
+    /// re-serialised one, from a different event with the same key.
     pub body_sha256: String,
     /// The request body exactly as received.
     pub raw_body: String,
@@ -47,7 +48,8 @@ pub struct EventRecord {
     pub event: WebhookEvent,
 }
 
-/// A move of a message's current status, applied only if it is a move forward.
+/// What an ack of a known status does to its message's status item: `sent`, `delivered` and
+/// `read` move it forward only; `failed` is recorded beside it and never moves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
     /// The message's status item.
@@ -64,14 +66,14 @@ pub struct StatusChange {
 
 /// Turns a webhook body received on `route` into the record to store.
 ///
-/// The body's own discriminator (`type` for edna, `event` for BotLinkd) decides what it is; an
-/// event of a kind the route does not store is refused with the route it belongs to.
+/// The body's own discriminator (`type` for edna, `event` for BotLinkd) decides what it is; every
+/// kind of the route's provider is accepted ([`Route::accepts`]).
 pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| PayloadError::MalformedJson("body is not UTF-8".into()))?;
     let kind = identify(route, text)?;
     if !route.accepts(kind) {
-        return Err(PayloadError::WrongRoute { kind, route });
+        return Err(PayloadError::WrongProvider { kind, route });
     }
     let event = match kind {
         EventKind::Click => WebhookEvent::Click(ClickEvent::parse(text)?),
@@ -127,22 +129,8 @@ pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
         });
     }
     let mut de = serde_json::Deserializer::from_str(json);
-    let value =
-        serde_path_to_error::deserialize(&mut de).map_err(
-            |err| match PayloadError::from_serde(err) {
-                PayloadError::InvalidField { field, reason } if !prefix.is_empty() => {
-                    PayloadError::InvalidField {
-                        field: if field == "(body)" {
-                            prefix.to_owned()
-                        } else {
-                            format!("{prefix}.{field}")
-                        },
-                        reason,
-                    }
-                }
-                other => other,
-            },
-        )?;
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|err| PayloadError::from_serde(err, prefix))?;
     de.end()
         .map_err(|err| PayloadError::MalformedJson(err.to_string()))?;
     Ok(value)
@@ -170,7 +158,7 @@ impl EventRecord {
             WebhookEvent::Ack(ack) => (
                 ItemKey {
                     pk: message_partition(&ack.instance_id, &ack.message_id),
-                    sk: compose(&["EVENT", "ack", ack.status.as_str()]),
+                    sk: compose(&["EVENT", "ack", &ack.status]),
                 },
                 &ack.occurred_at,
                 None,
@@ -181,7 +169,7 @@ impl EventRecord {
             occurred_at: occurred_at.clone(),
             phone_key: phone
                 .map(|phone| compose(&["PHONE", phone.strip_prefix('+').unwrap_or(phone)])),
-            body_sha256: sha256_hex(raw_body.as_bytes()),
+            body_sha256: body_sha256(raw_body.as_bytes()),
             raw_body: raw_body.to_owned(),
             event,
         }
@@ -210,7 +198,8 @@ impl EventRecord {
         }
     }
 
-    /// The status move an ack asks for; `None` for other events.
+    /// What an ack does to its message's status item; `None` for other events and for acks of a
+    /// status this product does not know (they are stored as events and leave the status alone).
     pub fn status_change(&self) -> Option<StatusChange> {
         let WebhookEvent::Ack(ack) = &self.event else {
             return None;
@@ -220,7 +209,7 @@ impl EventRecord {
                 pk: self.key.pk.clone(),
                 sk: STATUS_SORT_KEY.to_owned(),
             },
-            status: ack.status,
+            status: ack.known_status()?,
             occurred_at: ack.occurred_at.clone(),
             instance_id: ack.instance_id.clone(),
             message_id: ack.message_id.clone(),
@@ -264,7 +253,7 @@ impl EventRecord {
                 attrs.extend([
                     ("instance_id", s(&a.instance_id)),
                     ("message_id", s(&a.message_id)),
-                    ("status", s(a.status.as_str())),
+                    ("status", s(&a.status)),
                     ("timestamp", n(a.timestamp.into())),
                 ]);
                 attrs.extend(a.extra.as_deref().map(|extra| ("extra", s(extra))));
@@ -276,15 +265,4 @@ impl EventRecord {
 
 fn message_partition(instance_id: &str, message_id: &str) -> String {
     compose(&["MSG", "botlinkd", instance_id, message_id])
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(HEX[usize::from(byte >> 4)] as char);
-        hex.push(HEX[usize::from(byte & 0xf)] as char);
-    }
-    hex
 }

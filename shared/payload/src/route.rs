@@ -70,8 +70,8 @@ impl fmt::Display for EventKind {
 
 /// A webhook URL path, and which event kinds it accepts.
 ///
-/// BotLinkd lets an account register one URL for all its events, so `/botlinkd/events` accepts both
-/// BotLinkd kinds while the kind-specific routes refuse the other kind with a pointer to the right one.
+/// BotLinkd lets an account register one URL for all its events, so `/botlinkd/events` is named for
+/// both BotLinkd kinds; the kind-specific routes store the other kind too (see [`Route::expects`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// `/edna/clicks`: edna Pulse click webhooks.
@@ -111,22 +111,22 @@ impl Route {
         }
     }
 
-    /// Whether an event of `kind` may be stored through this route.
+    /// Whether an event of `kind` is stored when it arrives here: every route stores every kind
+    /// of its own provider, because the credentials it checks prove the provider, and BotLinkd
+    /// sends every ticked event to one dashboard URL.
     pub fn accepts(self, kind: EventKind) -> bool {
+        kind.provider() == self.provider()
+    }
+
+    /// Whether `kind` is what this route is named for. An accepted kind that is not expected
+    /// (an ack on `/botlinkd/messages`) is stored all the same, and logged and counted as
+    /// `wrong_route` so that the dashboard URL can be fixed.
+    pub fn expects(self, kind: EventKind) -> bool {
         match self {
             Route::EdnaClicks => kind == EventKind::Click,
             Route::BotlinkdMessages => kind == EventKind::InboundMessage,
             Route::BotlinkdAcks => kind == EventKind::Ack,
             Route::BotlinkdEvents => kind != EventKind::Click,
-        }
-    }
-
-    /// Where an event of `kind` should have been sent, for the error that refuses it.
-    pub fn suggestion_for(kind: EventKind) -> &'static str {
-        match kind {
-            EventKind::Click => "/edna/clicks",
-            EventKind::InboundMessage => "/botlinkd/messages (or /botlinkd/events)",
-            EventKind::Ack => "/botlinkd/acks (or /botlinkd/events)",
         }
     }
 
@@ -172,12 +172,26 @@ mod tests {
     }
 
     #[test]
-    fn only_the_combined_route_accepts_both_botlinkd_kinds() {
-        assert!(Route::BotlinkdEvents.accepts(EventKind::InboundMessage));
-        assert!(Route::BotlinkdEvents.accepts(EventKind::Ack));
-        assert!(!Route::BotlinkdEvents.accepts(EventKind::Click));
-        assert!(!Route::BotlinkdMessages.accepts(EventKind::Ack));
-        assert!(!Route::BotlinkdAcks.accepts(EventKind::InboundMessage));
+    fn every_botlinkd_route_accepts_both_botlinkd_kinds_and_no_route_the_other_provider() {
+        for route in [
+            Route::BotlinkdMessages,
+            Route::BotlinkdAcks,
+            Route::BotlinkdEvents,
+        ] {
+            assert!(route.accepts(EventKind::InboundMessage), "{route}");
+            assert!(route.accepts(EventKind::Ack), "{route}");
+            assert!(!route.accepts(EventKind::Click), "{route}");
+        }
+        assert!(Route::EdnaClicks.accepts(EventKind::Click));
         assert!(!Route::EdnaClicks.accepts(EventKind::Ack));
+    }
+
+    #[test]
+    fn only_the_combined_route_expects_both_botlinkd_kinds() {
+        assert!(Route::BotlinkdEvents.expects(EventKind::InboundMessage));
+        assert!(Route::BotlinkdEvents.expects(EventKind::Ack));
+        assert!(!Route::BotlinkdMessages.expects(EventKind::Ack));
+        assert!(!Route::BotlinkdAcks.expects(EventKind::InboundMessage));
+        assert!(Route::EdnaClicks.expects(EventKind::Click));
     }
 }

@@ -1,5 +1,6 @@
 //! Provider timestamps to one sortable form: RFC 3339 UTC with milliseconds.
 
+use time::format_description::well_known::iso8601::{Config, EncodedConfig};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -10,19 +11,44 @@ use crate::PayloadError;
 const CANONICAL: &[time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
-/// edna's ISO 8601 `timestamp`: RFC 3339 (`2025-08-10T12:32:56Z`, offsets allowed), or ISO 8601
-/// without an offset, which edna documents as UTC.
+/// ISO 8601 as `time` parses it: any offset form (`Z`, `+03:00`, `+0300`, `+03`), fractional
+/// seconds, basic and extended formats.
+const ISO8601_PARSING: EncodedConfig = Config::DEFAULT.encode();
+
+/// Real zones lie within UTC-12 and UTC+14; anything past 18 h (ISO 8601's and Java's bound on
+/// offsets) cannot be one.
+const MAX_OFFSET_HOURS: i8 = 18;
+
+/// edna's ISO 8601 `timestamp`, converted to the UTC instant it names. Every offset form is
+/// applied, never dropped. A date-time without any offset is taken as UTC, as edna documents its
+/// timestamps in UTC. Anything else is an error (and the body is quarantined), never a guess.
 pub(crate) fn from_iso8601(value: &str, field: &str) -> Result<String, PayloadError> {
-    let parsed = OffsetDateTime::parse(value, &Rfc3339).or_else(|_| {
-        PrimitiveDateTime::parse(value, &Iso8601::DEFAULT).map(PrimitiveDateTime::assume_utc)
-    });
+    let parsed = OffsetDateTime::parse(value, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(value, &Iso8601::<ISO8601_PARSING>))
+        .or_else(|err| {
+            if has_offset(value) {
+                // An offset that could not be read must not be silently replaced by UTC.
+                Err(err)
+            } else {
+                PrimitiveDateTime::parse(value, &Iso8601::<ISO8601_PARSING>)
+                    .map(PrimitiveDateTime::assume_utc)
+            }
+        });
     match parsed {
-        Ok(at) => canonical(at, field),
-        Err(_) => Err(PayloadError::invalid(
+        // An offset past MAX_OFFSET_HOURS names no zone: a typo, not a time.
+        Ok(at) if at.offset().whole_hours().abs() <= MAX_OFFSET_HOURS => canonical(at, field),
+        _ => Err(PayloadError::invalid(
             field,
-            "not an ISO 8601 timestamp (expected e.g. 2025-07-01T00:00:00Z)",
+            "not an ISO 8601 date-time (expected e.g. 2025-07-01T00:00:00Z)",
         )),
     }
+}
+
+/// Whether the time part (after `T`) carries an offset designator of any form.
+fn has_offset(value: &str) -> bool {
+    value
+        .split_once(['T', 't'])
+        .is_some_and(|(_, time)| time.contains(['Z', 'z', '+', '-', '\u{2212}']))
 }
 
 /// BotLinkd's `timestamp`: Unix epoch seconds.
@@ -52,23 +78,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn iso8601_forms_normalise_to_the_same_instant() {
+    fn every_offset_form_converts_to_the_same_utc_instant() {
         let expected = "2025-08-10T12:32:56.000Z";
-        assert_eq!(from_iso8601("2025-08-10T12:32:56Z", "t").unwrap(), expected);
-        assert_eq!(
-            from_iso8601("2025-08-10T15:32:56+03:00", "t").unwrap(),
-            expected
-        );
-        assert_eq!(from_iso8601("2025-08-10T12:32:56", "t").unwrap(), expected);
+        for form in [
+            "2025-08-10T12:32:56Z",
+            "2025-08-10T12:32:56z",
+            "2025-08-10T12:32:56+00:00",
+            "2025-08-10T15:32:56+03:00",
+            "2025-08-10T15:32:56+0300",
+            "2025-08-10T15:32:56+03",
+            "2025-08-10T09:02:56-03:30",
+            "2025-08-10T09:02:56-0330",
+            "2025-08-10T07:32:56-05",
+            "2025-08-10T12:32:56",
+            "20250810T153256+0300",
+            "2025-08-10T15:32:56.000+03:00",
+        ] {
+            assert_eq!(from_iso8601(form, "t").as_deref(), Ok(expected), "{form}");
+        }
+    }
+
+    #[test]
+    fn fractional_seconds_are_kept_to_the_millisecond() {
         assert_eq!(
             from_iso8601("2025-08-10T12:32:56.1234Z", "t").unwrap(),
             "2025-08-10T12:32:56.123Z"
         );
+        assert_eq!(
+            from_iso8601("2025-08-10T15:32:56.5+0300", "t").unwrap(),
+            "2025-08-10T12:32:56.500Z"
+        );
     }
 
     #[test]
-    fn bad_iso8601_names_the_field() {
-        for bad in ["", "yesterday", "2025-13-01T00:00:00Z", "1678900000"] {
+    fn an_offset_crossing_midnight_moves_the_date() {
+        assert_eq!(
+            from_iso8601("2025-08-10T01:00:00+0300", "t").unwrap(),
+            "2025-08-09T22:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_read_unambiguously_is_an_error_naming_the_field() {
+        for bad in [
+            "",
+            "yesterday",
+            "2025-13-01T00:00:00Z",
+            "1678900000",
+            "2025-08-10T15:32:56+3",
+            "2025-08-10T15:32:56+03:0",
+            "2025-08-10T15:32:56 +03:00",
+            "2025-08-10T15:32:56EST",
+            "2025-08-10T15:32:56+25:00",
+            "10/08/2025 12:32:56",
+        ] {
             let err = from_iso8601(bad, "timestamp").unwrap_err();
             assert_eq!(err.field(), Some("timestamp"), "{bad}");
         }

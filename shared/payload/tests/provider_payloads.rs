@@ -107,7 +107,8 @@ fn botlinkd_ack_example_becomes_its_record_and_status_change() {
     let WebhookEvent::Ack(ack) = &record.event else {
         panic!("not an ack")
     };
-    assert_eq!(ack.status, AckStatus::Read);
+    assert_eq!(ack.status, "read");
+    assert_eq!(ack.known_status(), Some(AckStatus::Read));
     assert_eq!(ack.timestamp, 1678900055);
     let change = record.status_change().unwrap();
     assert_eq!(change.key.pk, record.key.pk);
@@ -132,18 +133,94 @@ fn the_combined_botlinkd_route_accepts_both_kinds() {
 }
 
 #[test]
-fn a_wrong_kind_is_refused_with_the_route_it_belongs_to() {
-    let cases = [
-        (Route::BotlinkdAcks, MESSAGE, "/botlinkd/messages"),
-        (Route::BotlinkdMessages, ACK, "/botlinkd/acks"),
-        (Route::EdnaClicks, ACK, "/botlinkd/acks"),
-        (Route::BotlinkdEvents, CLICK, "/edna/clicks"),
-    ];
-    for (route, body, right) in cases {
-        let err = parse_event(route, body.as_bytes()).unwrap_err();
-        assert!(matches!(err, PayloadError::WrongRoute { .. }), "{err}");
-        assert!(err.to_string().contains(right), "{err}");
+fn every_botlinkd_route_takes_both_botlinkd_kinds() {
+    for route in [Route::BotlinkdAcks, Route::BotlinkdMessages] {
+        assert_eq!(
+            parse_event(route, MESSAGE.as_bytes()).unwrap().kind(),
+            EventKind::InboundMessage
+        );
+        assert_eq!(
+            parse_event(route, ACK.as_bytes()).unwrap().kind(),
+            EventKind::Ack
+        );
     }
+}
+
+#[test]
+fn the_other_providers_event_is_a_wrong_provider_error() {
+    for (route, body) in [
+        (Route::EdnaClicks, ACK),
+        (Route::EdnaClicks, MESSAGE),
+        (Route::BotlinkdEvents, CLICK),
+        (Route::BotlinkdAcks, CLICK),
+    ] {
+        let err = parse_event(route, body.as_bytes()).unwrap_err();
+        assert!(matches!(err, PayloadError::WrongProvider { .. }), "{err}");
+        assert_eq!(err.reason(), "wrong_provider");
+    }
+}
+
+#[test]
+fn acks_of_any_status_are_events_and_only_known_ones_change_the_status() {
+    for (status, change) in [
+        ("failed", Some(AckStatus::Failed)),
+        ("played", None),
+        ("deleted", None),
+        ("sent", Some(AckStatus::Sent)),
+    ] {
+        let record = parse(
+            Route::BotlinkdAcks,
+            &with(fixture(ACK), "data.status", json!(status)),
+        )
+        .unwrap();
+        assert_eq!(record.key.sk, format!("EVENT#ack#{status}"));
+        assert_eq!(record.status_change().map(|c| c.status), change, "{status}");
+    }
+}
+
+#[test]
+fn quoted_numbers_empty_request_ids_and_offset_timestamps_are_accepted() {
+    let click = parse_event(Route::EdnaClicks, CLICK.as_bytes()).unwrap();
+    let quoted = with(
+        with(fixture(CLICK), "payload.templateId", json!("1333")),
+        "payload.outMessageId",
+        json!("5345345"),
+    );
+    let quoted = parse(Route::EdnaClicks, &quoted).unwrap();
+    assert_eq!(quoted.key, click.key);
+    assert_eq!(quoted.attributes(), click.attributes());
+
+    let empty_request_id = parse(
+        Route::EdnaClicks,
+        &with(fixture(CLICK), "payload.requestId", json!("")),
+    )
+    .unwrap();
+    let WebhookEvent::Click(event) = &empty_request_id.event else {
+        panic!("not a click")
+    };
+    assert_eq!(event.request_id.as_deref(), Some(""));
+
+    for form in [
+        "2025-08-10T15:32:56+0300",
+        "2025-08-10T15:32:56+03",
+        "2025-08-10T12:32:56.000Z",
+    ] {
+        let shifted = parse(
+            Route::EdnaClicks,
+            &with(fixture(CLICK), "timestamp", json!(form)),
+        )
+        .unwrap();
+        assert_eq!(shifted.occurred_at, "2025-08-10T12:32:56.000Z", "{form}");
+        assert_eq!(shifted.key, click.key, "{form}");
+    }
+
+    let message = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
+    let quoted = parse(
+        Route::BotlinkdMessages,
+        &with(fixture(MESSAGE), "data.timestamp", json!("1678900000")),
+    )
+    .unwrap();
+    assert_eq!(quoted.occurred_at, message.occurred_at);
 }
 
 #[test]
@@ -255,21 +332,16 @@ fn every_mistyped_field_is_named() {
             ]),
         ),
         (Route::EdnaClicks, CLICK, "payload.sender", json!(1)),
-        (
-            Route::EdnaClicks,
-            CLICK,
-            "payload.templateId",
-            json!("1333"),
-        ),
         (Route::EdnaClicks, CLICK, "payload.templateId", json!(-1)),
         (Route::EdnaClicks, CLICK, "payload.templateId", json!(1.5)),
-        (Route::EdnaClicks, CLICK, "payload.channelType", json!([])),
+        (Route::EdnaClicks, CLICK, "payload.templateId", json!("13a")),
         (
             Route::EdnaClicks,
             CLICK,
-            "payload.outMessageId",
-            json!("5345345"),
+            "timestamp",
+            json!("2025-08-10T15:32:56+3"),
         ),
+        (Route::EdnaClicks, CLICK, "payload.channelType", json!([])),
         (
             Route::EdnaClicks,
             CLICK,
@@ -279,12 +351,6 @@ fn every_mistyped_field_is_named() {
         (Route::EdnaClicks, CLICK, "payload.url", json!({})),
         (Route::EdnaClicks, CLICK, "payload.shortLink", json!(true)),
         (Route::EdnaClicks, CLICK, "payload.requestId", json!(7)),
-        (
-            Route::EdnaClicks,
-            CLICK,
-            "payload.requestId",
-            json!("r".repeat(257)),
-        ),
         (Route::EdnaClicks, CLICK, "version", json!(1)),
         (Route::EdnaClicks, CLICK, "timestamp", json!(1678900000)),
         (Route::EdnaClicks, CLICK, "timestamp", json!("10 Aug 2025")),
@@ -325,16 +391,10 @@ fn every_mistyped_field_is_named() {
             Route::BotlinkdMessages,
             MESSAGE,
             "data.timestamp",
-            json!("1678900000"),
-        ),
-        (
-            Route::BotlinkdMessages,
-            MESSAGE,
-            "data.timestamp",
             json!(1678900000.5),
         ),
-        (Route::BotlinkdAcks, ACK, "data.status", json!("seen")),
         (Route::BotlinkdAcks, ACK, "data.status", json!(3)),
+        (Route::BotlinkdAcks, ACK, "data.status", json!("")),
         (
             Route::BotlinkdAcks,
             ACK,
@@ -462,4 +522,12 @@ fn a_retried_body_hashes_the_same() {
     .unwrap();
     assert_eq!(a.key, c.key);
     assert_ne!(a.body_sha256, c.body_sha256);
+    // A retry that the provider re-serialised (key order, spacing) is still the same body.
+    let value: Value = serde_json::from_str(ACK).unwrap();
+    let d = parse_event(
+        Route::BotlinkdAcks,
+        serde_json::to_string_pretty(&value).unwrap().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(a.body_sha256, d.body_sha256);
 }

@@ -1,4 +1,8 @@
 //! One request in, one response out: the pipeline every webhook function runs.
+//!
+//! Only what cannot be a webhook (unknown path, wrong method, oversized body) or comes from an
+//! unproven sender (401) is refused. Every authenticated body is stored: as an event, or raw in
+//! quarantine. A 200 is sent only after that write; a storage fault is a fast 503.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -7,43 +11,30 @@ use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use tracing::{error, info, warn};
-use webhook_payload::{mask_phone, parse_event, EventRecord, PayloadError, Route};
+use webhook_payload::{key_hash, mask_phone, Route};
 
 use crate::auth::{Auth, AuthError};
 use crate::config::Config;
+use crate::ingest::{ingest, Ingested, Outcome};
 use crate::metrics::{self, OutcomeClass};
-use crate::store::{EventStore, PutOutcome, StoreError};
+use crate::store::{EventStore, StoreError};
 
-/// Largest accepted body. Provider events are well under 2 KiB; the limit also keeps every item
-/// (raw body plus parsed fields) far below DynamoDB's 400 KB item limit.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest accepted body. Provider events are well under 2 KiB; 256 KiB leaves room for any
+/// message a provider may relay, and an item with the raw body and its parsed copies still fits
+/// DynamoDB's 400 KB (parsed copies are left out first, see `item::event_item`).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Time allowed for all table writes of one request. BotLinkd retries after 3 s; past this budget
 /// the function answers 503 so that the provider retries instead of timing out.
 pub const STORE_BUDGET: Duration = Duration::from_millis(2_200);
 
-/// A successful handling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The event was written.
-    Stored,
-    /// The event was already stored.
-    Duplicate,
-    /// Another event held the same idempotency key; this one was stored beside it.
-    StoredCollision,
+/// What a request that was handled without error came to.
+#[derive(Debug)]
+pub enum Handled {
     /// edna Pulse's HEAD check of the URL.
     UrlCheck,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Stored => "stored",
-            Outcome::Duplicate => "duplicate",
-            Outcome::StoredCollision => "stored:collision",
-            Outcome::UrlCheck => "url_check",
-        }
-    }
+    /// An authenticated body, stored.
+    Ingested(Box<Ingested>),
 }
 
 /// Everything that can stop a request from being stored. [`WebhookError::status`] is the one
@@ -64,15 +55,9 @@ pub enum WebhookError {
     /// Credentials missing or wrong.
     #[error(transparent)]
     Unauthorized(#[from] AuthError),
-    /// The body is not declared as JSON.
-    #[error("content type {0:?} is not supported; send application/json")]
-    UnsupportedMediaType(String),
     /// The body is over [`MAX_BODY_BYTES`].
     #[error("body is larger than {MAX_BODY_BYTES} bytes")]
     PayloadTooLarge,
-    /// The body is not a valid event for this route.
-    #[error(transparent)]
-    Payload(#[from] PayloadError),
     /// The table could not be written.
     #[error("the event could not be stored; retry later")]
     Storage(#[from] StoreError),
@@ -88,51 +73,38 @@ impl WebhookError {
             WebhookError::UnknownPath(_) => StatusCode::NOT_FOUND,
             WebhookError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             WebhookError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            WebhookError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebhookError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            WebhookError::Payload(err) => match err {
-                PayloadError::MalformedJson(_)
-                | PayloadError::MissingField(_)
-                | PayloadError::InvalidField { .. } => StatusCode::BAD_REQUEST,
-                PayloadError::WrongRoute { .. } | PayloadError::UnsupportedEvent { .. } => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-            },
             WebhookError::Storage(_) | WebhookError::StorageTimeout => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
         }
     }
 
-    /// A short, stable name for logs and metrics.
+    /// A short, stable name for logs.
     pub fn reason(&self) -> &'static str {
         match self {
             WebhookError::UnknownPath(_) => "unknown_path",
             WebhookError::MethodNotAllowed { .. } => "method",
             WebhookError::Unauthorized(_) => "auth",
-            WebhookError::UnsupportedMediaType(_) => "content_type",
             WebhookError::PayloadTooLarge => "too_large",
-            WebhookError::Payload(PayloadError::WrongRoute { .. }) => "wrong_route",
-            WebhookError::Payload(PayloadError::UnsupportedEvent { .. }) => "unsupported_event",
-            WebhookError::Payload(_) => "invalid_payload",
             WebhookError::Storage(_) => "storage",
             WebhookError::StorageTimeout => "storage_timeout",
         }
     }
 }
 
-/// A webhook function: its routes, its authentication, and the table it writes.
+/// A webhook function: its routes, its authentication, and the store it writes.
 #[derive(Debug)]
-pub struct Receiver {
-    store: EventStore,
+pub struct Receiver<S> {
+    store: S,
     auth: Auth,
     routes: &'static [Route],
     metrics_namespace: String,
 }
 
-impl Receiver {
+impl<S: EventStore> Receiver<S> {
     /// A receiver serving `routes`, built once per cold start.
-    pub fn new(store: EventStore, config: Config, routes: &'static [Route]) -> Receiver {
+    pub fn new(store: S, config: Config, routes: &'static [Route]) -> Receiver<S> {
         if matches!(config.auth, Auth::Disabled) {
             warn!("authentication is disabled (AUTH_DISABLED=true): every request is accepted");
         }
@@ -144,63 +116,27 @@ impl Receiver {
         }
     }
 
+    /// The store, for tests that read back what was written.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// Handles one request and always answers; only a storage fault gives a 5xx. Writes one log
     /// line and one metric line per request.
     pub async fn respond(&self, request: Request) -> Result<Response<Body>, Infallible> {
         let started = Instant::now();
         let route =
             Route::for_path(request.raw_http_path()).filter(|route| self.routes.contains(route));
-        let mut record = None;
-        let result = self.handle(route, &request, &mut record).await;
+        let result = self.handle(route, &request).await;
         let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-
-        let class = OutcomeClass::of(&result);
-        let outcome = match &result {
-            Ok(outcome) => outcome.as_str().to_owned(),
-            Err(err) if class == OutcomeClass::Rejected => format!("rejected:{}", err.reason()),
-            Err(_) => "failed".to_owned(),
-        };
-        let route = route.map_or("-", Route::path);
-        let record = record.as_ref();
-        let kind = record.map_or("-", |r| r.kind().as_str());
-        let provider = record.map_or("-", |r| r.provider().as_str());
-        let pk = record.map_or("-", |r| r.key.pk.as_str());
-        let phone = record.and_then(EventRecord::phone).map(mask_phone);
-        let phone = phone.as_deref().unwrap_or("-");
-        let (field, detail) = match &result {
-            Ok(_) => ("-", String::new()),
-            // Payload errors can quote the offending value (a phone number, a message body): log
-            // only which field was wrong.
-            Err(WebhookError::Payload(err)) => (err.field().unwrap_or("-"), String::new()),
-            Err(WebhookError::Storage(err)) => ("-", err.to_string()),
-            Err(err) => ("-", err.to_string()),
-        };
-        macro_rules! request_line {
-            ($level:ident) => {
-                $level!(
-                    route,
-                    provider,
-                    kind,
-                    outcome,
-                    field,
-                    pk,
-                    phone,
-                    latency_us,
-                    error = detail,
-                    "webhook request"
-                )
-            };
-        }
-        match class {
-            OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck => {
-                request_line!(info)
-            }
-            OutcomeClass::Rejected => request_line!(warn),
-            OutcomeClass::Failed => request_line!(error),
-        }
-        metrics::emit(&self.metrics_namespace, class);
+        log_request(route, &request, &result, latency_us);
+        metrics::emit(
+            &self.metrics_namespace,
+            outcome_class(&result),
+            wrong_route(route, &result),
+        );
         Ok(match result {
-            Ok(outcome) => success(outcome),
+            Ok(handled) => success(&handled),
             Err(err) => failure(&err),
         })
     }
@@ -209,14 +145,13 @@ impl Receiver {
         &self,
         route: Option<Route>,
         request: &Request,
-        record: &mut Option<EventRecord>,
-    ) -> Result<Outcome, WebhookError> {
+    ) -> Result<Handled, WebhookError> {
         let route =
             route.ok_or_else(|| WebhookError::UnknownPath(request.raw_http_path().to_owned()))?;
         match *request.method() {
             Method::POST => {}
             // edna Pulse verifies a URL with HEAD before registering it; it may not send the key.
-            Method::HEAD if route == Route::EdnaClicks => return Ok(Outcome::UrlCheck),
+            Method::HEAD if route == Route::EdnaClicks => return Ok(Handled::UrlCheck),
             ref method => {
                 return Err(WebhookError::MethodNotAllowed {
                     method: method.clone(),
@@ -225,38 +160,47 @@ impl Receiver {
             }
         }
         self.auth.check(request)?;
-        check_content_type(request)?;
         let body: &[u8] = request.body().as_ref();
         if body.len() > MAX_BODY_BYTES {
             return Err(WebhookError::PayloadTooLarge);
         }
-        let parsed = record.insert(parse_event(route, body)?);
-        tokio::time::timeout(STORE_BUDGET, self.store_event(parsed))
+        let ingested = tokio::time::timeout(STORE_BUDGET, ingest(&self.store, route, body))
             .await
-            .map_err(|_| WebhookError::StorageTimeout)?
-    }
-
-    /// Writes the event, then (for an ack) moves the message status. The status is moved even
-    /// for a duplicate, so that a retry after a failure between the two writes converges.
-    async fn store_event(&self, record: &EventRecord) -> Result<Outcome, WebhookError> {
-        let outcome = match self.store.put_once(record).await? {
-            PutOutcome::Stored => Outcome::Stored,
-            PutOutcome::Duplicate => Outcome::Duplicate,
-            PutOutcome::StoredCollision => Outcome::StoredCollision,
-        };
-        if let Some(change) = record.status_change() {
-            self.store.advance_status(&change).await?;
-        }
-        Ok(outcome)
+            .map_err(|_| WebhookError::StorageTimeout)??;
+        Ok(Handled::Ingested(Box::new(ingested)))
     }
 }
 
-/// A missing content type is accepted (some senders omit it); a declared one must be JSON.
-fn check_content_type(request: &Request) -> Result<(), WebhookError> {
-    let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
-        return Ok(());
-    };
-    let declared = value.to_str().unwrap_or_default();
+fn outcome_class(result: &Result<Handled, WebhookError>) -> OutcomeClass {
+    match result {
+        Ok(Handled::UrlCheck) => OutcomeClass::UrlCheck,
+        Ok(Handled::Ingested(ingested)) => match ingested.outcome {
+            Outcome::Stored | Outcome::StoredCollision => OutcomeClass::Stored,
+            Outcome::Duplicate => OutcomeClass::Duplicate,
+            Outcome::Quarantined | Outcome::QuarantinedAgain => OutcomeClass::Quarantined,
+        },
+        Err(err) if err.status().is_server_error() => OutcomeClass::Failed,
+        Err(_) => OutcomeClass::Rejected,
+    }
+}
+
+/// An event stored through a route not named for its kind (BotLinkd's dashboard URL is set up
+/// with the other event ticked).
+fn wrong_route(route: Option<Route>, result: &Result<Handled, WebhookError>) -> bool {
+    match (route, result) {
+        (Some(route), Ok(Handled::Ingested(ingested))) => ingested
+            .parsed
+            .as_ref()
+            .is_ok_and(|record| !route.expects(record.kind())),
+        _ => false,
+    }
+}
+
+/// The declared content type, when it is not JSON. The body is parsed whatever it says (many
+/// HTTP clients default to a form type), and the mismatch is logged.
+fn content_type_mismatch(request: &Request) -> Option<String> {
+    let declared = request.headers().get(header::CONTENT_TYPE)?;
+    let declared = String::from_utf8_lossy(declared.as_bytes());
     let essence = declared
         .split(';')
         .next()
@@ -264,9 +208,80 @@ fn check_content_type(request: &Request) -> Result<(), WebhookError> {
         .trim()
         .to_ascii_lowercase();
     if essence == "application/json" || essence.ends_with("+json") {
-        Ok(())
+        None
     } else {
-        Err(WebhookError::UnsupportedMediaType(declared.to_owned()))
+        // Only the media type: parameters could carry anything.
+        Some(essence.chars().take(64).collect())
+    }
+}
+
+/// One log line per request. Keys are logged as a short hash and phone numbers masked: message
+/// ids encode phone numbers. A payload error's message can quote the body, so only its reason
+/// and field are logged.
+fn log_request(
+    route: Option<Route>,
+    request: &Request,
+    result: &Result<Handled, WebhookError>,
+    latency_us: u64,
+) {
+    let class = outcome_class(result);
+    let outcome = match result {
+        Ok(Handled::UrlCheck) => "url_check".to_owned(),
+        Ok(Handled::Ingested(ingested)) => ingested.outcome.as_str().to_owned(),
+        Err(err) if class == OutcomeClass::Rejected => format!("rejected:{}", err.reason()),
+        Err(_) => "failed".to_owned(),
+    };
+    let wrong_route = wrong_route(route, result);
+    let route = route.map_or("-", Route::path);
+    let parsed = match result {
+        Ok(Handled::Ingested(ingested)) => Some(&ingested.parsed),
+        _ => None,
+    };
+    let record = parsed.and_then(|parsed| parsed.as_ref().ok());
+    let payload_error = parsed.and_then(|parsed| parsed.as_ref().err());
+    let kind = record.map_or("-", |r| r.kind().as_str());
+    let provider = record.map_or("-", |r| r.provider().as_str());
+    let key = record.map_or_else(|| "-".to_owned(), |r| key_hash(&r.key.pk));
+    let phone = record
+        .and_then(|r| r.phone())
+        .map_or_else(|| "-".to_owned(), mask_phone);
+    let reason = payload_error.map_or("-", |err| err.reason());
+    let field = payload_error.and_then(|err| err.field()).unwrap_or("-");
+    let content_type = content_type_mismatch(request);
+    let content_type = content_type.as_deref().unwrap_or("-");
+    let detail = match result {
+        Err(err) => err.to_string(),
+        Ok(_) => String::new(),
+    };
+    macro_rules! request_line {
+        ($level:ident) => {
+            $level!(
+                route,
+                provider,
+                kind,
+                outcome,
+                reason,
+                field,
+                key,
+                phone,
+                wrong_route,
+                content_type,
+                latency_us,
+                error = detail,
+                "webhook request"
+            )
+        };
+    }
+    match class {
+        OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck => {
+            if wrong_route {
+                request_line!(warn)
+            } else {
+                request_line!(info)
+            }
+        }
+        OutcomeClass::Quarantined | OutcomeClass::Rejected => request_line!(warn),
+        OutcomeClass::Failed => request_line!(error),
     }
 }
 
@@ -280,24 +295,20 @@ fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Body> 
     response
 }
 
-fn success(outcome: Outcome) -> Response<Body> {
-    match outcome {
-        Outcome::UrlCheck => Response::new(Body::Empty),
-        Outcome::Duplicate => json_response(StatusCode::OK, json!({ "status": "duplicate" })),
-        Outcome::Stored | Outcome::StoredCollision => {
-            json_response(StatusCode::OK, json!({ "status": "stored" }))
-        }
-    }
+fn success(handled: &Handled) -> Response<Body> {
+    let status = match handled {
+        Handled::UrlCheck => return Response::new(Body::Empty),
+        Handled::Ingested(ingested) => match ingested.outcome {
+            Outcome::Stored | Outcome::StoredCollision => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Quarantined | Outcome::QuarantinedAgain => "quarantined",
+        },
+    };
+    json_response(StatusCode::OK, json!({ "status": status }))
 }
 
 fn failure(err: &WebhookError) -> Response<Body> {
-    let mut body = json!({ "error": err.to_string() });
-    if let WebhookError::Payload(payload) = err {
-        if let Some(field) = payload.field() {
-            body["field"] = json!(field);
-        }
-    }
-    let mut response = json_response(err.status(), body);
+    let mut response = json_response(err.status(), json!({ "error": err.to_string() }));
     let headers = response.headers_mut();
     match err {
         WebhookError::MethodNotAllowed { route, .. } => {

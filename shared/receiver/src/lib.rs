@@ -1,20 +1,30 @@
-//! The HTTP side of the three webhook functions: route and method checks, authentication,
-//! content checks, the DynamoDB event store, and the JSON responses.
+//! The HTTP side of the three webhook functions: route and method checks, authentication, the
+//! ingest rules (store the event exactly once, or quarantine the body), the DynamoDB event store,
+//! and the JSON responses.
 //!
 //! A function's `main` builds a [`Receiver`] once per cold start and hands every request to
 //! [`Receiver::respond`].
 
 mod auth;
+mod client;
 mod config;
 mod handler;
+mod ingest;
+pub mod item;
+mod memory;
 mod metrics;
+mod replay;
 mod store;
 
 pub use auth::{Auth, AuthError};
+pub use client::{dynamodb_client, with_client_settings};
 pub use config::{Config, ConfigError};
-pub use handler::{Outcome, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
-pub use metrics::{emf_line, OutcomeClass};
+pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
+pub use ingest::{ingest, store_event, Ingested, Outcome};
+pub use memory::MemoryStore;
+pub use metrics::{emf_line, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+pub use replay::{replay_day, ReplayResult, Replayed};
 pub use store::{
-    dynamodb_client, with_client_settings, EventStore, PutOutcome, StatusOutcome, StoreError,
+    put_once, Conditional, DynamoDbStore, EventStore, PutOutcome, StatusOutcome, StoreError,
     WARM_UP_KEY,
 };

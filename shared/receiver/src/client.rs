@@ -1,0 +1,207 @@
+//! The DynamoDB client of the functions: built once per cold start from the Lambda environment,
+//! with TLS, timeouts and retries that fit the providers' answer budgets.
+
+use std::time::Duration;
+
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::{Region, SharedHttpClient};
+use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+
+/// Builds the DynamoDB client once per cold start from what Lambda puts in the environment:
+/// the region (`AWS_REGION`) and credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, read by aws-config's environment provider), plus
+/// `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` (DynamoDB Local), `AWS_USE_FIPS_ENDPOINT`
+/// and `AWS_USE_DUALSTACK_ENDPOINT`. aws-config's default chain is left out on purpose: its
+/// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
+/// 1.1 MB of every binary (BENCHMARKS.md).
+pub fn dynamodb_client() -> Client {
+    let config = client_config(|name| std::env::var(name).ok())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    Client::from_conf(with_client_settings(config).build())
+}
+
+/// Region, endpoint and endpoint flags of [`dynamodb_client`], read through `lookup`.
+fn client_config(lookup: impl Fn(&str) -> Option<String>) -> aws_sdk_dynamodb::config::Builder {
+    let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    // Case-insensitive, as aws-config reads these variables.
+    let flag =
+        |name: &str| get(name).is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    let mut config = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .use_fips(flag("AWS_USE_FIPS_ENDPOINT"))
+        .use_dual_stack(flag("AWS_USE_DUALSTACK_ENDPOINT"));
+    // The order of aws-config's environment region provider.
+    config.set_region(
+        get("AWS_REGION")
+            .or_else(|| get("AWS_DEFAULT_REGION"))
+            .map(Region::new),
+    );
+    config.set_endpoint_url(get("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| get("AWS_ENDPOINT_URL")));
+    config
+}
+
+/// What every DynamoDB client of the functions uses: [`https_client`], and timeouts and retries
+/// that fit the answer budget (BotLinkd retries after 3 s, and the SDK's defaults, 1 s initial
+/// backoff and no attempt timeout, do not fit in it).
+pub fn with_client_settings(
+    config: aws_sdk_dynamodb::config::Builder,
+) -> aws_sdk_dynamodb::config::Builder {
+    config
+        .http_client(https_client())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(400))
+                .operation_attempt_timeout(Duration::from_millis(700))
+                .operation_timeout(Duration::from_millis(1_800))
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(20))
+                .with_max_backoff(Duration::from_millis(200)),
+        )
+}
+
+/// The root certificates of Amazon Trust Services, which issues the certificates of the AWS
+/// service endpoints: Amazon Root CA 1-4 and Starfield Services Root Certificate Authority - G2,
+/// the roots AWS tells clients to trust. Copied from Mozilla's CA list (Debian's ca-certificates).
+const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("../certs/amazon-trust-services.pem");
+
+/// HTTP(S) for the SDK: rustls with ring, trusting [`AMAZON_TRUST_SERVICES_ROOTS`] only. The
+/// system's trust store would cost ~3 ms of every cold start to read and parse ~150 roots, and
+/// the SDK's default TLS stack would add aws-lc (C) to the binary; BENCHMARKS.md has the figures.
+/// Plain `http://` endpoints (DynamoDB Local) work too.
+fn https_client() -> SharedHttpClient {
+    let roots = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS.as_bytes());
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .tls_context(
+            TlsContext::builder()
+                .with_trust_store(roots)
+                .build()
+                .expect("a TLS context with a trust store always builds"),
+        )
+        .build_https()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::config::Credentials;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use aws_smithy_http_client::test_util::capture_request;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    use sha2::{Digest, Sha256};
+
+    /// Where a request of a client configured from `vars` goes.
+    async fn endpoint_of(vars: &[(&str, &str)]) -> String {
+        let (http, requests) = capture_request(None);
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        };
+        let config = client_config(lookup)
+            .http_client(http)
+            .credentials_provider(Credentials::new("id", "secret", None, None, "test"));
+        let _ = Client::from_conf(config.build())
+            .get_item()
+            .table_name("t")
+            .key("pk", AttributeValue::S("k".into()))
+            .send()
+            .await;
+        let request = requests.expect_request();
+        let uri = request.uri();
+        uri.strip_suffix('/').unwrap_or(uri).to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_client_takes_region_endpoint_and_flags_from_the_environment() {
+        let cases: [(&[(&str, &str)], &str); 7] = [
+            (
+                &[
+                    ("AWS_REGION", "eu-west-1"),
+                    ("AWS_DEFAULT_REGION", "us-east-1"),
+                ],
+                "https://dynamodb.eu-west-1.amazonaws.com",
+            ),
+            (
+                &[("AWS_DEFAULT_REGION", "us-east-1")],
+                "https://dynamodb.us-east-1.amazonaws.com",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+                ],
+                "http://127.0.0.1:8000",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                ],
+                "http://127.0.0.1:1",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_USE_FIPS_ENDPOINT", "true"),
+                ],
+                "https://dynamodb-fips.us-east-1.amazonaws.com",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_USE_FIPS_ENDPOINT", "TRUE"),
+                ],
+                "https://dynamodb-fips.us-east-1.amazonaws.com",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+                ],
+                "https://dynamodb.us-east-1.api.aws",
+            ),
+        ];
+        for (vars, expected) in cases {
+            assert_eq!(endpoint_of(vars).await, expected, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn the_trust_store_is_exactly_amazon_trust_services_roots() {
+        // SHA-256 fingerprints of these roots in Mozilla's CA list (Debian ca-certificates
+        // 20230311), which https://www.amazontrust.com/repository/ also lists.
+        let expected = [
+            "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e", // Amazon Root CA 1
+            "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4", // Amazon Root CA 2
+            "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4", // Amazon Root CA 3
+            "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092", // Amazon Root CA 4
+            "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5", // Starfield Services G2
+        ];
+        let fingerprints: Vec<String> =
+            CertificateDer::pem_slice_iter(AMAZON_TRUST_SERVICES_ROOTS.as_bytes())
+                .map(|cert| {
+                    let cert = cert.expect("every PEM block parses");
+                    Sha256::digest(cert.as_ref())
+                        .iter()
+                        .map(|byte| format!("{byte:02x}"))
+                        .collect()
+                })
+                .collect();
+        assert_eq!(fingerprints, expected);
+    }
+}

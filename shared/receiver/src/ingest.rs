@@ -1,0 +1,84 @@
+//! What happens to an authenticated webhook body: it becomes an event, stored exactly once, or,
+//! when it cannot, it is quarantined raw. Nothing the provider proved it sent is refused.
+
+use webhook_payload::{parse_event, EventRecord, PayloadError, QuarantineRecord, Route};
+
+use crate::store::{put_once, Conditional, EventStore, PutOutcome, StoreError};
+
+/// What was done with a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The event was written.
+    Stored,
+    /// The event was already stored.
+    Duplicate,
+    /// Another event held the same idempotency key; this one was stored beside it.
+    StoredCollision,
+    /// The body could not become an event and was stored raw, for the first time.
+    Quarantined,
+    /// The body could not become an event and was already in quarantine.
+    QuarantinedAgain,
+}
+
+impl Outcome {
+    /// The outcome as logged.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Stored => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::StoredCollision => "stored:collision",
+            Outcome::Quarantined => "quarantined",
+            Outcome::QuarantinedAgain => "quarantined:duplicate",
+        }
+    }
+}
+
+/// A stored body, and what it was parsed as (for the log line).
+#[derive(Debug)]
+pub struct Ingested {
+    /// What the store did.
+    pub outcome: Outcome,
+    /// The event, or why the body is not one.
+    pub parsed: Result<EventRecord, PayloadError>,
+}
+
+/// Parses `body` received on `route` and stores it: as the event it is, or in quarantine.
+/// `Err` means nothing durable can be promised (the caller answers 5xx and the provider retries).
+pub async fn ingest(
+    store: &impl EventStore,
+    route: Route,
+    body: &[u8],
+) -> Result<Ingested, StoreError> {
+    let parsed = parse_event(route, body);
+    let outcome = match &parsed {
+        Ok(record) => store_event(store, record).await?,
+        Err(error) => {
+            match store
+                .put_quarantine(&QuarantineRecord::new(route, body, error))
+                .await?
+            {
+                Conditional::Written => Outcome::Quarantined,
+                Conditional::Exists { .. } => Outcome::QuarantinedAgain,
+            }
+        }
+    };
+    Ok(Ingested { outcome, parsed })
+}
+
+/// Stores an event exactly once, then applies an ack to its message's status. The status is
+/// applied even for a duplicate, so that a retry after a failure between the two writes
+/// converges. Live requests and replays of quarantined bodies both come through here.
+pub async fn store_event(
+    store: &impl EventStore,
+    record: &EventRecord,
+) -> Result<Outcome, StoreError> {
+    let outcome = match put_once(store, record).await? {
+        PutOutcome::Stored => Outcome::Stored,
+        PutOutcome::Duplicate => Outcome::Duplicate,
+        PutOutcome::StoredCollision => Outcome::StoredCollision,
+    };
+    if let Some(change) = record.status_change() {
+        store.change_status(&change).await?;
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,260 @@
+//! The table's item schema: every attribute name, and the items an event, a quarantined body and
+//! a status become. The store, the bench and the tests all build items here.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use webhook_payload::{Attr, EventRecord, ItemKey, QuarantineRecord};
+
+/// A table item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Partition key.
+pub const PK: &str = "pk";
+/// Sort key.
+pub const SK: &str = "sk";
+/// `click`, `message`, `ack`, `status` or `quarantine`.
+pub const KIND: &str = "kind";
+/// `edna` or `botlinkd`.
+pub const PROVIDER: &str = "provider";
+/// When the event happened (RFC 3339 UTC, ms); sort key of `by_phone`.
+pub const OCCURRED_AT: &str = "occurred_at";
+/// When this receiver got it.
+pub const RECEIVED_AT: &str = "received_at";
+/// Canonical body hash: a retry's is the same.
+pub const BODY_SHA256: &str = "body_sha256";
+/// The body exactly as received.
+pub const RAW_BODY: &str = "raw_body";
+/// Partition key of `by_phone`.
+pub const PHONE_KEY: &str = "phone_key";
+/// On a collision record: the sort key of the record it collided with.
+pub const COLLISION_OF: &str = "collision_of";
+/// Which conditional write created the item (see `DynamoDbStore`).
+pub const DELIVERY_ID: &str = "delivery_id";
+/// Parsed attributes left out because the item would not fit (the raw body still holds them).
+pub const OMITTED: &str = "omitted";
+/// Quarantine: the route the body arrived on.
+pub const ROUTE: &str = "route";
+/// Quarantine: why the body could not be parsed (`PayloadError::reason`).
+pub const REASON: &str = "reason";
+/// Quarantine: the field to blame, when there is one.
+pub const FIELD: &str = "field";
+/// Quarantine: the parser's message (may quote the body: stored, never logged).
+pub const DETAIL: &str = "detail";
+/// Quarantine: the day received (`YYYY-MM-DD`), partition key of `by_quarantine_day`.
+pub const QUARANTINED_ON: &str = "quarantined_on";
+/// Quarantine: when a replay stored it as an event.
+pub const REPLAYED_AT: &str = "replayed_at";
+/// Quarantine: what the replay's write did (`stored`, `duplicate`, `stored:collision`).
+pub const REPLAY_OUTCOME: &str = "replay_outcome";
+/// Status item: the current status.
+pub const STATUS: &str = "status";
+/// Status item: rank of the current status (1 sent, 2 delivered, 3 read).
+pub const STATUS_RANK: &str = "status_rank";
+/// Status item: when the current status happened.
+pub const STATUS_AT: &str = "status_at";
+/// Status item: when the first `failed` ack happened.
+pub const FAILED_AT: &str = "failed_at";
+/// Status item: last write.
+pub const UPDATED_AT: &str = "updated_at";
+
+/// Name of the index that lists clicks and messages by phone number.
+pub const BY_PHONE_INDEX: &str = "by_phone";
+/// Name of the index that lists quarantine items by day.
+pub const BY_QUARANTINE_DAY_INDEX: &str = "by_quarantine_day";
+
+/// DynamoDB's item size limit (400 KB, counted as 1024-byte KB).
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// Room kept for the attributes the store adds after sizing (`delivery_id`).
+const SIZE_MARGIN: usize = 256;
+/// How much of the parser's message a quarantine item keeps.
+const MAX_DETAIL_BYTES: usize = 1024;
+
+/// The item of an event `record` written under `key` (its own key, or a collision key).
+///
+/// The parsed attributes are copies of what `raw_body` holds, so when the whole item would not fit
+/// DynamoDB's limit the largest of them are left out (named in `omitted`); keys, index
+/// attributes and the raw body always stay.
+pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Item {
+    let s = |value: &str| AttributeValue::S(value.to_owned());
+    let mut item: Item = HashMap::with_capacity(24);
+    item.insert(PK.into(), s(&key.pk));
+    item.insert(SK.into(), s(&key.sk));
+    item.insert(PROVIDER.into(), s(record.provider().as_str()));
+    item.insert(KIND.into(), s(record.kind().as_str()));
+    item.insert(OCCURRED_AT.into(), s(&record.occurred_at));
+    item.insert(RECEIVED_AT.into(), s(received_at));
+    item.insert(BODY_SHA256.into(), s(&record.body_sha256));
+    item.insert(RAW_BODY.into(), s(&record.raw_body));
+    if key == &record.key {
+        if let Some(phone_key) = &record.phone_key {
+            item.insert(PHONE_KEY.into(), s(phone_key));
+        }
+    } else {
+        // A collision is kept, but out of the phone timeline: it is not a second event there.
+        item.insert(COLLISION_OF.into(), s(&record.key.sk));
+    }
+    let mut parsed: Vec<(&'static str, AttributeValue)> = record
+        .attributes()
+        .into_iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Attr::S(text) => AttributeValue::S(text),
+                Attr::N(number) => AttributeValue::N(number),
+            };
+            (name, value)
+        })
+        .collect();
+    let mut size = item_bytes(&item) + parsed.iter().map(|(n, v)| attr_bytes(n, v)).sum::<usize>();
+    let mut omitted = Vec::new();
+    if size + SIZE_MARGIN > MAX_ITEM_BYTES {
+        parsed.sort_by_key(|(name, value)| std::cmp::Reverse(attr_bytes(name, value)));
+        while size + SIZE_MARGIN > MAX_ITEM_BYTES && !parsed.is_empty() {
+            let (name, value) = parsed.remove(0);
+            size -= attr_bytes(name, &value);
+            omitted.push(name);
+        }
+        item.insert(OMITTED.into(), s(&omitted.join(",")));
+    }
+    item.extend(
+        parsed
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value)),
+    );
+    item
+}
+
+/// The item of a quarantined body, received at `received_at` (canonical UTC time).
+pub fn quarantine_item(record: &QuarantineRecord, received_at: &str) -> Item {
+    let s = |value: &str| AttributeValue::S(value.to_owned());
+    let mut item: Item = HashMap::with_capacity(16);
+    item.insert(PK.into(), s(&record.key.pk));
+    item.insert(SK.into(), s(&record.key.sk));
+    item.insert(KIND.into(), s("quarantine"));
+    item.insert(PROVIDER.into(), s(record.route.provider().as_str()));
+    item.insert(ROUTE.into(), s(record.route.path()));
+    item.insert(REASON.into(), s(record.reason));
+    if let Some(field) = &record.field {
+        item.insert(FIELD.into(), s(field));
+    }
+    item.insert(DETAIL.into(), s(truncate(&record.detail, MAX_DETAIL_BYTES)));
+    item.insert(BODY_SHA256.into(), s(&record.body_sha256));
+    item.insert(RAW_BODY.into(), raw_body_value(&record.raw_body));
+    item.insert(RECEIVED_AT.into(), s(received_at));
+    item.insert(
+        QUARANTINED_ON.into(),
+        s(received_at.get(..10).unwrap_or(received_at)),
+    );
+    item
+}
+
+/// The raw body as a string when it is UTF-8 (readable in the console), else as bytes.
+fn raw_body_value(body: &[u8]) -> AttributeValue {
+    match std::str::from_utf8(body) {
+        Ok(text) => AttributeValue::S(text.to_owned()),
+        Err(_) => AttributeValue::B(Blob::new(body)),
+    }
+}
+
+/// The raw body of an item, whichever type it was stored as.
+pub fn raw_body_of(item: &Item) -> Option<Vec<u8>> {
+    match item.get(RAW_BODY)? {
+        AttributeValue::S(text) => Some(text.as_bytes().to_vec()),
+        AttributeValue::B(blob) => Some(blob.as_ref().to_vec()),
+        _ => None,
+    }
+}
+
+/// A string attribute of an item.
+pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|value| value.as_s().ok())
+        .map(String::as_str)
+}
+
+fn truncate(text: &str, max_bytes: usize) -> &str {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// An item's size as DynamoDB counts it (names plus values), rounded up for numbers.
+pub fn item_bytes(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| attr_bytes(name, value))
+        .sum()
+}
+
+fn attr_bytes(name: &str, value: &AttributeValue) -> usize {
+    name.len()
+        + match value {
+            AttributeValue::S(text) => text.len(),
+            // At most 21 bytes; the digit count plus one bounds it from above.
+            AttributeValue::N(number) => number.len() + 1,
+            AttributeValue::B(blob) => blob.as_ref().len(),
+            _ => 1,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use webhook_payload::{parse_event, Route};
+
+    const MESSAGE: &str = include_str!("../../../fixtures/payloads/botlinkd-message.json");
+
+    fn message_with_body(len: usize) -> String {
+        let mut value: serde_json::Value = serde_json::from_str(MESSAGE).unwrap();
+        value["data"]["body"] = serde_json::json!("x".repeat(len));
+        value["data"]["caption"] = serde_json::json!("y".repeat(len / 2));
+        value.to_string()
+    }
+
+    #[test]
+    fn a_small_event_keeps_every_parsed_attribute() {
+        let record = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
+        let item = event_item(&record, &record.key, "2026-01-01T00:00:00.000Z");
+        assert!(!item.contains_key(OMITTED));
+        for (name, _) in record.attributes() {
+            assert!(item.contains_key(name), "{name}");
+        }
+        assert_eq!(text(&item, PHONE_KEY), record.phone_key.as_deref());
+    }
+
+    #[test]
+    fn a_body_at_the_cap_fits_by_leaving_out_parsed_copies_largest_first() {
+        let body = message_with_body(170 * 1024);
+        assert!(body.len() <= 256 * 1024);
+        let record = parse_event(Route::BotlinkdMessages, body.as_bytes()).unwrap();
+        let item = event_item(&record, &record.key, "2026-01-01T00:00:00.000Z");
+        assert!(item_bytes(&item) + SIZE_MARGIN <= MAX_ITEM_BYTES);
+        assert_eq!(text(&item, OMITTED), Some("body"));
+        assert!(item.contains_key("extra"));
+        assert_eq!(text(&item, RAW_BODY), Some(body.as_str()));
+        assert!(item.contains_key(PHONE_KEY));
+    }
+
+    #[test]
+    fn a_collision_item_stays_out_of_the_phone_index() {
+        let record = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
+        let key = record.key.collision(&record.body_sha256);
+        let item = event_item(&record, &key, "2026-01-01T00:00:00.000Z");
+        assert!(!item.contains_key(PHONE_KEY));
+        assert_eq!(text(&item, COLLISION_OF), Some(record.key.sk.as_str()));
+    }
+
+    #[test]
+    fn a_quarantine_item_keeps_the_bytes_and_is_listed_under_its_day() {
+        let error = webhook_payload::PayloadError::MalformedJson("x".repeat(5000));
+        let record = QuarantineRecord::new(Route::BotlinkdAcks, &[0xff, b'{'], &error);
+        let item = quarantine_item(&record, "2026-11-30T01:02:03.000Z");
+        assert_eq!(raw_body_of(&item), Some(vec![0xff, b'{']));
+        assert_eq!(text(&item, QUARANTINED_ON), Some("2026-11-30"));
+        assert_eq!(text(&item, ROUTE), Some("/botlinkd/acks"));
+        assert_eq!(text(&item, REASON), Some("malformed_json"));
+        assert!(text(&item, DETAIL).unwrap().len() <= MAX_DETAIL_BYTES);
+    }
+}

@@ -1,0 +1,135 @@
+//! An [`EventStore`] in memory, for handler tests: it keeps the items the DynamoDB store would
+//! write (built by the same [`item`](crate::item) functions, under the same conditions), so a test
+//! can assert exactly what was written, or that nothing was.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use webhook_payload::{EventRecord, ItemKey, QuarantineRecord, StatusChange};
+
+use crate::item::{self, Item};
+use crate::store::{Conditional, EventStore, StatusOutcome, StoreError};
+
+/// Items by `(pk, sk)`, and a switch that makes every write fail like an unreachable table.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    items: Mutex<BTreeMap<(String, String), Item>>,
+    failing: AtomicBool,
+    attempts: AtomicUsize,
+}
+
+impl MemoryStore {
+    /// An empty store that accepts writes.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// From now on every write fails (`failing = true`) or succeeds again.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Every item, ordered by key.
+    pub fn items(&self) -> Vec<Item> {
+        self.lock().values().cloned().collect()
+    }
+
+    /// How many writes were attempted, failed ones included.
+    pub fn write_attempts(&self) -> usize {
+        self.attempts.load(Ordering::SeqCst)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<(String, String), Item>> {
+        self.items.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn attempt(&self, operation: &'static str) -> Result<(), StoreError> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Request {
+                operation,
+                detail: "the in-memory store is set to fail".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn put_if_absent(&self, key: &ItemKey, new: Item) -> Conditional {
+        let mut items = self.lock();
+        let slot = (key.pk.clone(), key.sk.clone());
+        match items.get(&slot) {
+            Some(existing) => Conditional::Exists {
+                body_sha256: item::text(existing, item::BODY_SHA256).map(str::to_owned),
+            },
+            None => {
+                items.insert(slot, new);
+                Conditional::Written
+            }
+        }
+    }
+}
+
+impl EventStore for MemoryStore {
+    async fn put_event(
+        &self,
+        record: &EventRecord,
+        key: &ItemKey,
+    ) -> Result<Conditional, StoreError> {
+        self.attempt("PutItem")?;
+        let new = item::event_item(record, key, &webhook_payload::utc_now());
+        Ok(self.put_if_absent(key, new))
+    }
+
+    async fn change_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
+        self.attempt("UpdateItem")?;
+        let mut items = self.lock();
+        let slot = (change.key.pk.clone(), change.key.sk.clone());
+        let status = items.entry(slot.clone()).or_default();
+        let s = |value: &str| AttributeValue::S(value.to_owned());
+        let changed = match change.status.rank() {
+            Some(rank) => {
+                let current = status
+                    .get(item::STATUS_RANK)
+                    .and_then(|value| value.as_n().ok())
+                    .and_then(|value| value.parse::<u8>().ok());
+                let forward = current.is_none_or(|current| current < rank);
+                if forward {
+                    status.insert(item::STATUS.into(), s(change.status.as_str()));
+                    status.insert(
+                        item::STATUS_RANK.into(),
+                        AttributeValue::N(rank.to_string()),
+                    );
+                    status.insert(item::STATUS_AT.into(), s(&change.occurred_at));
+                }
+                forward
+            }
+            None => {
+                let first = !status.contains_key(item::FAILED_AT);
+                if first {
+                    status.insert(item::FAILED_AT.into(), s(&change.occurred_at));
+                }
+                first
+            }
+        };
+        if changed {
+            status.insert(item::PK.into(), s(&change.key.pk));
+            status.insert(item::SK.into(), s(&change.key.sk));
+            status.insert(item::KIND.into(), s("status"));
+        } else if status.is_empty() {
+            items.remove(&slot);
+        }
+        Ok(if changed {
+            StatusOutcome::Changed
+        } else {
+            StatusOutcome::Unchanged
+        })
+    }
+
+    async fn put_quarantine(&self, record: &QuarantineRecord) -> Result<Conditional, StoreError> {
+        self.attempt("PutItem")?;
+        let new = item::quarantine_item(record, &webhook_payload::utc_now());
+        Ok(self.put_if_absent(&record.key, new))
+    }
+}

@@ -1,0 +1,120 @@
+//! Replay against DynamoDB Local: bodies quarantined under an older rule (an ack status the
+//! parser once refused) become the events they are, with the same keys and exactly-once rules as
+//! a live delivery; a dry run writes nothing; bodies the current code cannot read stay put.
+
+use aws_sdk_dynamodb::Client;
+use integration_tests::{
+    fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
+};
+use lambda_http::http::StatusCode;
+use serde_json::json;
+use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route, STATUS_SORT_KEY};
+use webhook_receiver::item::{self, Item};
+use webhook_receiver::{replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult};
+
+async fn scan(client: &Client, table: &str) -> Vec<Item> {
+    client
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let store = DynamoDbStore::new(client.clone(), &table);
+    let failed_ack = json!({
+        "event": "ack", "instance_id": "10922",
+        "data": { "message_id": "wamid.r", "status": "failed", "timestamp": 1754820000 }
+    })
+    .to_string();
+    let garbage = "{\"event\":\"ack\",";
+    // What an older release wrote: it refused `failed` and quarantined the body.
+    let older_rule = PayloadError::InvalidField {
+        field: "data.status".into(),
+        reason: "must be one of sent, delivered, read".into(),
+    };
+    for (route, body) in [
+        (Route::BotlinkdAcks, failed_ack.as_str()),
+        (Route::BotlinkdEvents, garbage),
+    ] {
+        let record = QuarantineRecord::new(route, body.as_bytes(), &older_rule);
+        store.put_quarantine(&record).await.unwrap();
+    }
+    let today = &webhook_payload::utc_now()[..10];
+    let before = scan(&client, &table).await;
+    assert_eq!(before.len(), 2);
+
+    // Dry run: says what it would do, writes nothing.
+    let dry = replay_day(&store, today, false).await.unwrap();
+    let mut results: Vec<ReplayResult> = dry.iter().map(|r| r.result.clone()).collect();
+    results.sort_by_key(|r| format!("{r:?}"));
+    assert_eq!(
+        results,
+        [
+            ReplayResult::StillFails("malformed_json", None),
+            ReplayResult::WouldStore("ack"),
+        ]
+    );
+    assert_eq!(scan(&client, &table).await, before);
+
+    // Apply: the ack is stored under its live key, its failure recorded on the status item.
+    let applied = replay_day(&store, today, true).await.unwrap();
+    assert!(applied
+        .iter()
+        .any(|r| r.result == ReplayResult::Stored("ack", Outcome::Stored)));
+    let live = parse_event(Route::BotlinkdAcks, failed_ack.as_bytes()).unwrap();
+    let message = partition(&client, &table, &live.key.pk).await;
+    let event = message
+        .iter()
+        .find(|i| item::text(i, item::SK) == Some(live.key.sk.as_str()));
+    assert_eq!(
+        event.and_then(|i| item::text(i, item::RAW_BODY)),
+        Some(failed_ack.as_str())
+    );
+    let status = message
+        .iter()
+        .find(|i| item::text(i, item::SK) == Some(STATUS_SORT_KEY))
+        .expect("status item");
+    assert_eq!(
+        item::text(status, item::FAILED_AT),
+        Some("2025-08-10T10:00:00.000Z")
+    );
+    let quarantined = partition(
+        &client,
+        &table,
+        &QuarantineRecord::new(Route::BotlinkdAcks, failed_ack.as_bytes(), &older_rule)
+            .key
+            .pk,
+    )
+    .await;
+    assert!(quarantined[0].contains_key(item::REPLAYED_AT));
+    assert_eq!(
+        item::text(&quarantined[0], item::REPLAY_OUTCOME),
+        Some("stored")
+    );
+
+    // Replaying again changes nothing; the provider's own retry is a duplicate.
+    let after = scan(&client, &table).await.len();
+    let again = replay_day(&store, today, true).await.unwrap();
+    assert!(again
+        .iter()
+        .any(|r| r.result == ReplayResult::AlreadyReplayed));
+    assert_eq!(scan(&client, &table).await.len(), after);
+    let (status, body) = send(
+        &receiver(&client, &table, Route::BotlinkdAcks),
+        &with_body(fixture_event("ack.json"), &failed_ack),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "duplicate" }))
+    );
+    assert_eq!(scan(&client, &table).await.len(), after);
+}
