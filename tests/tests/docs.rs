@@ -1,0 +1,196 @@
+//! Keeps docs/deploy.md in step with what it describes: the alarms it names and counts are the
+//! `AWS::CloudWatch::Alarm` resources of template.yaml; the custom metrics it counts are the
+//! `Outcome` values of the `Requests` metric (`OutcomeClass::ALL` in
+//! shared/receiver/src/metrics.rs: each value is one CloudWatch custom metric), and it names every
+//! value and every metric metrics.rs defines. Both sides come from the files, so adding an alarm,
+//! an outcome or a metric without updating the guide fails here.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_yaml_ng::Value as Yaml;
+use webhook_receiver::{OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo_root().join(path))
+        .unwrap_or_else(|err| panic!("read {path}: {err}"))
+}
+
+/// The logical ids of the template's alarms.
+fn template_alarms() -> BTreeSet<String> {
+    let template: Yaml =
+        serde_yaml_ng::from_str(&read("template.yaml")).expect("template.yaml is YAML");
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .filter_map(|(id, _)| id.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The `Outcome` dimension values the functions emit: one custom metric each for `Requests`.
+fn metric_outcomes() -> BTreeSet<String> {
+    OutcomeClass::ALL
+        .iter()
+        .map(|class| class.as_str().to_owned())
+        .collect()
+}
+
+/// The names of the metrics metrics.rs defines: the values of its `pub const *_METRIC: &str`.
+fn metric_names(source: &str) -> BTreeSet<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let (name, value) = line
+                .trim()
+                .strip_prefix("pub const ")?
+                .split_once(": &str = ")?;
+            name.ends_with("_METRIC").then_some(())?;
+            Some(value.trim_end_matches(';').trim_matches('"').to_owned())
+        })
+        .collect()
+}
+
+/// A count written in words or digits, as the guide writes it.
+fn number(word: &str) -> Option<usize> {
+    const WORDS: [&str; 13] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    let word = word.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .position(|w| *w == word)
+        .or_else(|| word.parse().ok())
+}
+
+/// Every "<count> <noun>" in `text` (noun like "alarms" or "custom metrics"), with its line.
+fn stated_counts(text: &str, noun: &str) -> Vec<(usize, usize)> {
+    let mut counts = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let words: Vec<&str> = line
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let noun: Vec<&str> = noun.split(' ').collect();
+        for at in 1..words.len() {
+            if words[at..].starts_with(&noun) {
+                if let Some(count) = number(words[at - 1]) {
+                    counts.push((index + 1, count));
+                }
+            }
+        }
+    }
+    counts
+}
+
+/// Words ending in "Alarm" that look like logical ids (`FunctionErrorsAlarm`); an IAM action
+/// (`cloudwatch:PutMetricAlarm`) is not one.
+fn alarm_ids_in(text: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        let after_colon = rest[..start].ends_with(':');
+        let word_len = rest[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        if !after_colon
+            && word.len() > "Alarm".len()
+            && word.ends_with("Alarm")
+            && word.starts_with(|c: char| c.is_ascii_uppercase())
+        {
+            ids.insert(word.to_owned());
+        }
+        rest = &rest[start + word_len..];
+    }
+    ids
+}
+
+fn assert_counts(doc: &str, noun: &str, expected: usize, source: &str) {
+    let counts = stated_counts(doc, noun);
+    assert!(
+        !counts.is_empty(),
+        "docs/deploy.md never says how many {noun} there are ({expected}, from {source})"
+    );
+    let wrong: Vec<String> = counts
+        .iter()
+        .filter(|(_, count)| *count != expected)
+        .map(|(line, count)| format!("docs/deploy.md:{line} says {count} {noun}"))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{source} has {expected} {noun}, but:\n  {}",
+        wrong.join("\n  ")
+    );
+}
+
+#[test]
+fn the_deploy_guide_counts_and_names_the_alarms_of_the_template() {
+    let doc = read("docs/deploy.md");
+    let alarms = template_alarms();
+    assert_counts(&doc, "alarms", alarms.len(), "template.yaml");
+    let named = alarm_ids_in(&doc);
+    assert_eq!(
+        named, alarms,
+        "docs/deploy.md names these alarms (left), template.yaml has these (right)"
+    );
+}
+
+#[test]
+fn the_deploy_guide_counts_and_lists_the_custom_metrics_the_functions_emit() {
+    let doc = read("docs/deploy.md");
+    let outcomes = metric_outcomes();
+    assert_counts(
+        &doc,
+        "custom metrics",
+        outcomes.len(),
+        "shared/receiver/src/metrics.rs (OutcomeClass::ALL, the Outcome values of Requests)",
+    );
+    let names = metric_names(&read("shared/receiver/src/metrics.rs"));
+    assert!(
+        names.contains(REQUESTS_METRIC) && names.contains(WRONG_ROUTE_METRIC),
+        "metric_names found {names:?} in metrics.rs: update it to how metrics are named there"
+    );
+    let missing: Vec<&String> = outcomes
+        .iter()
+        .chain(&names)
+        .filter(|value| !doc.contains(&format!("`{value}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/deploy.md does not name these metrics or Outcome values: {missing:?}"
+    );
+}
+
+#[test]
+fn the_counting_helpers_read_what_they_should() {
+    assert_eq!(
+        stated_counts(
+            "the four alarms; 6 custom metrics\nup to Six custom metrics",
+            "custom metrics"
+        ),
+        vec![(1, 6), (2, 6)]
+    );
+    assert_eq!(stated_counts("four alarms", "alarms"), vec![(1, 4)]);
+    assert!(stated_counts("the alarms", "alarms").is_empty());
+    let source =
+        "pub const REQUESTS_METRIC: &str = \"Requests\";\n    pub const X: &str = \"no\";\n";
+    assert_eq!(
+        metric_names(source).into_iter().collect::<Vec<_>>(),
+        ["Requests"]
+    );
+    assert_eq!(
+        alarm_ids_in(
+            "`FunctionErrorsAlarm` and Api5xxAlarm; an Alarm; alarms; cloudwatch:PutMetricAlarm"
+        )
+        .into_iter()
+        .collect::<Vec<_>>(),
+        ["Api5xxAlarm", "FunctionErrorsAlarm"]
+    );
+}
