@@ -14,7 +14,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request};
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::Route;
+use webhook_payload::{Function, Route};
 use webhook_receiver::{
     with_client_settings, Config, DynamoDbStore, EventStore, MemoryStore, Receiver,
 };
@@ -178,23 +178,12 @@ pub fn test_config(route: Route) -> Config {
     .expect("test config")
 }
 
-/// The routes each deployed function serves.
-pub fn function_routes(route: Route) -> &'static [Route] {
-    match route {
-        Route::EdnaClicks => &[Route::EdnaClicks],
-        Route::BotlinkdMessages | Route::BotlinkdEvents => {
-            &[Route::BotlinkdMessages, Route::BotlinkdEvents]
-        }
-        Route::BotlinkdAcks => &[Route::BotlinkdAcks],
-    }
-}
-
 /// A receiver wired like the function that serves `route`.
 pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDbStore> {
     Receiver::new(
         DynamoDbStore::new(client.clone(), table),
         test_config(route),
-        function_routes(route),
+        Function::serving(route).routes(),
     )
 }
 
@@ -222,7 +211,7 @@ pub fn memory_receiver(route: Route) -> Receiver<MemoryStore> {
     Receiver::new(
         MemoryStore::new(),
         test_config(route),
-        function_routes(route),
+        Function::serving(route).routes(),
     )
 }
 
@@ -237,14 +226,9 @@ pub async fn send<S: EventStore>(receiver: &Receiver<S>, event: &Value) -> (Stat
     (status, body)
 }
 
-/// The API Gateway fixture whose path is `route`.
+/// The API Gateway fixture whose path is `route` ([`Route::apigw_fixture`]).
 pub fn fixture_of(route: Route) -> &'static str {
-    match route {
-        Route::EdnaClicks => "click.json",
-        Route::BotlinkdMessages => "message.json",
-        Route::BotlinkdAcks => "ack.json",
-        Route::BotlinkdEvents => "events-ack.json",
-    }
+    route.apigw_fixture()
 }
 
 /// A table item.

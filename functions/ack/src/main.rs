@@ -1,14 +1,6 @@
 //! BotLinkd delivery-status webhook (`ack`) → DynamoDB.
 
-use lambda_http::{run, service_fn, Error};
-use webhook_payload::{Provider, Route};
-use webhook_receiver::{Config, DynamoDbStore, Receiver};
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let config = Config::from_env(Provider::Botlinkd)?;
-    let store = DynamoDbStore::connect(&config).await;
-    let receiver = Receiver::new(store, config, &[Route::BotlinkdAcks]);
-    run(service_fn(|request| receiver.respond(request))).await
+async fn main() -> Result<(), lambda_http::Error> {
+    webhook_receiver::serve(webhook_payload::Function::Ack).await
 }

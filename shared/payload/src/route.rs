@@ -104,7 +104,7 @@ impl Route {
     }
 
     /// The provider whose webhooks this route receives.
-    pub fn provider(self) -> Provider {
+    pub const fn provider(self) -> Provider {
         match self {
             Route::EdnaClicks => Provider::Edna,
             _ => Provider::Botlinkd,
@@ -127,6 +127,17 @@ impl Route {
             Route::BotlinkdMessages => kind == EventKind::InboundMessage,
             Route::BotlinkdAcks => kind == EventKind::Ack,
             Route::BotlinkdEvents => kind != EventKind::Click,
+        }
+    }
+
+    /// The API Gateway v2 request for this route under `fixtures/apigw/` (used by the tests, the
+    /// bench and `cargo lambda invoke --data-file`).
+    pub fn apigw_fixture(self) -> &'static str {
+        match self {
+            Route::EdnaClicks => "click.json",
+            Route::BotlinkdMessages => "message.json",
+            Route::BotlinkdAcks => "ack.json",
+            Route::BotlinkdEvents => "events-ack.json",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod item;
 mod memory;
 mod metrics;
 mod replay;
+mod serve;
 mod store;
 
 pub use auth::{Auth, AuthError};
@@ -24,6 +25,7 @@ pub use ingest::{ingest, store_event, Ingested, Outcome};
 pub use memory::MemoryStore;
 pub use metrics::{emf_line, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
 pub use replay::{replay_day, ReplayResult, Replayed};
+pub use serve::serve;
 pub use store::{
     put_once, Conditional, DynamoDbStore, EventStore, PutOutcome, StatusOutcome, StoreError,
     WARM_UP_KEY,
