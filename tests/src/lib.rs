@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests: the table from `template.yaml`, DynamoDB Local
 //! clients, API Gateway fixtures, and a receiver wired like the deployed functions.
 
+pub mod template;
+pub mod wiring;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -64,10 +67,7 @@ pub fn create_table_request(
     client: &Client,
     table_name: &str,
 ) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
-    let template: Yaml = serde_yaml_ng::from_str(
-        &std::fs::read_to_string(repo_root().join("template.yaml")).expect("read template.yaml"),
-    )
-    .expect("template.yaml is YAML");
+    let template = template::load_template();
     let properties = &template["Resources"]["EventTable"]["Properties"];
     let text = |value: &Yaml| {
         value

@@ -5,15 +5,10 @@
 //! value and every metric metrics.rs defines. Both sides come from the files, so adding an alarm,
 //! an outcome or a metric without updating the guide fails here.
 
+use integration_tests::repo_root;
+use integration_tests::template::{load_template, resources_of_type};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-use serde_yaml_ng::Value as Yaml;
 use webhook_receiver::{OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo_root().join(path))
@@ -22,14 +17,9 @@ fn read(path: &str) -> String {
 
 /// The logical ids of the template's alarms.
 fn template_alarms() -> BTreeSet<String> {
-    let template: Yaml =
-        serde_yaml_ng::from_str(&read("template.yaml")).expect("template.yaml is YAML");
-    template["Resources"]
-        .as_mapping()
-        .expect("Resources")
-        .iter()
-        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
-        .filter_map(|(id, _)| id.as_str().map(str::to_owned))
+    resources_of_type(&load_template(), "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(id, _)| id.to_owned())
         .collect()
 }
 

@@ -1,0 +1,283 @@
+//! Every problem with the wiring in `template.yaml`, by concern: the API, each function's build,
+//! runtime, routes, environment, permissions and logs (all against the function table,
+//! `webhook_payload::Function`), the local router, the table and the outputs. The template tests
+//! assert there are none, and break copies of the template to prove each check can fail.
+
+mod permissions;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+use serde_yaml_ng::Value as Yaml;
+use webhook_payload::{Function, Route};
+use webhook_receiver::STORE_BUDGET;
+
+use crate::repo_root;
+use crate::template::{
+    describe, effective, event_paths, is_ref, is_true, resources, resources_of_type, sub_string,
+    template_functions, watch_router, workspace_bins, TABLE,
+};
+use permissions::{environment_problems, permission_problems};
+
+/// Every problem with the template's wiring; empty when it is right.
+pub fn wiring_problems(template: &Yaml, metadata: &Json) -> Vec<String> {
+    let mut problems = Vec::new();
+    let api_id = api_problems(template, &mut problems);
+    let functions = template_functions(template);
+    if functions.len() != Function::ALL.len() {
+        problems.push(format!(
+            "expected {} functions, found {}",
+            Function::ALL.len(),
+            functions.len()
+        ));
+    }
+    let workspace_bins = workspace_bins(metadata);
+    for function in Function::ALL {
+        let binary = function.binary();
+        let found: Vec<_> = functions.iter().filter(|(_, b, _)| *b == binary).collect();
+        let [(id, _, resource)] = found.as_slice() else {
+            problems.push(format!(
+                "expected one function with BuildProperties.Binary {binary}, found {}",
+                found.len()
+            ));
+            continue;
+        };
+        let problems = &mut problems;
+        build_problems(id, resource, binary, &workspace_bins, problems);
+        runtime_problems(template, id, resource, problems);
+        route_problems(id, resource, function, api_id, problems);
+        environment_problems(template, id, resource, function, problems);
+        permission_problems(id, resource, function, problems);
+        log_group_problems(template, id, problems);
+    }
+    router_problems(template, metadata, &mut problems);
+    table_problems(template, &mut problems);
+    output_problems(template, api_id, &mut problems);
+    problems
+}
+
+/// The SAM transform, the one HTTP API (its logical id is returned), and no IAM resource beside
+/// the functions' own inline policies.
+fn api_problems<'a>(template: &'a Yaml, problems: &mut Vec<String>) -> &'a str {
+    if template["Transform"].as_str() != Some("AWS::Serverless-2016-10-31") {
+        problems.push("Transform must be AWS::Serverless-2016-10-31".into());
+    }
+    for (id, resource) in resources(template) {
+        let kind = resource["Type"].as_str().unwrap_or_default();
+        if kind.starts_with("AWS::IAM::") {
+            problems.push(format!(
+                "{id}: {kind} resources are not expected; grant through each function's Policies"
+            ));
+        }
+    }
+    let apis = resources_of_type(template, "AWS::Serverless::HttpApi");
+    match apis.as_slice() {
+        [(id, _)] => id,
+        _ => {
+            problems.push(format!(
+                "expected exactly one AWS::Serverless::HttpApi, found {}",
+                apis.len()
+            ));
+            ""
+        }
+    }
+}
+
+/// Built by cargo-lambda from a workspace folder that has the binary.
+fn build_problems(
+    id: &str,
+    function: &Yaml,
+    binary: &str,
+    workspace_bins: &BTreeSet<String>,
+    problems: &mut Vec<String>,
+) {
+    if function["Metadata"]["BuildMethod"].as_str() != Some("rust-cargolambda") {
+        problems.push(format!(
+            "{id}: Metadata.BuildMethod must be rust-cargolambda"
+        ));
+    }
+    if !workspace_bins.contains(binary) {
+        problems.push(format!(
+            "{id}: the workspace has no bin target named {binary}"
+        ));
+    }
+    match function["Properties"]["CodeUri"].as_str() {
+        Some(code_uri) if repo_root().join(code_uri).join("Cargo.toml").is_file() => {}
+        other => problems.push(format!(
+            "{id}: CodeUri {other:?} must be a folder of the workspace with a Cargo.toml"
+        )),
+    }
+}
+
+/// `provided.al2023` on arm64, and a timeout longer than the handler's store budget.
+fn runtime_problems(template: &Yaml, id: &str, function: &Yaml, problems: &mut Vec<String>) {
+    if effective(template, function, "Runtime").as_str() != Some("provided.al2023") {
+        problems.push(format!("{id}: Runtime must be provided.al2023"));
+    }
+    if effective(template, function, "Handler").as_str() != Some("bootstrap") {
+        problems.push(format!("{id}: Handler must be bootstrap"));
+    }
+    let architectures = effective(template, function, "Architectures");
+    if architectures.as_sequence().map(Vec::as_slice) != Some(&[Yaml::from("arm64")][..]) {
+        problems.push(format!(
+            "{id}: Architectures must be [arm64], found {}",
+            describe(architectures)
+        ));
+    }
+    match effective(template, function, "Timeout").as_u64() {
+        Some(seconds) if u128::from(seconds) * 1000 > STORE_BUDGET.as_millis() => {}
+        other => problems.push(format!(
+            "{id}: Timeout {other:?} s must exceed the handler's {} ms store budget, so the \
+             function answers 503 itself instead of being killed",
+            STORE_BUDGET.as_millis()
+        )),
+    }
+}
+
+/// Exactly the function's routes from the function table, each an `ANY` route of the one API in
+/// payload format 2.0.
+fn route_problems(
+    id: &str,
+    function: &Yaml,
+    expected: Function,
+    api_id: &str,
+    problems: &mut Vec<String>,
+) {
+    let mut routes = BTreeSet::new();
+    for (name, event) in function["Properties"]["Events"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+    {
+        let name = name.as_str().unwrap_or_default();
+        let properties = &event["Properties"];
+        if event["Type"].as_str() != Some("HttpApi") {
+            problems.push(format!("{id}.{name}: event Type must be HttpApi"));
+            continue;
+        }
+        if !is_ref(&properties["ApiId"], api_id) {
+            problems.push(format!("{id}.{name}: ApiId must be !Ref {api_id}"));
+        }
+        if properties["Method"].as_str() != Some("ANY") {
+            problems.push(format!(
+                "{id}.{name}: Method must be ANY (edna Pulse checks the URL with HEAD; the \
+                 function answers 405 itself for other methods)"
+            ));
+        }
+        if properties["PayloadFormatVersion"].as_str() != Some("2.0") {
+            problems.push(format!("{id}.{name}: PayloadFormatVersion must be \"2.0\""));
+        }
+        routes.insert(properties["Path"].as_str().unwrap_or_default().to_owned());
+    }
+    let want: BTreeSet<String> = expected
+        .routes()
+        .iter()
+        .map(|route| route.path().to_owned())
+        .collect();
+    if routes != want {
+        problems.push(format!(
+            "{id}: routes are {routes:?}, expected {want:?} (each with Method ANY)"
+        ));
+    }
+}
+
+/// Logs kept for a bounded time.
+fn log_group_problems(template: &Yaml, id: &str, problems: &mut Vec<String>) {
+    let log_group = resources_of_type(template, "AWS::Logs::LogGroup")
+        .into_iter()
+        .find(|(_, group)| {
+            sub_string(&group["Properties"]["LogGroupName"])
+                == Some(&format!("/aws/lambda/${{{id}}}"))
+        });
+    match log_group {
+        Some((_, group)) if !group["Properties"]["RetentionInDays"].is_null() => {}
+        _ => problems.push(format!(
+            "{id}: needs a log group /aws/lambda/${{{id}}} with RetentionInDays"
+        )),
+    }
+}
+
+/// The template's routes: path -> binary, as API Gateway will route them; a path wired to two
+/// functions is a problem.
+pub fn template_routes(template: &Yaml, problems: &mut Vec<String>) -> BTreeMap<String, String> {
+    let mut routes = BTreeMap::new();
+    for (_, binary, function) in template_functions(template) {
+        for (_, path) in event_paths(function) {
+            if let Some(other) = routes.insert(path.to_owned(), binary.to_owned()) {
+                problems.push(format!(
+                    "route {path} is wired to both {other} and {binary}"
+                ));
+            }
+        }
+    }
+    routes
+}
+
+/// The template's routes are `Route::ALL`, and the local router routes them the same way.
+fn router_problems(template: &Yaml, metadata: &Json, problems: &mut Vec<String>) {
+    let template_routes = template_routes(template, problems);
+    let code_routes: BTreeSet<String> = Route::ALL.iter().map(|r| r.path().to_owned()).collect();
+    let template_paths: BTreeSet<String> = template_routes.keys().cloned().collect();
+    if template_paths != code_routes {
+        problems.push(format!(
+            "template routes {template_paths:?} differ from Route::ALL {code_routes:?}"
+        ));
+    }
+    let router = watch_router(metadata);
+    if router != template_routes {
+        problems.push(format!(
+            "[workspace.metadata.lambda.watch.router] in Cargo.toml is {router:?}, but template.yaml \
+             routes {template_routes:?}"
+        ));
+    }
+}
+
+/// The table: on demand, recoverable, encrypted, kept when the stack goes.
+fn table_problems(template: &Yaml, problems: &mut Vec<String>) {
+    let table = &template["Resources"][TABLE];
+    if table["Type"].as_str() != Some("AWS::DynamoDB::Table") {
+        problems.push(format!("{TABLE} must be an AWS::DynamoDB::Table"));
+    }
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if table[policy].as_str() != Some("Retain") {
+            problems.push(format!("{TABLE}: {policy} must be Retain"));
+        }
+    }
+    let properties = &table["Properties"];
+    if properties["BillingMode"].as_str() != Some("PAY_PER_REQUEST") {
+        problems.push(format!("{TABLE}: BillingMode must be PAY_PER_REQUEST"));
+    }
+    if !is_true(&properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]) {
+        problems.push(format!("{TABLE}: point-in-time recovery must be enabled"));
+    }
+    if !is_true(&properties["SSESpecification"]["SSEEnabled"]) {
+        problems.push(format!("{TABLE}: SSESpecification.SSEEnabled must be true"));
+    }
+}
+
+/// Outputs: a ready-to-paste URL per route, and the table name.
+fn output_problems(template: &Yaml, api_id: &str, problems: &mut Vec<String>) {
+    let outputs: Vec<&Yaml> = template["Outputs"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .map(|(_, output)| &output["Value"])
+        .collect();
+    for route in Route::ALL {
+        let path = route.path();
+        let has_url = outputs.iter().any(|value| {
+            sub_string(value).is_some_and(|url| {
+                url.starts_with(&format!("https://${{{api_id}}}.execute-api."))
+                    && url.ends_with(path)
+            })
+        });
+        if !has_url {
+            problems.push(format!(
+                "Outputs: no !Sub https://${{{api_id}}}.execute-api...{path} URL"
+            ));
+        }
+    }
+    if !outputs.iter().any(|value| is_ref(value, TABLE)) {
+        problems.push(format!("Outputs: no output with Value !Ref {TABLE}"));
+    }
+}

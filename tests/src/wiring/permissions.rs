@@ -1,0 +1,172 @@
+//! A function's environment and IAM permissions, as the template must wire them.
+
+use std::collections::BTreeSet;
+
+use serde_yaml_ng::Value as Yaml;
+use webhook_payload::{Function, Provider};
+use webhook_receiver::WARM_UP_KEY;
+
+use crate::template::{
+    describe, environment, intrinsic, is_ref, is_table_arn, is_true, one_or_many, only_warm_up_key,
+    TABLE,
+};
+
+/// What the template must grant a function, beyond the binary and routes the function table
+/// gives it.
+struct Expected {
+    /// The IAM actions its inline policy allows, exactly.
+    actions: &'static [&'static str],
+    /// The environment variables that carry its provider's secrets.
+    secrets: &'static [&'static str],
+}
+
+/// What the template must grant `function`.
+fn expected(function: Function) -> Expected {
+    let actions: &'static [&'static str] = match function {
+        Function::Click => &["dynamodb:GetItem", "dynamodb:PutItem"],
+        Function::InboundMessage | Function::Ack => &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
+    };
+    let secrets: &'static [&'static str] = match function.provider() {
+        Provider::Edna => &["EDNA_API_KEYS"],
+        Provider::Botlinkd => &["BOTLINKD_TOKENS"],
+    };
+    Expected { actions, secrets }
+}
+
+/// The table's name, the warm-up switch, and each secret from a `NoEcho` parameter.
+pub fn environment_problems(
+    template: &Yaml,
+    id: &str,
+    function: &Yaml,
+    expected_function: Function,
+    problems: &mut Vec<String>,
+) {
+    let env = environment(template, function);
+    if !env.get("TABLE_NAME").is_some_and(|v| is_ref(v, TABLE)) {
+        problems.push(format!("{id}: TABLE_NAME must be !Ref {TABLE}"));
+    }
+    if !env
+        .get("DYNAMODB_WARM_UP")
+        .is_some_and(|v| is_ref(v, "DynamoDbWarmUp"))
+    {
+        problems.push(format!(
+            "{id}: DYNAMODB_WARM_UP must be !Ref DynamoDbWarmUp"
+        ));
+    }
+    for secret in expected(expected_function).secrets {
+        let parameter = env.get(*secret).and_then(|v| match intrinsic(v) {
+            Some((name, arg)) if name == "Ref" => arg.as_str(),
+            _ => None,
+        });
+        match parameter {
+            Some(parameter) if is_true(&template["Parameters"][parameter]["NoEcho"]) => {}
+            Some(parameter) => problems.push(format!(
+                "{id}: {secret} comes from parameter {parameter}, which must be NoEcho: true"
+            )),
+            None => problems.push(format!(
+                "{id}: {secret} must be set from a NoEcho parameter (!Ref)"
+            )),
+        }
+    }
+}
+
+/// Inline statements only, on the table's ARN only, exactly the expected actions; the one read
+/// (`GetItem`) limited to the warm-up key.
+pub fn permission_problems(
+    id: &str,
+    function: &Yaml,
+    expected_function: Function,
+    problems: &mut Vec<String>,
+) {
+    if function["Properties"].get("Role").is_some() {
+        problems.push(format!(
+            "{id}: a Role would bypass the checked Policies; use Policies"
+        ));
+    }
+    let mut actions = BTreeSet::new();
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        let Some(statements) = policy
+            .as_mapping()
+            .filter(|map| map.len() == 1)
+            .and_then(|_| policy.get("Statement"))
+        else {
+            problems.push(format!(
+                "{id}: policy {} is not an inline {{Statement: [...]}}; managed policies and SAM \
+                 policy templates grant more than the handler uses",
+                describe(policy)
+            ));
+            continue;
+        };
+        for statement in one_or_many(statements) {
+            statement_problems(id, statement, &mut actions, problems);
+        }
+    }
+    let want: BTreeSet<String> = expected(expected_function)
+        .actions
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    if actions != want {
+        problems.push(format!(
+            "{id}: allowed actions are {actions:?}, expected exactly {want:?}"
+        ));
+    }
+}
+
+/// One policy statement: Allow only, named actions only (collected into `actions`), the table's
+/// ARN only, and `GetItem` alone under the warm-up key condition.
+fn statement_problems(
+    id: &str,
+    statement: &Yaml,
+    actions: &mut BTreeSet<String>,
+    problems: &mut Vec<String>,
+) {
+    if statement["Effect"].as_str() != Some("Allow") {
+        problems.push(format!("{id}: only Allow statements are expected"));
+    }
+    for forbidden in ["NotAction", "NotResource", "Principal"] {
+        if statement.get(forbidden).is_some() {
+            problems.push(format!(
+                "{id}: {forbidden} is not allowed in a function policy"
+            ));
+        }
+    }
+    let statement_actions = one_or_many(&statement["Action"]);
+    let reads = statement_actions
+        .iter()
+        .any(|action| action.as_str() == Some("dynamodb:GetItem"));
+    if reads && (statement_actions.len() != 1 || !only_warm_up_key(&statement["Condition"])) {
+        problems.push(format!(
+            "{id}: dynamodb:GetItem must stand alone in a statement whose Condition is \
+             ForAllValues:StringEquals dynamodb:LeadingKeys [{WARM_UP_KEY}]: the \
+             warm-up reads that key, and the functions must not read events"
+        ));
+    }
+    for action in statement_actions {
+        match action.as_str() {
+            Some(action) if !action.contains('*') => {
+                actions.insert(action.to_owned());
+            }
+            _ => problems.push(format!(
+                "{id}: action {} must be one named action, no wildcard",
+                describe(action)
+            )),
+        }
+    }
+    for resource in one_or_many(&statement["Resource"]) {
+        if !is_table_arn(resource) {
+            problems.push(format!(
+                "{id}: resource {} must be !GetAtt {TABLE}.Arn",
+                describe(resource)
+            ));
+        }
+    }
+}
