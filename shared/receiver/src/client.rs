@@ -1,47 +1,91 @@
-//! The DynamoDB client of the functions: built once per cold start from the Lambda environment,
-//! with TLS, timeouts and retries that fit the providers' answer budgets.
+//! The AWS clients of the functions (DynamoDB, and SSM Parameter Store for the secrets): built
+//! once per cold start from the Lambda environment, with TLS, timeouts and retries that fit the
+//! providers' answer budgets. Both are built from one [`SdkConfig`], so they cannot differ in
+//! anything but their endpoint variable.
 
 use std::time::Duration;
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
-use aws_sdk_dynamodb::config::{Region, SharedHttpClient};
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::{Region, SharedCredentialsProvider, SharedHttpClient};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 
-/// Builds the DynamoDB client once per cold start from what Lambda puts in the environment:
-/// the region (`AWS_REGION`) and credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-/// `AWS_SESSION_TOKEN`, read by aws-config's environment provider), plus
-/// `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` (DynamoDB Local), `AWS_USE_FIPS_ENDPOINT`
-/// and `AWS_USE_DUALSTACK_ENDPOINT`. aws-config's default chain is left out on purpose: its
-/// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
-/// 1.1 MB of every binary (BENCHMARKS.md).
-pub fn dynamodb_client() -> Client {
-    let config = client_config(|name| std::env::var(name).ok())
-        .credentials_provider(EnvironmentVariableCredentialsProvider::new());
-    Client::from_conf(with_client_settings(config).build())
+/// An AWS service the functions call: it names its own endpoint variable
+/// (`AWS_ENDPOINT_URL_<ID>`, as aws-config names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// DynamoDB: the event table.
+    DynamoDb,
+    /// SSM Parameter Store: the webhook secrets, read once at init.
+    Ssm,
 }
 
-/// Region, endpoint and endpoint flags of [`dynamodb_client`], read through `lookup`.
-fn client_config(lookup: impl Fn(&str) -> Option<String>) -> aws_sdk_dynamodb::config::Builder {
+impl Service {
+    /// The variable that points this service's client somewhere else (DynamoDB Local, a fake SSM).
+    pub fn endpoint_variable(self) -> &'static str {
+        match self {
+            Service::DynamoDb => "AWS_ENDPOINT_URL_DYNAMODB",
+            Service::Ssm => "AWS_ENDPOINT_URL_SSM",
+        }
+    }
+}
+
+/// Builds the DynamoDB client once per cold start from what Lambda puts in the environment:
+/// see [`sdk_config`].
+pub fn dynamodb_client() -> Client {
+    Client::new(&sdk_config_from_env(Service::DynamoDb))
+}
+
+/// Builds the SSM client that reads the secrets at init, exactly as [`dynamodb_client`] is built
+/// (`AWS_ENDPOINT_URL_SSM` instead of `AWS_ENDPOINT_URL_DYNAMODB`).
+pub fn ssm_client() -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&sdk_config_from_env(Service::Ssm))
+}
+
+fn sdk_config_from_env(service: Service) -> SdkConfig {
+    sdk_config(
+        service,
+        |name| std::env::var(name).ok(),
+        SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
+    )
+}
+
+/// The configuration every AWS client of the functions is built from: the region
+/// (`AWS_REGION`, else `AWS_DEFAULT_REGION`), `service`'s endpoint variable or
+/// `AWS_ENDPOINT_URL`, `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT`, all read
+/// through `lookup`, plus `credentials` (in the functions, aws-config's environment provider:
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), [`https_client`], and
+/// the timeouts and retries of [`with_client_settings`]. aws-config's default chain is left out
+/// on purpose: its profile files, SSO, web identity (an STS client) and IMDS never apply in
+/// Lambda, and they are 1.1 MB of every binary (BENCHMARKS.md).
+pub fn sdk_config(
+    service: Service,
+    lookup: impl Fn(&str) -> Option<String>,
+    credentials: SharedCredentialsProvider,
+) -> SdkConfig {
     let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
     // Case-insensitive, as aws-config reads these variables.
     let flag =
         |name: &str| get(name).is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
-    let mut config = aws_sdk_dynamodb::config::Builder::new()
+    let mut config = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .use_fips(flag("AWS_USE_FIPS_ENDPOINT"))
-        .use_dual_stack(flag("AWS_USE_DUALSTACK_ENDPOINT"));
+        .use_dual_stack(flag("AWS_USE_DUALSTACK_ENDPOINT"))
+        .credentials_provider(credentials)
+        .http_client(https_client())
+        .timeout_config(timeouts())
+        .retry_config(retries());
     // The order of aws-config's environment region provider.
     config.set_region(
         get("AWS_REGION")
             .or_else(|| get("AWS_DEFAULT_REGION"))
             .map(Region::new),
     );
-    config.set_endpoint_url(get("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| get("AWS_ENDPOINT_URL")));
-    config
+    config.set_endpoint_url(get(service.endpoint_variable()).or_else(|| get("AWS_ENDPOINT_URL")));
+    config.build()
 }
 
 /// What every DynamoDB client of the functions uses: [`https_client`], and timeouts and retries
@@ -52,19 +96,25 @@ pub fn with_client_settings(
 ) -> aws_sdk_dynamodb::config::Builder {
     config
         .http_client(https_client())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_millis(400))
-                .operation_attempt_timeout(Duration::from_millis(700))
-                .operation_timeout(Duration::from_millis(1_800))
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(20))
-                .with_max_backoff(Duration::from_millis(200)),
-        )
+        .timeout_config(timeouts())
+        .retry_config(retries())
+}
+
+/// Connect 400 ms, attempt 700 ms, operation 1.8 s: a failing call ends well inside 3 s.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(400))
+        .operation_attempt_timeout(Duration::from_millis(700))
+        .operation_timeout(Duration::from_millis(1_800))
+        .build()
+}
+
+/// Up to 3 attempts, 20-200 ms apart.
+fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_max_backoff(Duration::from_millis(200))
 }
 
 /// The root certificates of Amazon Trust Services, which issues the certificates of the AWS
@@ -103,17 +153,23 @@ mod tests {
     use rustls_pki_types::CertificateDer;
     use sha2::{Digest, Sha256};
 
-    /// Where a request of a client configured from `vars` goes.
-    async fn endpoint_of(vars: &[(&str, &str)]) -> String {
-        let (http, requests) = capture_request(None);
-        let lookup = |name: &str| {
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
             vars.iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string())
-        };
-        let config = client_config(lookup)
-            .http_client(http)
-            .credentials_provider(Credentials::new("id", "secret", None, None, "test"));
+        }
+    }
+
+    fn test_credentials() -> SharedCredentialsProvider {
+        SharedCredentialsProvider::new(Credentials::new("id", "secret", None, None, "test"))
+    }
+
+    /// Where a request of a DynamoDB client configured from `vars` goes.
+    async fn endpoint_of(vars: &[(&str, &str)]) -> String {
+        let (http, requests) = capture_request(None);
+        let config = sdk_config(Service::DynamoDb, lookup(vars), test_credentials());
+        let config = aws_sdk_dynamodb::config::Builder::from(&config).http_client(http);
         let _ = Client::from_conf(config.build())
             .get_item()
             .table_name("t")
@@ -123,6 +179,54 @@ mod tests {
         let request = requests.expect_request();
         let uri = request.uri();
         uri.strip_suffix('/').unwrap_or(uri).to_owned()
+    }
+
+    /// Where a request of an SSM client configured from `vars` goes.
+    async fn ssm_endpoint_of(vars: &[(&str, &str)]) -> String {
+        let (http, requests) = capture_request(None);
+        let config = sdk_config(Service::Ssm, lookup(vars), test_credentials());
+        let config = aws_sdk_ssm::config::Builder::from(&config).http_client(http);
+        let _ = aws_sdk_ssm::Client::from_conf(config.build())
+            .get_parameter()
+            .name("/p")
+            .send()
+            .await;
+        let request = requests.expect_request();
+        let uri = request.uri();
+        uri.strip_suffix('/').unwrap_or(uri).to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_ssm_client_is_built_like_the_dynamodb_client_with_its_own_endpoint_variable() {
+        let vars = [
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+        ];
+        assert_eq!(
+            ssm_endpoint_of(&vars).await,
+            "https://ssm.eu-west-1.amazonaws.com"
+        );
+        let vars = [
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:4583"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ];
+        assert_eq!(ssm_endpoint_of(&vars).await, "http://127.0.0.1:4583");
+        let vars = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+        ];
+        assert_eq!(
+            ssm_endpoint_of(&vars).await,
+            "https://ssm-fips.us-east-1.amazonaws.com"
+        );
+        let config = sdk_config(Service::Ssm, lookup(&[]), test_credentials());
+        let timeouts = config.timeout_config().expect("timeouts are set");
+        assert_eq!(
+            timeouts.operation_timeout(),
+            Some(Duration::from_millis(1_800))
+        );
+        assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(3));
     }
 
     #[tokio::test]

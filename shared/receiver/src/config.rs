@@ -4,6 +4,7 @@ use lambda_http::http::HeaderName;
 use webhook_payload::Provider;
 
 use crate::auth::{Auth, Secret};
+use crate::secrets::{read_parameter, SecretSource, SecretVariables};
 
 /// edna's own API uses this header; the webhook pages do not name one.
 pub const DEFAULT_EDNA_KEY_HEADER: &str = "X-API-KEY";
@@ -42,35 +43,131 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The secrets are set both as values and as the name of their SSM parameter.
+    #[error(
+        "both {value} and {parameter} are set: in AWS set only {parameter} (the name of the \
+         SSM parameter that holds the secrets), for a local run only {value}"
+    )]
+    BothSecretSources {
+        /// The variable that holds the values.
+        value: &'static str,
+        /// The variable that names the SSM parameter.
+        parameter: &'static str,
+    },
+    /// Neither the secrets nor the name of their SSM parameter is set.
+    #[error(
+        "neither {parameter} (the name of the SSM parameter that holds the secrets, in AWS) nor \
+         {value} (the secrets, for a local run) is set; AUTH_DISABLED=true turns \
+         authentication off"
+    )]
+    NoSecretSource {
+        /// The variable that holds the values.
+        value: &'static str,
+        /// The variable that names the SSM parameter.
+        parameter: &'static str,
+    },
+    /// The SSM parameter that holds the secrets could not be read at init.
+    #[error("cannot read SSM parameter {name} (named by {variable}): {reason}")]
+    Parameter {
+        /// The variable that names the parameter.
+        variable: &'static str,
+        /// The parameter's name.
+        name: String,
+        /// SSM's answer, or why there was none.
+        reason: String,
+    },
+    /// A parameter is named, but the configuration was read without SSM ([`Config::from_lookup`]).
+    #[error("{variable} names an SSM parameter, which only Config::load reads")]
+    ParameterNotRead {
+        /// The variable that names the parameter.
+        variable: &'static str,
+    },
 }
 
 impl Config {
-    /// Reads the configuration of a function that receives `provider`'s webhooks.
-    /// A bad configuration is logged (the function then fails its init, visibly).
+    /// Reads the configuration of a function that receives `provider`'s webhooks, as its init
+    /// does: from the environment, and its secrets from the SSM parameter that
+    /// `EDNA_API_KEYS_PARAMETER` / `BOTLINKD_TOKENS_PARAMETER` names, if one does (one
+    /// `GetParameter` call; [`ssm_client`](crate::ssm_client) is built only then). A bad
+    /// configuration or an unreadable parameter is logged, and the function fails its init,
+    /// before its first request.
+    pub async fn load(provider: Provider) -> Result<Config, ConfigError> {
+        Config::load_with(provider, |name| std::env::var(name).ok(), crate::ssm_client)
+            .await
+            .inspect_err(log_invalid)
+    }
+
+    /// [`Config::load`] through `lookup`, with the SSM client `ssm` builds.
+    pub async fn load_with(
+        provider: Provider,
+        lookup: impl Fn(&str) -> Option<String>,
+        ssm: impl FnOnce() -> aws_sdk_ssm::Client,
+    ) -> Result<Config, ConfigError> {
+        let mut fetched = None;
+        if let (false, SecretSource::Parameter(name)) = secret_source(provider, &lookup)? {
+            let variable = SecretVariables::of(provider).parameter;
+            let value =
+                read_parameter(&ssm(), &name)
+                    .await
+                    .map_err(|reason| ConfigError::Parameter {
+                        variable,
+                        name: name.clone(),
+                        reason,
+                    })?;
+            fetched = Some((name, value));
+        }
+        Config::resolve(provider, lookup, fetched)
+    }
+
+    /// Reads the configuration from the environment, without SSM: for local runs, where the
+    /// secrets are values. A named SSM parameter is an error here; functions call
+    /// [`Config::load`].
     pub fn from_env(provider: Provider) -> Result<Config, ConfigError> {
-        Config::from_lookup(provider, |name| std::env::var(name).ok()).inspect_err(
-            |err| tracing::error!(error = %err, "invalid configuration; the function cannot start"),
-        )
+        Config::from_lookup(provider, |name| std::env::var(name).ok()).inspect_err(log_invalid)
     }
 
     /// Reads the configuration through `lookup`, so tests need not touch the process environment.
+    /// The secrets must be values (see [`Config::load_with`] for a parameter).
     pub fn from_lookup(
         provider: Provider,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        Config::resolve(provider, lookup, None)
+    }
+
+    /// The configuration, with the secrets' parameter (name, value) if it was read.
+    fn resolve(
+        provider: Provider,
+        lookup: impl Fn(&str) -> Option<String>,
+        fetched: Option<(String, String)>,
+    ) -> Result<Config, ConfigError> {
         let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
         let table_name = get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
-        let auth = if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? {
-            Auth::Disabled
-        } else {
-            match provider {
-                Provider::Edna => Auth::ApiKeyHeader {
-                    header: edna_header(get("EDNA_API_KEY_HEADER"))?,
-                    keys: secrets("EDNA_API_KEYS", get("EDNA_API_KEYS"), 1)?,
-                },
-                Provider::Botlinkd => Auth::UrlToken {
-                    tokens: secrets("BOTLINKD_TOKENS", get("BOTLINKD_TOKENS"), MIN_TOKEN_CHARS)?,
-                },
+        let auth = match secret_source(provider, &lookup)? {
+            (true, _) => Auth::Disabled,
+            (false, source) => {
+                let vars = SecretVariables::of(provider);
+                let secrets = match (source, fetched) {
+                    (SecretSource::Value(value), _) => {
+                        secrets(vars.value, &value, "", vars.min_chars)?
+                    }
+                    (SecretSource::Parameter(name), Some((read, value))) if name == read => {
+                        let from = format!("the value of SSM parameter {name}: ");
+                        secrets(vars.parameter, &value, &from, vars.min_chars)?
+                    }
+                    (SecretSource::Parameter(_), _) => {
+                        return Err(ConfigError::ParameterNotRead {
+                            variable: vars.parameter,
+                        })
+                    }
+                };
+                match provider {
+                    Provider::Edna => Auth::ApiKeyHeader {
+                        header: edna_header(get("EDNA_API_KEY_HEADER"))?,
+                        keys: secrets,
+                    },
+                    Provider::Botlinkd => Auth::UrlToken { tokens: secrets },
+                }
             }
         };
         let metrics_namespace =
@@ -83,6 +180,23 @@ impl Config {
             warm_up,
         })
     }
+}
+
+fn log_invalid(err: &ConfigError) {
+    tracing::error!(error = %err, "invalid configuration; the function cannot start");
+}
+
+/// Whether authentication is off (`AUTH_DISABLED=true`; the secret variables are then not
+/// read), and where the secrets are.
+fn secret_source(
+    provider: Provider,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(bool, SecretSource), ConfigError> {
+    let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
+    if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? {
+        return Ok((true, SecretSource::Value(String::new())));
+    }
+    Ok((false, SecretVariables::of(provider).source(get)?))
 }
 
 /// `true` or `false`; unset is false.
@@ -105,13 +219,14 @@ fn edna_header(value: Option<String>) -> Result<HeaderName, ConfigError> {
     })
 }
 
-/// Comma-separated secrets: one, or two while rotating.
+/// Comma-separated secrets: one, or two while rotating. `from` prefixes the reason of an error
+/// (where the value came from).
 fn secrets(
     name: &'static str,
-    value: Option<String>,
+    value: &str,
+    from: &str,
     min_chars: usize,
 ) -> Result<Vec<Secret>, ConfigError> {
-    let value = value.ok_or(ConfigError::Missing(name))?;
     let parts: Vec<&str> = value
         .split(',')
         .map(str::trim)
@@ -121,7 +236,7 @@ fn secrets(
         return Err(ConfigError::Invalid {
             name,
             reason: format!(
-                "expected 1 or {MAX_SECRETS} comma-separated secrets, found {}",
+                "{from}expected 1 or {MAX_SECRETS} comma-separated secrets, found {}",
                 parts.len()
             ),
         });
@@ -129,7 +244,7 @@ fn secrets(
     if parts.iter().any(|part| part.chars().count() < min_chars) {
         return Err(ConfigError::Invalid {
             name,
-            reason: format!("each secret must be at least {min_chars} characters"),
+            reason: format!("{from}each secret must be at least {min_chars} characters"),
         });
     }
     Ok(parts.into_iter().map(Secret::new).collect())
@@ -160,9 +275,21 @@ mod tests {
     fn auth_is_required_unless_explicitly_disabled() {
         let err =
             Config::from_lookup(Provider::Botlinkd, lookup(&[("TABLE_NAME", "t")])).unwrap_err();
-        assert_eq!(err, ConfigError::Missing("BOTLINKD_TOKENS"));
+        assert_eq!(
+            err,
+            ConfigError::NoSecretSource {
+                value: "BOTLINKD_TOKENS",
+                parameter: "BOTLINKD_TOKENS_PARAMETER"
+            }
+        );
         let err = Config::from_lookup(Provider::Edna, lookup(&[("TABLE_NAME", "t")])).unwrap_err();
-        assert_eq!(err, ConfigError::Missing("EDNA_API_KEYS"));
+        assert_eq!(
+            err,
+            ConfigError::NoSecretSource {
+                value: "EDNA_API_KEYS",
+                parameter: "EDNA_API_KEYS_PARAMETER"
+            }
+        );
         let err = Config::from_lookup(
             Provider::Edna,
             lookup(&[("TABLE_NAME", "t"), ("AUTH_DISABLED", "yes")]),
@@ -181,6 +308,76 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(config.auth, Auth::Disabled));
+    }
+
+    /// An SSM client that must never be built: the secrets are values, or authentication is off.
+    fn no_ssm() -> aws_sdk_ssm::Client {
+        panic!("SSM was called though no parameter is named")
+    }
+
+    #[tokio::test]
+    async fn secrets_come_from_exactly_one_source_the_values_or_the_parameter() {
+        for (provider, value, parameter, secret) in [
+            (
+                Provider::Edna,
+                "EDNA_API_KEYS",
+                "EDNA_API_KEYS_PARAMETER",
+                "k1",
+            ),
+            (
+                Provider::Botlinkd,
+                "BOTLINKD_TOKENS",
+                "BOTLINKD_TOKENS_PARAMETER",
+                TOKEN,
+            ),
+        ] {
+            // Both: refused before SSM is asked, whatever the order.
+            let both = [("TABLE_NAME", "t"), (value, secret), (parameter, "/s/p")];
+            let err = Config::load_with(provider, lookup(&both), no_ssm)
+                .await
+                .unwrap_err();
+            assert_eq!(err, ConfigError::BothSecretSources { value, parameter });
+            let message = err.to_string();
+            assert!(
+                message.contains(value) && message.contains(parameter),
+                "{message}"
+            );
+            assert_eq!(
+                Config::from_lookup(provider, lookup(&both)).unwrap_err(),
+                err
+            );
+            // Neither (blank counts as unset).
+            let neither = [("TABLE_NAME", "t"), (value, " "), (parameter, "")];
+            let err = Config::load_with(provider, lookup(&neither), no_ssm)
+                .await
+                .unwrap_err();
+            assert_eq!(err, ConfigError::NoSecretSource { value, parameter });
+            assert!(err.to_string().contains("AUTH_DISABLED=true"));
+            // The values alone: no SSM call.
+            let values = [("TABLE_NAME", "t"), (value, secret)];
+            let config = Config::load_with(provider, lookup(&values), no_ssm)
+                .await
+                .unwrap();
+            assert!(!matches!(config.auth, Auth::Disabled));
+            // The parameter alone, read without SSM: refused, naming the variable.
+            let named = [("TABLE_NAME", "t"), (parameter, "/s/p")];
+            assert_eq!(
+                Config::from_lookup(provider, lookup(&named)).unwrap_err(),
+                ConfigError::ParameterNotRead {
+                    variable: parameter
+                }
+            );
+            // Authentication off: neither is read, SSM is not called.
+            let off = [
+                ("TABLE_NAME", "t"),
+                ("AUTH_DISABLED", "true"),
+                (parameter, "/s/p"),
+            ];
+            let config = Config::load_with(provider, lookup(&off), no_ssm)
+                .await
+                .unwrap();
+            assert!(matches!(config.auth, Auth::Disabled));
+        }
     }
 
     #[test]

@@ -14,17 +14,19 @@ pub mod item;
 mod memory;
 mod metrics;
 mod replay;
+mod secrets;
 mod serve;
 mod store;
 
 pub use auth::{Auth, AuthError};
-pub use client::{dynamodb_client, with_client_settings};
+pub use client::{dynamodb_client, sdk_config, ssm_client, with_client_settings, Service};
 pub use config::{Config, ConfigError};
 pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
 pub use ingest::{ingest, store_event, Ingested, Outcome};
 pub use memory::MemoryStore;
 pub use metrics::{emf_line, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
 pub use replay::{replay_day, ReplayResult, Replayed};
+pub use secrets::SecretVariables;
 pub use serve::serve;
 pub use store::{
     put_once, Conditional, DynamoDbStore, EventStore, PutOutcome, StatusOutcome, StoreError,
