@@ -10,7 +10,7 @@ use crate::{Config, DynamoDbStore, Receiver};
 /// [`Function`] table, so they cannot disagree.
 pub async fn serve(function: Function) -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let config = Config::from_env(function.provider())?;
+    let config = Config::load(function.provider()).await?;
     let store = DynamoDbStore::connect(&config).await;
     let receiver = Receiver::new(store, config, function.routes());
     run(service_fn(|request| receiver.respond(request))).await
