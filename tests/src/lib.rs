@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: the table from `template.yaml`, DynamoDB Local
 //! clients, API Gateway fixtures, and a receiver wired like the deployed functions.
 
+pub mod hostile;
 pub mod template;
 pub mod wiring;
 

@@ -1,0 +1,161 @@
+//! The pure layer under hostile input: on every body the request-path properties generate (and
+//! the largest valid one), `parse_event` never panics, each key is exactly its segments whatever
+//! `#` and `%` the ids contain, and keys and items stay within DynamoDB's limits (the item as the
+//! store's own schema code, `webhook_receiver::item`, builds it).
+//!
+//! Cases: `PROPTEST_CASES` (default 2000):
+//!   cargo test -p integration-tests --test parse_event -- --nocapture
+
+use integration_tests::hostile::*;
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use webhook_payload::{parse_event, EventRecord, WebhookEvent};
+use webhook_receiver::item;
+use webhook_receiver::MAX_BODY_BYTES;
+
+/// DynamoDB's limits: partition key 2048 bytes, sort key 1024 bytes, item 400 KB.
+const MAX_PK_BYTES: usize = 2048;
+const MAX_SK_BYTES: usize = 1024;
+
+/// Splits a key into its segments and undoes the escaping, failing on any `%` that is not one of
+/// the two escapes.
+fn segments(key: &str) -> Result<Vec<String>, String> {
+    key.split('#')
+        .map(|segment| {
+            let mut out = String::with_capacity(segment.len());
+            let mut rest = segment;
+            while let Some(at) = rest.find('%') {
+                out.push_str(&rest[..at]);
+                match rest.get(at..at + 3) {
+                    Some("%23") => out.push('#'),
+                    Some("%25") => out.push('%'),
+                    _ => return Err(format!("stray % in {key}")),
+                }
+                rest = &rest[at + 3..];
+            }
+            out.push_str(rest);
+            Ok(out)
+        })
+        .collect()
+}
+
+/// The largest item the store writes for `record`, as DynamoDB measures it: the item built by
+/// the store's own schema code, stored beside a collision (the longer key), plus the delivery id
+/// the store adds.
+fn item_bytes(record: &EventRecord) -> usize {
+    let collision = record.key.collision(&record.body_sha256);
+    let item = item::event_item(record, &collision, "2025-08-10T12:32:56.000Z");
+    item::item_bytes(&item)
+        + item::DELIVERY_ID.len()
+        + "0123456789abcdef-18446744073709551615".len()
+}
+
+fn expect_segments(actual: &[String], expected: &[&str]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(actual, expected, "key segments");
+    Ok(())
+}
+
+fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> {
+    prop_assert_eq!(record.raw_body.as_bytes(), body, "raw body not verbatim");
+    let pk = segments(&record.key.pk).map_err(TestCaseError::fail)?;
+    let sk = segments(&record.key.sk).map_err(TestCaseError::fail)?;
+    let phone = record
+        .phone_key
+        .as_deref()
+        .map(segments)
+        .transpose()
+        .map_err(TestCaseError::fail)?;
+    // Each key is exactly its segments: a `#` or `%` in an id can neither add nor shift one.
+    match &record.event {
+        WebhookEvent::Click(c) => {
+            expect_segments(&pk, &["MSG", "edna", &c.out_message_id.to_string()])?;
+            expect_segments(&sk, &["EVENT", "click", &c.short_link, &record.occurred_at])?;
+            let number = c.phone.strip_prefix('+').unwrap_or(&c.phone);
+            prop_assert_eq!(phone, Some(vec!["PHONE".to_owned(), number.to_owned()]));
+        }
+        WebhookEvent::InboundMessage(m) => {
+            expect_segments(&pk, &["MSG", "botlinkd", &m.instance_id, &m.message_id])?;
+            expect_segments(&sk, &["EVENT", "message"])?;
+            let number = m.from.strip_prefix('+').unwrap_or(&m.from);
+            prop_assert_eq!(phone, Some(vec!["PHONE".to_owned(), number.to_owned()]));
+        }
+        WebhookEvent::Ack(a) => {
+            expect_segments(&pk, &["MSG", "botlinkd", &a.instance_id, &a.message_id])?;
+            expect_segments(&sk, &["EVENT", "ack", a.status.as_str()])?;
+            prop_assert_eq!(phone, None);
+            // Only a status this product knows touches the status item.
+            let known = ["sent", "delivered", "read", "failed"].contains(&a.status.as_str());
+            prop_assert_eq!(record.status_change().is_some(), known);
+            if let Some(status) = record.status_change() {
+                prop_assert_eq!(&status.key.pk, &record.key.pk);
+            }
+        }
+    }
+    let collision = record.key.collision(&record.body_sha256);
+    prop_assert!(
+        collision.pk.len() <= MAX_PK_BYTES,
+        "pk of {} bytes",
+        collision.pk.len()
+    );
+    prop_assert!(
+        collision.sk.len() <= MAX_SK_BYTES,
+        "sk of {} bytes",
+        collision.sk.len()
+    );
+    prop_assert!(!record.occurred_at.is_empty() && record.occurred_at.len() <= MAX_SK_BYTES);
+    if let Some(phone_key) = &record.phone_key {
+        prop_assert!(
+            phone_key.len() <= MAX_PK_BYTES,
+            "phone key of {} bytes",
+            phone_key.len()
+        );
+    }
+    if body.len() <= MAX_BODY_BYTES {
+        let size = item_bytes(record);
+        prop_assert!(size < item::MAX_ITEM_BYTES, "item of {size} bytes");
+    }
+    Ok(())
+}
+
+#[test]
+fn parse_event_never_panics_and_its_keys_and_items_fit_dynamodb() {
+    let mutated = mutated_case().prop_map(|(_, route, mutations, mut body, _)| {
+        for mutation in &mutations {
+            apply(&mut body, mutation);
+        }
+        Case {
+            route,
+            body: body.to_string().into_bytes(),
+            base64: false,
+            expect: Expect::Undecided,
+        }
+    });
+    let valid = valid_event().prop_map(|(_, route, body)| Case {
+        route,
+        body: body.to_string().into_bytes(),
+        base64: false,
+        expect: Expect::Stored,
+    });
+    let strategy = prop_oneof![
+        3 => valid,
+        3 => mutated,
+        1 => bytes_case(),
+        1 => json_value_case(),
+        1 => duplicate_case(),
+        1 => numbers_case(),
+        1 => nesting_case(),
+        1 => largest_case(),
+    ];
+    check(
+        "parse_event on every generated body",
+        strategy,
+        |case| match parse_event(case.route, &case.body) {
+            Ok(record) => check_record(&case.body, &record),
+            Err(err) => {
+                prop_assert!(case.expect != Expect::Stored, "valid event refused: {err}");
+                prop_assert!(!err.to_string().is_empty());
+                Ok(())
+            }
+        },
+    );
+}
