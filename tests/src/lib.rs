@@ -50,6 +50,19 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(with_client_settings(config).build())
 }
 
+/// How soon a request whose write fails must be answered (503): BotLinkd retries a webhook that
+/// has no answer within 3 s, and the handler's store budget ends well before this.
+pub const ANSWER_LIMIT: std::time::Duration = std::time::Duration::from_millis(2_500);
+
+/// How many attempts the production client settings (`with_client_settings`) make per DynamoDB
+/// call, read from the client they build.
+pub fn max_attempts() -> usize {
+    client_for("http://127.0.0.1:1")
+        .config()
+        .retry_config()
+        .map_or(1, |retry| retry.max_attempts() as usize)
+}
+
 /// An `http://` endpoint on a port that was just closed: a DynamoDB that refuses connections.
 pub fn closed_endpoint() -> String {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
@@ -123,6 +136,11 @@ pub fn create_table_request(
                         .projection_type(ProjectionType::from(
                             text(&index["Projection"]["ProjectionType"]).as_str(),
                         ))
+                        .set_non_key_attributes(
+                            index["Projection"]["NonKeyAttributes"]
+                                .as_sequence()
+                                .map(|names| names.iter().map(text).collect()),
+                        )
                         .build(),
                 )
                 .build()

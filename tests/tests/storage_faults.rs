@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::config::retry::RetryPartition;
 use aws_sdk_dynamodb::Client;
 use integration_tests::{
     client_for, fixture_event, fixture_of, fresh_table, local_client, local_endpoint, partition,
-    receiver, send, text_attr as s, with_body,
+    receiver, send, text_attr as s, with_body, ANSWER_LIMIT,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
@@ -23,8 +23,6 @@ use tokio::task::JoinSet;
 use webhook_payload::{parse_event, Route, STATUS_SORT_KEY};
 use webhook_receiver::{DynamoDbStore, Receiver};
 
-/// What the issue allows for a storage fault: an answer within 2.5 s.
-const ANSWER_LIMIT: Duration = Duration::from_millis(2_500);
 /// BotLinkd retries a webhook that has no 200 within 3 s.
 const BOTLINKD_BUDGET: Duration = Duration::from_secs(3);
 /// `with_client_settings`: at most this many attempts per DynamoDB call.
