@@ -13,7 +13,7 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{parse_event, Attr, Route, COLLISION_PREFIX, STATUS_SORT_KEY};
+use webhook_payload::{parse_event, Route, COLLISION_PREFIX, STATUS_SORT_KEY};
 use webhook_receiver::{item, DynamoDbStore, StoreError, MAX_BODY_BYTES};
 
 fn payload(name: &str) -> String {
@@ -53,6 +53,19 @@ async fn item_count(client: &Client, table: &str) -> i32 {
         .count
 }
 
+async fn status_item(client: &Client, table: &str, pk: &str) -> Option<Item> {
+    client
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(pk.into()))
+        .key("sk", AttributeValue::S(STATUS_SORT_KEY.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
 async fn status_of(client: &Client, table: &str, pk: &str) -> Option<String> {
     client
         .get_item()
@@ -78,7 +91,7 @@ fn ack_event(fixture: &str, message_id: &str, status: &str, timestamp: i64) -> V
 }
 
 #[tokio::test]
-async fn each_documented_event_lands_with_all_its_fields_and_raw_body() {
+async fn each_documented_event_lands_with_its_raw_body_in_one_write() {
     let client = local_client();
     let table = fresh_table(&client).await;
     for (fixture, route, body_file) in [
@@ -88,14 +101,15 @@ async fn each_documented_event_lands_with_all_its_fields_and_raw_body() {
             Route::BotlinkdMessages,
             "botlinkd-message.json",
         ),
-        ("ack.json", Route::BotlinkdAcks, "botlinkd-ack.json"),
     ] {
-        let (status, body) = send(&receiver(&client, &table, route), &fixture_event(fixture)).await;
+        let receiver = receiver(&client, &table, route);
+        let (status, body) = send(&receiver, &fixture_event(fixture)).await;
         assert_eq!(
             (status, body),
             (StatusCode::OK, json!({ "status": "stored" })),
             "{fixture}"
         );
+        assert_eq!(receiver.store().usage().calls(), 1, "{fixture}: one call");
 
         let raw = payload(body_file);
         let expected = parse_event(route, raw.as_bytes()).unwrap();
@@ -109,7 +123,6 @@ async fn each_documented_event_lands_with_all_its_fields_and_raw_body() {
         let item = matching[0];
         assert_eq!(s(item, "raw_body"), raw, "raw body kept verbatim");
         assert_eq!(s(item, "body_sha256"), expected.body_sha256);
-        assert_eq!(s(item, "provider"), expected.provider().as_str());
         assert_eq!(s(item, "kind"), expected.kind().as_str());
         assert_eq!(s(item, "occurred_at"), expected.occurred_at);
         assert!(s(item, "received_at").ends_with('Z'));
@@ -117,21 +130,24 @@ async fn each_documented_event_lands_with_all_its_fields_and_raw_body() {
             item.get("phone_key").map(|v| v.as_s().unwrap().clone()),
             expected.phone_key
         );
-        for (name, value) in expected.attributes() {
-            let stored = item
-                .get(name)
-                .unwrap_or_else(|| panic!("{fixture}: {name} missing"));
-            match value {
-                Attr::S(text) => assert_eq!(stored.as_s().unwrap(), &text, "{fixture}: {name}"),
-                Attr::N(number) => assert_eq!(stored.as_n().unwrap(), &number, "{fixture}: {name}"),
-            }
-        }
     }
-    let ack = parse_event(Route::BotlinkdAcks, payload("botlinkd-ack.json").as_bytes()).unwrap();
+    // The ack: one write into the message's status item, which holds its time and raw body.
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    let (status, body) = send(&acks, &fixture_event("ack.json")).await;
     assert_eq!(
-        status_of(&client, &table, &ack.key.pk).await.as_deref(),
-        Some("read")
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
     );
+    assert_eq!(acks.store().usage().calls(), 1, "an ack is one call");
+    let raw = payload("botlinkd-ack.json");
+    let ack = parse_event(Route::BotlinkdAcks, raw.as_bytes()).unwrap();
+    let status = status_item(&client, &table, &ack.key.pk)
+        .await
+        .expect("status item");
+    assert_eq!(s(&status, "read_body"), raw);
+    assert_eq!(s(&status, "read_at"), ack.occurred_at);
+    assert_eq!(s(&status, "status"), "read");
+    assert_eq!(s(&status, "read_sha"), &ack.body_sha256[..16]);
 }
 
 #[tokio::test]
@@ -196,8 +212,8 @@ async fn twenty_concurrent_identical_deliveries_make_one_record() {
         }
         assert_eq!((stored, duplicate), (1, 19), "{fixture}");
     }
-    // One click, one ack, one status item.
-    assert_eq!(item_count(&client, &table).await, 3);
+    // One click, and the message's status item holding the ack.
+    assert_eq!(item_count(&client, &table).await, 2);
 }
 
 #[tokio::test]
@@ -243,11 +259,13 @@ async fn acks_in_every_order_end_at_read_and_never_move_back() {
             Some("read"),
             "{order:?}"
         );
-        assert_eq!(
-            events_of(&client, &table, &pk).await.len(),
-            3,
-            "every ack is stored as an event"
-        );
+        let acks = status_item(&client, &table, &pk).await.unwrap();
+        for status in order {
+            assert!(
+                acks.contains_key(&format!("{status}_body")),
+                "every ack is kept: {order:?}"
+            );
+        }
     }
 }
 
@@ -287,25 +305,22 @@ async fn same_key_with_another_body_keeps_both_records() {
         json!({ "status": "duplicate" })
     );
     let items = partition(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
-    let bodies: Vec<String> = items
-        .iter()
-        .filter(|item| item.contains_key("raw_body"))
-        .map(|item| s(item, "raw_body"))
-        .collect();
-    assert_eq!(bodies.len(), 2, "both bodies kept");
-    assert!(
-        bodies.iter().any(|b| b.contains("1678900000"))
-            && bodies.iter().any(|b| b.contains("1678900099"))
-    );
-    // The message's events hold the first ack once; the collision sits outside EVENT#.
-    let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
-    assert_eq!(events.len(), 1);
+    assert_eq!(items.len(), 2, "the status item and the collision");
+    // The first ack is in the message's status item; the other body sits outside EVENT#.
+    let status = status_item(&client, &table, "MSG#botlinkd#10922#wamid.c")
+        .await
+        .unwrap();
+    assert!(s(&status, "delivered_body").contains("1678900000"));
+    assert!(events_of(&client, &table, "MSG#botlinkd#10922#wamid.c")
+        .await
+        .is_empty());
     let collision = items
         .iter()
         .find(|item| item.contains_key("collision_of"))
         .unwrap();
     assert_eq!(s(collision, "collision_of"), "EVENT#ack#delivered");
     assert!(s(collision, "sk").starts_with(COLLISION_PREFIX));
+    assert!(s(collision, "raw_body").contains("1678900099"));
 }
 
 #[tokio::test]
@@ -353,7 +368,9 @@ async fn the_combined_botlinkd_route_stores_both_kinds() {
         .iter()
         .map(|i| s(i, "kind"))
         .collect();
-    assert_eq!(kinds, ["ack", "message"]);
+    assert_eq!(kinds, ["message"]);
+    let acks = status_item(&client, &table, pk).await.unwrap();
+    assert_eq!(s(&acks, "read_body"), payload("botlinkd-ack.json"));
     assert_eq!(
         status_of(&client, &table, pk).await.as_deref(),
         Some("read")
@@ -361,7 +378,7 @@ async fn the_combined_botlinkd_route_stores_both_kinds() {
 }
 
 #[tokio::test]
-async fn non_text_messages_are_stored_with_their_extra_fields() {
+async fn non_text_messages_are_stored_with_every_field_in_the_raw_body() {
     let client = local_client();
     let table = fresh_table(&client).await;
     let mut body: Value = serde_json::from_str(&payload("botlinkd-message.json")).unwrap();
@@ -374,13 +391,8 @@ async fn non_text_messages_are_stored_with_their_extra_fields() {
     let (status, _) = send(&receiver(&client, &table, Route::BotlinkdMessages), &event).await;
     assert_eq!(status, StatusCode::OK);
     let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
-    let extra: Value = serde_json::from_str(&s(&events[0], "extra")).unwrap();
-    assert_eq!(
-        extra,
-        json!({ "caption": "look", "media": { "url": "https://example.invalid/1.jpg" } })
-    );
-    assert_eq!(s(&events[0], "message_type"), "image");
-    assert!(!events[0].contains_key("body"));
+    let stored: Value = serde_json::from_str(&s(&events[0], "raw_body")).unwrap();
+    assert_eq!(stored, body);
 }
 
 #[tokio::test]
@@ -542,7 +554,9 @@ async fn what_providers_really_send_is_stored_as_events() {
         .iter()
         .map(|i| s(i, "kind"))
         .collect();
-    assert_eq!(kinds, ["ack", "message"]);
+    assert_eq!(kinds, ["message"]);
+    let acks = status_item(&client, &table, pk).await.unwrap();
+    assert_eq!(s(&acks, "read_body"), payload("botlinkd-ack.json"));
     assert_eq!(
         status_of(&client, &table, pk).await.as_deref(),
         Some("read")
@@ -572,8 +586,7 @@ async fn what_providers_really_send_is_stored_as_events() {
         s(&clicks[0], "sk"),
         "EVENT#click#f42kL#2025-08-10T12:32:56.000Z"
     );
-    assert_eq!(clicks[0]["template_id"].as_n().unwrap(), "1333");
-    assert_eq!(s(&clicks[0], "request_id"), "");
+    assert_eq!(s(&clicks[0], "raw_body"), click_body.to_string());
     // The documented click has the same key (the offset made it the same instant) and another
     // requestId: kept as a collision, outside the message's events and the phone timeline.
     let (_, body) = send(&click, &fixture_event("click.json")).await;
@@ -652,16 +665,11 @@ async fn a_failed_ack_is_recorded_without_moving_the_status_and_unknown_statuses
         .iter()
         .map(|i| s(i, "sk"))
         .collect();
-    assert_eq!(
-        kinds,
-        [
-            "EVENT#ack#deleted",
-            "EVENT#ack#delivered",
-            "EVENT#ack#failed",
-            "EVENT#ack#played",
-            "EVENT#ack#sent"
-        ]
-    );
+    // Known statuses live in the status item; the others are items of their own.
+    assert_eq!(kinds, ["EVENT#ack#deleted", "EVENT#ack#played"]);
+    for status in ["sent", "delivered", "failed"] {
+        assert!(item.contains_key(&format!("{status}_body")), "{status}");
+    }
 }
 
 #[tokio::test]
@@ -729,11 +737,6 @@ async fn a_body_at_the_256_kib_cap_is_stored_within_the_item_limit() {
     );
     let stored = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
     assert_eq!(s(&stored[0], "raw_body"), body);
-    assert_eq!(s(&stored[0], "omitted"), "body");
-    assert!(
-        stored[0].contains_key("extra"),
-        "the smaller parsed copy stays"
-    );
 }
 
 #[tokio::test]
@@ -786,19 +789,21 @@ async fn the_readme_access_patterns_work() {
         )
         .await;
     }
-    let events = client
+    // Everything about message X is one Query on its partition: the acks are in its status item.
+    let message = client
         .query()
         .table_name(&table)
-        .key_condition_expression("pk = :pk AND begins_with(sk, :events)")
+        .key_condition_expression("pk = :pk")
         .expression_attribute_values(
             ":pk",
             AttributeValue::S("MSG#botlinkd#10922#wamid.out1".into()),
         )
-        .expression_attribute_values(":events", AttributeValue::S("EVENT#".into()))
         .send()
         .await
         .unwrap();
-    assert_eq!(events.count, 2);
+    assert_eq!(message.count, 1);
+    let acks = &message.items()[0];
+    assert!(acks.contains_key("sent_body") && acks.contains_key("delivered_body"));
     assert_eq!(
         status_of(&client, &table, "MSG#botlinkd#10922#wamid.out1")
             .await

@@ -21,15 +21,6 @@ pub enum WebhookEvent {
     Ack(AckEvent),
 }
 
-/// A DynamoDB attribute value, without depending on the SDK.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attr {
-    /// String.
-    S(String),
-    /// Number, in its decimal text form.
-    N(String),
-}
-
 /// What is written to the table for one event: its key, its fields, and the raw body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRecord {
@@ -58,10 +49,6 @@ pub struct StatusChange {
     pub status: AckStatus,
     /// When the ack happened.
     pub occurred_at: String,
-    /// BotLinkd instance.
-    pub instance_id: String,
-    /// The message.
-    pub message_id: String,
 }
 
 /// Turns a webhook body received on `route` into the record to store.
@@ -211,55 +198,7 @@ impl EventRecord {
             },
             status: ack.known_status()?,
             occurred_at: ack.occurred_at.clone(),
-            instance_id: ack.instance_id.clone(),
-            message_id: ack.message_id.clone(),
         })
-    }
-
-    /// The event's own fields as table attributes (snake_case names of the provider's fields).
-    pub fn attributes(&self) -> Vec<(&'static str, Attr)> {
-        let s = |v: &str| Attr::S(v.to_owned());
-        let n = |v: i128| Attr::N(v.to_string());
-        let mut attrs = Vec::with_capacity(12);
-        match &self.event {
-            WebhookEvent::Click(c) => {
-                attrs.extend([
-                    ("sender", s(&c.sender)),
-                    ("template_id", n(c.template_id.into())),
-                    ("channel_type", s(&c.channel_type)),
-                    ("out_message_id", n(c.out_message_id.into())),
-                    ("phone", s(&c.phone)),
-                    ("url", s(&c.url)),
-                    ("short_link", s(&c.short_link)),
-                    ("event_type", s(&c.event_type)),
-                    ("version", s(&c.version)),
-                    ("timestamp", s(&c.timestamp)),
-                ]);
-                attrs.extend(c.request_id.as_deref().map(|id| ("request_id", s(id))));
-            }
-            WebhookEvent::InboundMessage(m) => {
-                attrs.extend([
-                    ("instance_id", s(&m.instance_id)),
-                    ("from", s(&m.from)),
-                    ("to", s(&m.to)),
-                    ("message_type", s(&m.message_type)),
-                    ("message_id", s(&m.message_id)),
-                    ("timestamp", n(m.timestamp.into())),
-                ]);
-                attrs.extend(m.body.as_deref().map(|body| ("body", s(body))));
-                attrs.extend(m.extra.as_deref().map(|extra| ("extra", s(extra))));
-            }
-            WebhookEvent::Ack(a) => {
-                attrs.extend([
-                    ("instance_id", s(&a.instance_id)),
-                    ("message_id", s(&a.message_id)),
-                    ("status", s(&a.status)),
-                    ("timestamp", n(a.timestamp.into())),
-                ]);
-                attrs.extend(a.extra.as_deref().map(|extra| ("extra", s(extra))));
-            }
-        }
-        attrs
     }
 }
 

@@ -3,6 +3,7 @@
 
 use webhook_payload::{parse_event, EventRecord, PayloadError, QuarantineRecord, Route};
 
+use crate::item::inline_ack_status;
 use crate::store::{put_once, Conditional, EventStore, PutOutcome, StoreError};
 
 /// What was done with a body.
@@ -65,13 +66,33 @@ pub async fn ingest(
     Ok(Ingested { outcome, parsed })
 }
 
-/// Stores an event exactly once, then applies an ack to its message's status. The status is
-/// applied even for a duplicate, so that a retry after a failure between the two writes
-/// converges. Live requests and replays of quarantined bodies both come through here.
+/// Stores an event exactly once. An ack of a known status is one write into its message's status
+/// item (its body, and the status if it moves forward). Any other event is its own item; an ack
+/// stored that way then applies its status, even for a duplicate, so that a retry after a failure
+/// between the two writes converges. Live requests and replays of quarantined bodies both come
+/// through here.
 pub async fn store_event(
     store: &impl EventStore,
     record: &EventRecord,
 ) -> Result<Outcome, StoreError> {
+    if let Some(status) = inline_ack_status(record) {
+        return match store.put_ack(record, status).await? {
+            Conditional::Written => Ok(Outcome::Stored),
+            Conditional::Exists { body_sha256 }
+                if body_sha256.as_deref() == Some(crate::item::ack_sha(record)) =>
+            {
+                Ok(Outcome::Duplicate)
+            }
+            // Another body for this message and status: kept beside it, as for any event.
+            Conditional::Exists { .. } => {
+                let collision = record.key.collision(&record.body_sha256);
+                Ok(match store.put_event(record, &collision).await? {
+                    Conditional::Written => Outcome::StoredCollision,
+                    Conditional::Exists { .. } => Outcome::Duplicate,
+                })
+            }
+        };
+    }
     let outcome = match put_once(store, record).await? {
         PutOutcome::Stored => Outcome::Stored,
         PutOutcome::Duplicate => Outcome::Duplicate,

@@ -1,11 +1,15 @@
 //! The table's item schema: every attribute name, and the items an event, a quarantined body and
-//! a status become. The store, the bench and the tests all build items here.
+//! a message's acks become. The store, the bench and the tests all build items here.
+//!
+//! Items are lean, because DynamoDB bills a write unit per started KB (and again per index
+//! entry): an event item holds its keys, what the indexes and documented queries need, and the
+//! raw body. The provider's fields are not copied out of the raw body; readers parse it.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{Attr, EventRecord, ItemKey, QuarantineRecord};
+use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord};
 
 /// A table item.
 pub type Item = HashMap<String, AttributeValue>;
@@ -32,8 +36,6 @@ pub const PHONE_KEY: &str = "phone_key";
 pub const COLLISION_OF: &str = "collision_of";
 /// Which conditional write created the item (see `DynamoDbStore`).
 pub const DELIVERY_ID: &str = "delivery_id";
-/// Parsed attributes left out because the item would not fit (the raw body still holds them).
-pub const OMITTED: &str = "omitted";
 /// Quarantine: the route the body arrived on.
 pub const ROUTE: &str = "route";
 /// Quarantine: why the body could not be parsed (`PayloadError::reason`).
@@ -54,10 +56,42 @@ pub const STATUS: &str = "status";
 pub const STATUS_RANK: &str = "status_rank";
 /// Status item: when the current status happened.
 pub const STATUS_AT: &str = "status_at";
-/// Status item: when the first `failed` ack happened.
+/// Status item: when the first `failed` ack happened (`ack_attribute(Failed, AckField::At)`).
 pub const FAILED_AT: &str = "failed_at";
-/// Status item: last write.
-pub const UPDATED_AT: &str = "updated_at";
+
+/// Largest ack body kept inside its message's status item. Documented acks are ~150 bytes; a
+/// larger one is stored as an item of its own, so that the status item (one per message, up to
+/// four known statuses) stays small and far from the item limit.
+pub const MAX_INLINE_ACK_BYTES: usize = 4 * 1024;
+
+/// What the status item keeps of each ack of a known status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckField {
+    /// When it happened (RFC 3339 UTC, ms).
+    At,
+    /// The raw body.
+    Body,
+    /// The body hash, shortened ([`ACK_SHA_CHARS`]): a retry's is the same.
+    Sha,
+    /// The conditional write that stored it (see `DynamoDbStore`).
+    DeliveryId,
+}
+
+/// Hex digits of the body hash kept per ack: 64 bits tell a retry from another body under the
+/// same message and status, and the status item stays under 1 KB with three acks.
+pub const ACK_SHA_CHARS: usize = 16;
+
+/// The status item's attribute for one field of the ack of `status`: `read_at`, `read_body`,
+/// `read_sha`, `read_id`.
+pub fn ack_attribute(status: AckStatus, field: AckField) -> String {
+    let suffix = match field {
+        AckField::At => "at",
+        AckField::Body => "body",
+        AckField::Sha => "sha",
+        AckField::DeliveryId => "id",
+    };
+    format!("{}_{suffix}", status.as_str())
+}
 
 /// Name of the index that lists clicks and messages by phone number.
 pub const BY_PHONE_INDEX: &str = "by_phone";
@@ -66,22 +100,16 @@ pub const BY_QUARANTINE_DAY_INDEX: &str = "by_quarantine_day";
 
 /// DynamoDB's item size limit (400 KB, counted as 1024-byte KB).
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
-/// Room kept for the attributes the store adds after sizing (`delivery_id`).
-const SIZE_MARGIN: usize = 256;
 /// How much of the parser's message a quarantine item keeps.
 const MAX_DETAIL_BYTES: usize = 1024;
 
-/// The item of an event `record` written under `key` (its own key, or a collision key).
-///
-/// The parsed attributes are copies of what `raw_body` holds, so when the whole item would not fit
-/// DynamoDB's limit the largest of them are left out (named in `omitted`); keys, index
-/// attributes and the raw body always stay.
+/// The item of an event `record` written under `key` (its own key, or a collision key): keys,
+/// `kind`, the times, the body hash, the raw body, and `phone_key` for the `by_phone` index.
 pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Item {
     let s = |value: &str| AttributeValue::S(value.to_owned());
-    let mut item: Item = HashMap::with_capacity(24);
+    let mut item: Item = HashMap::with_capacity(10);
     item.insert(PK.into(), s(&key.pk));
     item.insert(SK.into(), s(&key.sk));
-    item.insert(PROVIDER.into(), s(record.provider().as_str()));
     item.insert(KIND.into(), s(record.kind().as_str()));
     item.insert(OCCURRED_AT.into(), s(&record.occurred_at));
     item.insert(RECEIVED_AT.into(), s(received_at));
@@ -95,34 +123,90 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
         // A collision is kept, but out of the phone timeline: it is not a second event there.
         item.insert(COLLISION_OF.into(), s(&record.key.sk));
     }
-    let mut parsed: Vec<(&'static str, AttributeValue)> = record
-        .attributes()
-        .into_iter()
-        .map(|(name, value)| {
-            let value = match value {
-                Attr::S(text) => AttributeValue::S(text),
-                Attr::N(number) => AttributeValue::N(number),
-            };
-            (name, value)
-        })
-        .collect();
-    let mut size = item_bytes(&item) + parsed.iter().map(|(n, v)| attr_bytes(n, v)).sum::<usize>();
-    let mut omitted = Vec::new();
-    if size + SIZE_MARGIN > MAX_ITEM_BYTES {
-        parsed.sort_by_key(|(name, value)| std::cmp::Reverse(attr_bytes(name, value)));
-        while size + SIZE_MARGIN > MAX_ITEM_BYTES && !parsed.is_empty() {
-            let (name, value) = parsed.remove(0);
-            size -= attr_bytes(name, &value);
-            omitted.push(name);
-        }
-        item.insert(OMITTED.into(), s(&omitted.join(",")));
-    }
-    item.extend(
-        parsed
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value)),
-    );
     item
+}
+
+/// The known status of an ack that is kept inside its message's status item, or `None` for an
+/// ack stored as an item of its own (an unknown status, or a body over
+/// [`MAX_INLINE_ACK_BYTES`]).
+pub fn inline_ack_status(record: &EventRecord) -> Option<AckStatus> {
+    match &record.event {
+        webhook_payload::WebhookEvent::Ack(ack)
+            if record.raw_body.len() <= MAX_INLINE_ACK_BYTES =>
+        {
+            ack.known_status()
+        }
+        _ => None,
+    }
+}
+
+/// One conditional UpdateItem of an inline ack, as data: the store sends it through the SDK and
+/// the bench's floor as raw JSON, from this one definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckUpdate {
+    /// The message's status item.
+    pub key: ItemKey,
+    /// `SET ...`.
+    pub update_expression: String,
+    /// The ack of this status is not there yet (and, with a rank, the status moves forward).
+    pub condition_expression: String,
+    /// `#name` placeholders.
+    pub names: Vec<(&'static str, String)>,
+    /// `:value` placeholders.
+    pub values: Vec<(&'static str, AttributeValue)>,
+}
+
+/// The update that keeps `record`, an ack of `status`, in its message's status item; with
+/// `advance` (the status's rank) it also moves the current status, on condition that this is a
+/// step forward.
+pub fn ack_update(
+    record: &EventRecord,
+    status: AckStatus,
+    advance: Option<u8>,
+    delivery_id: &str,
+) -> AckUpdate {
+    let s = |value: &str| AttributeValue::S(value.to_owned());
+    let mut update = AckUpdate {
+        key: ItemKey {
+            pk: record.key.pk.clone(),
+            sk: webhook_payload::STATUS_SORT_KEY.to_owned(),
+        },
+        update_expression: "SET #at = :at, #body = :body, #sha = :sha, #id = :id, kind = :kind"
+            .into(),
+        condition_expression: "attribute_not_exists(#sha)".into(),
+        names: vec![
+            ("#at", ack_attribute(status, AckField::At)),
+            ("#body", ack_attribute(status, AckField::Body)),
+            ("#sha", ack_attribute(status, AckField::Sha)),
+            ("#id", ack_attribute(status, AckField::DeliveryId)),
+        ],
+        values: vec![
+            (":at", s(&record.occurred_at)),
+            (":body", s(&record.raw_body)),
+            (":sha", s(ack_sha(record))),
+            (":id", s(delivery_id)),
+            (":kind", s("status")),
+        ],
+    };
+    if let Some(rank) = advance {
+        update
+            .update_expression
+            .push_str(", #status = :status, status_rank = :rank, status_at = :at");
+        update
+            .condition_expression
+            .push_str(" AND (attribute_not_exists(status_rank) OR status_rank < :rank)");
+        update.names.push(("#status", STATUS.to_owned()));
+        update.values.push((":status", s(status.as_str())));
+        update
+            .values
+            .push((":rank", AttributeValue::N(rank.to_string())));
+    }
+    update
+}
+
+/// The short body hash kept per inline ack.
+pub fn ack_sha(record: &EventRecord) -> &str {
+    &record.body_sha256[..ACK_SHA_CHARS]
 }
 
 /// The item of a quarantined body, received at `received_at` (canonical UTC time).
@@ -166,6 +250,22 @@ pub fn raw_body_of(item: &Item) -> Option<Vec<u8>> {
     }
 }
 
+/// Whether `item` holds `body` as received: as an event's or quarantined body's `raw_body`, or
+/// as an ack kept in a message's status item (`<status>_body`).
+pub fn holds_body(item: &Item, body: &[u8]) -> bool {
+    raw_body_of(item).as_deref() == Some(body)
+        || [
+            AckStatus::Sent,
+            AckStatus::Delivered,
+            AckStatus::Read,
+            AckStatus::Failed,
+        ]
+        .into_iter()
+        .any(|status| {
+            text(item, &ack_attribute(status, AckField::Body)).map(str::as_bytes) == Some(body)
+        })
+}
+
 /// A string attribute of an item.
 pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name)
@@ -206,35 +306,63 @@ mod tests {
 
     const MESSAGE: &str = include_str!("../../../fixtures/payloads/botlinkd-message.json");
 
-    fn message_with_body(len: usize) -> String {
-        let mut value: serde_json::Value = serde_json::from_str(MESSAGE).unwrap();
-        value["data"]["body"] = serde_json::json!("x".repeat(len));
-        value["data"]["caption"] = serde_json::json!("y".repeat(len / 2));
-        value.to_string()
-    }
-
     #[test]
-    fn a_small_event_keeps_every_parsed_attribute() {
+    fn an_event_item_keeps_keys_index_attributes_and_the_raw_body_only() {
         let record = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
         let item = event_item(&record, &record.key, "2026-01-01T00:00:00.000Z");
-        assert!(!item.contains_key(OMITTED));
-        for (name, _) in record.attributes() {
-            assert!(item.contains_key(name), "{name}");
-        }
+        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                BODY_SHA256,
+                KIND,
+                OCCURRED_AT,
+                PHONE_KEY,
+                PK,
+                RAW_BODY,
+                RECEIVED_AT,
+                SK
+            ]
+        );
         assert_eq!(text(&item, PHONE_KEY), record.phone_key.as_deref());
+        assert_eq!(text(&item, RAW_BODY), Some(MESSAGE));
     }
 
     #[test]
-    fn a_body_at_the_cap_fits_by_leaving_out_parsed_copies_largest_first() {
-        let body = message_with_body(170 * 1024);
-        assert!(body.len() <= 256 * 1024);
+    fn a_body_at_the_cap_fits_the_item_limit() {
+        let mut value: serde_json::Value = serde_json::from_str(MESSAGE).unwrap();
+        value["data"]["body"] = serde_json::json!("");
+        let room = 256 * 1024 - value.to_string().len();
+        value["data"]["body"] = serde_json::json!("x".repeat(room));
+        let body = value.to_string();
+        assert_eq!(body.len(), 256 * 1024);
         let record = parse_event(Route::BotlinkdMessages, body.as_bytes()).unwrap();
-        let item = event_item(&record, &record.key, "2026-01-01T00:00:00.000Z");
-        assert!(item_bytes(&item) + SIZE_MARGIN <= MAX_ITEM_BYTES);
-        assert_eq!(text(&item, OMITTED), Some("body"));
-        assert!(item.contains_key("extra"));
-        assert_eq!(text(&item, RAW_BODY), Some(body.as_str()));
-        assert!(item.contains_key(PHONE_KEY));
+        let key = record.key.collision(&record.body_sha256);
+        let item = event_item(&record, &key, "2026-01-01T00:00:00.000Z");
+        assert!(item_bytes(&item) + 64 < MAX_ITEM_BYTES);
+    }
+
+    #[test]
+    fn only_acks_of_known_statuses_with_small_bodies_are_kept_inline() {
+        let ack = |status: &str, pad: usize| {
+            let body = format!(
+                r#"{{"event":"ack","instance_id":"1","data":{{"message_id":"m","status":"{status}","timestamp":1,"pad":"{}"}}}}"#,
+                "p".repeat(pad)
+            );
+            parse_event(Route::BotlinkdAcks, body.as_bytes()).unwrap()
+        };
+        assert_eq!(inline_ack_status(&ack("read", 0)), Some(AckStatus::Read));
+        assert_eq!(
+            inline_ack_status(&ack("failed", 0)),
+            Some(AckStatus::Failed)
+        );
+        assert_eq!(inline_ack_status(&ack("played", 0)), None);
+        assert_eq!(inline_ack_status(&ack("read", MAX_INLINE_ACK_BYTES)), None);
+        let message = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
+        assert_eq!(inline_ack_status(&message), None);
+        assert_eq!(ack_attribute(AckStatus::Read, AckField::At), "read_at");
+        assert_eq!(ack_attribute(AckStatus::Failed, AckField::At), FAILED_AT);
     }
 
     #[test]

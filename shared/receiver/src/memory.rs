@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{EventRecord, ItemKey, QuarantineRecord, StatusChange};
+use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
 
-use crate::item::{self, Item};
+use crate::item::{self, ack_attribute, AckField, Item};
 use crate::store::{Conditional, EventStore, StatusOutcome, StoreError};
 
 /// Items by `(pk, sk)`, and a switch that makes every write fail like an unreachable table.
@@ -72,6 +72,52 @@ impl MemoryStore {
 }
 
 impl EventStore for MemoryStore {
+    async fn put_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+    ) -> Result<Conditional, StoreError> {
+        self.attempt("UpdateItem")?;
+        let mut items = self.lock();
+        let slot = (
+            record.key.pk.clone(),
+            webhook_payload::STATUS_SORT_KEY.to_owned(),
+        );
+        let item = items.entry(slot.clone()).or_default();
+        if let Some(existing) = item::text(item, &ack_attribute(status, AckField::Sha)) {
+            return Ok(Conditional::Exists {
+                body_sha256: Some(existing.to_owned()),
+            });
+        }
+        let s = |value: &str| AttributeValue::S(value.to_owned());
+        for (field, value) in [
+            (AckField::At, record.occurred_at.as_str()),
+            (AckField::Body, record.raw_body.as_str()),
+            (AckField::Sha, item::ack_sha(record)),
+            (AckField::DeliveryId, "memory"),
+        ] {
+            item.insert(ack_attribute(status, field), s(value));
+        }
+        item.insert(item::PK.into(), s(&slot.0));
+        item.insert(item::SK.into(), s(&slot.1));
+        item.insert(item::KIND.into(), s("status"));
+        if let Some(rank) = status.rank() {
+            let current = item
+                .get(item::STATUS_RANK)
+                .and_then(|value| value.as_n().ok())
+                .and_then(|value| value.parse::<u8>().ok());
+            if current.is_none_or(|current| current < rank) {
+                item.insert(item::STATUS.into(), s(status.as_str()));
+                item.insert(
+                    item::STATUS_RANK.into(),
+                    AttributeValue::N(rank.to_string()),
+                );
+                item.insert(item::STATUS_AT.into(), s(&record.occurred_at));
+            }
+        }
+        Ok(Conditional::Written)
+    }
+
     async fn put_event(
         &self,
         record: &EventRecord,

@@ -9,11 +9,14 @@ use std::sync::OnceLock;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+};
 use aws_sdk_dynamodb::Client;
 use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
 
-use crate::item::{self, Item};
+use crate::item::{self, ack_attribute, AckField, Item};
+
 use crate::Config;
 
 /// The partition key that [`DynamoDbStore::warm_up`] reads. Event keys always join several
@@ -90,8 +93,18 @@ pub trait EventStore: Sync {
         key: &ItemKey,
     ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
 
-    /// Applies an ack to its message's status item: `sent`/`delivered`/`read` only move it
-    /// forward; `failed` sets `failed_at` once and never moves it.
+    /// Keeps an ack of a known status inside its message's status item, in one write: its time,
+    /// raw body and body hash under the status's own attributes (`read_at`, `read_body`, ...),
+    /// unless the message already has an ack of that status; and, when it is a step forward,
+    /// the message's current status. A late ack is kept without moving the status.
+    fn put_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+    ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
+
+    /// Applies an ack stored as an item of its own to its message's status item:
+    /// `sent`/`delivered`/`read` only move it forward; `failed` sets `failed_at` once.
     fn change_status(
         &self,
         change: &StatusChange,
@@ -132,6 +145,36 @@ pub async fn put_once(
 pub struct DynamoDbStore {
     client: Client,
     table: String,
+    usage: std::sync::Arc<WriteUsage>,
+}
+
+/// The write calls a store made and the write units DynamoDB reported for them (table and
+/// indexes), so that tests and the bench measure cost instead of estimating it. A conditional
+/// write that fails reports no units here, though DynamoDB bills it one.
+#[derive(Debug, Default)]
+pub struct WriteUsage {
+    calls: AtomicU64,
+    milli_units: AtomicU64,
+}
+
+impl WriteUsage {
+    /// Write calls so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Write units so far (table plus indexes), as DynamoDB reported them.
+    pub fn units(&self) -> f64 {
+        self.milli_units.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    fn record(&self, consumed: Option<&ConsumedCapacity>) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        if let Some(units) = consumed.and_then(ConsumedCapacity::capacity_units) {
+            self.milli_units
+                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+        }
+    }
 }
 
 impl DynamoDbStore {
@@ -140,7 +183,13 @@ impl DynamoDbStore {
         DynamoDbStore {
             client,
             table: table.into(),
+            usage: Default::default(),
         }
+    }
+
+    /// The writes this store made so far.
+    pub fn usage(&self) -> &WriteUsage {
+        &self.usage
     }
 
     /// The store of a function: the client built from the environment, warmed up if
@@ -198,8 +247,11 @@ impl DynamoDbStore {
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
             .send()
             .await;
+        self.usage
+            .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));
         match result {
             Ok(_) => Ok(Conditional::Written),
             Err(err) => match err.as_service_error() {
@@ -219,7 +271,97 @@ impl DynamoDbStore {
     }
 }
 
+impl DynamoDbStore {
+    /// One conditional UpdateItem of an inline ack (see [`EventStore::put_ack`]); with
+    /// `advance`, it also moves the current status and requires that to be a step forward.
+    async fn update_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+        advance: Option<u8>,
+        delivery_id: &str,
+    ) -> Result<AckUpdate, StoreError> {
+        let update = item::ack_update(record, status, advance, delivery_id);
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(item::PK, AttributeValue::S(update.key.pk))
+            .key(item::SK, AttributeValue::S(update.key.sk))
+            .set_expression_attribute_names(Some(
+                update
+                    .names
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ))
+            .set_expression_attribute_values(Some(
+                update
+                    .values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ));
+        let result = request
+            .update_expression(update.update_expression)
+            .condition_expression(update.condition_expression)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+            .send()
+            .await;
+        self.usage
+            .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));
+        match result {
+            Ok(_) => Ok(AckUpdate::Written),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    let existing = failed.item();
+                    let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
+                    match field(AckField::Sha) {
+                        // The SDK retried an attempt that had in fact been written: it is ours.
+                        Some(_) if field(AckField::DeliveryId) == Some(delivery_id) => {
+                            Ok(AckUpdate::Written)
+                        }
+                        Some(existing_sha) => Ok(AckUpdate::Exists(Some(existing_sha.to_owned()))),
+                        // No ack of this status yet: the status had already moved past it.
+                        None if advance.is_some() => Ok(AckUpdate::StatusAhead),
+                        None => Err(StoreError::ExistingItemMissing),
+                    }
+                }
+                _ => Err(StoreError::request("UpdateItem", err)),
+            },
+        }
+    }
+}
+
+/// What one conditional UpdateItem of an inline ack found.
+enum AckUpdate {
+    Written,
+    Exists(Option<String>),
+    StatusAhead,
+}
+
 impl EventStore for DynamoDbStore {
+    async fn put_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+    ) -> Result<Conditional, StoreError> {
+        let delivery_id = new_delivery_id();
+        let mut advance = status.rank();
+        loop {
+            match self
+                .update_ack(record, status, advance, &delivery_id)
+                .await?
+            {
+                AckUpdate::Written => return Ok(Conditional::Written),
+                AckUpdate::Exists(body_sha256) => return Ok(Conditional::Exists { body_sha256 }),
+                // A late ack: kept, the status left where it is (a second write, only then).
+                AckUpdate::StatusAhead => advance = None,
+            }
+        }
+    }
+
     async fn put_event(
         &self,
         record: &EventRecord,
@@ -238,16 +380,12 @@ impl EventStore for DynamoDbStore {
             .key(item::PK, s(&change.key.pk))
             .key(item::SK, s(&change.key.sk))
             .expression_attribute_values(":at", s(&change.occurred_at))
-            .expression_attribute_values(":instance", s(&change.instance_id))
-            .expression_attribute_values(":message", s(&change.message_id))
             .expression_attribute_values(":kind", s("status"))
-            .expression_attribute_values(":now", s(&webhook_payload::utc_now()));
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
         let request = match change.status.rank() {
             Some(rank) => request
                 .update_expression(
-                    "SET #status = :status, status_rank = :rank, status_at = :at, \
-                     instance_id = :instance, message_id = :message, kind = :kind, \
-                     updated_at = :now",
+                    "SET #status = :status, status_rank = :rank, status_at = :at, kind = :kind",
                 )
                 .condition_expression("attribute_not_exists(status_rank) OR status_rank < :rank")
                 .expression_attribute_names("#status", item::STATUS)
@@ -257,14 +395,14 @@ impl EventStore for DynamoDbStore {
             None => {
                 debug_assert_eq!(change.status, AckStatus::Failed);
                 request
-                    .update_expression(
-                        "SET failed_at = :at, instance_id = :instance, message_id = :message, \
-                         kind = :kind, updated_at = :now",
-                    )
+                    .update_expression("SET failed_at = :at, kind = :kind")
                     .condition_expression("attribute_not_exists(failed_at)")
             }
         };
-        match request.send().await {
+        let result = request.send().await;
+        self.usage
+            .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));
+        match result {
             Ok(_) => Ok(StatusOutcome::Changed),
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(_)) => {

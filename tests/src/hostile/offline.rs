@@ -228,7 +228,7 @@ pub fn check_case(offline: &Offline, case: Case) -> Result<(), TestCaseError> {
     let holding: Vec<&Item> = answer
         .written
         .iter()
-        .filter(|i| item::raw_body_of(i).as_deref() == Some(case.body.as_slice()))
+        .filter(|i| item::holds_body(i, &case.body))
         .collect();
     prop_assert_eq!(
         holding.len(),
