@@ -31,9 +31,29 @@ pub fn dynamodb_http_request(host: &str, target: &str, body: &[u8]) -> Vec<u8> {
     request
 }
 
-/// Sends each event's requests in order over one connection and times each event (all its
-/// requests, first byte written to last byte read). Any non-200 answer is an error.
-pub fn run(host: &str, events: &[Vec<Vec<u8>>]) -> Result<Vec<Duration>, String> {
+/// What the floor measured: each event's time (all its requests, first byte written to last byte
+/// read), and the write units DynamoDB reported for all of them (`ConsumedCapacity`, table plus
+/// indexes, which every request asks for).
+pub struct FloorRun {
+    /// One per event.
+    pub latencies: Vec<Duration>,
+    /// Requests sent.
+    pub calls: usize,
+    /// Write units reported, summed.
+    pub units: f64,
+}
+
+/// The write units a DynamoDB response reports (`ConsumedCapacity.CapacityUnits`), 0 if none.
+fn consumed_units(body: &[u8]) -> f64 {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|answer| answer["ConsumedCapacity"]["CapacityUnits"].as_f64())
+        .unwrap_or(0.0)
+}
+
+/// Sends each event's requests in order over one connection and times each event. Any non-200
+/// answer is an error.
+pub fn run(host: &str, events: &[Vec<Vec<u8>>]) -> Result<FloorRun, String> {
     let stream = TcpStream::connect(host).map_err(|e| format!("connect {host}: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     stream
@@ -42,6 +62,7 @@ pub fn run(host: &str, events: &[Vec<Vec<u8>>]) -> Result<Vec<Duration>, String>
     let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let mut latencies = Vec::with_capacity(events.len());
+    let (mut calls, mut units) = (0, 0.0);
     for requests in events {
         let started = Instant::now();
         for request in requests {
@@ -58,8 +79,14 @@ pub fn run(host: &str, events: &[Vec<Vec<u8>>]) -> Result<Vec<Duration>, String>
                     String::from_utf8_lossy(&response.body)
                 ));
             }
+            calls += 1;
+            units += consumed_units(&response.body);
         }
         latencies.push(started.elapsed());
     }
-    Ok(latencies)
+    Ok(FloorRun {
+        latencies,
+        calls,
+        units,
+    })
 }

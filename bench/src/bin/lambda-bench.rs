@@ -248,9 +248,18 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
             eprintln!("[bench] {name}: floor (a), {total} raw writes");
             let requests = floor_events(&fixture, total, &table, &host)?;
             let cpu_before = bench::procfs::own_cpu_ns();
-            let latencies = floor::run(&host, &requests)?;
+            let floor_run = floor::run(&host, &requests)?;
             let cpu_us = (bench::procfs::own_cpu_ns() - cpu_before) as f64 / 1e3 / total as f64;
-            (Some(summarize(&latencies[options.warmup..])), Some(cpu_us))
+            // What a user pays DynamoDB for: calls and write units per event, as reported.
+            eprintln!(
+                "[bench] {name}: writes per event: {:.2} calls, {:.2} WRU (table + index)",
+                floor_run.calls as f64 / total as f64,
+                floor_run.units / total as f64
+            );
+            (
+                Some(summarize(&floor_run.latencies[options.warmup..])),
+                Some(cpu_us),
+            )
         };
         let binary = options.bin_dir.join(binary_for(name));
         let binary_bytes = std::fs::metadata(&binary)
