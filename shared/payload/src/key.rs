@@ -29,6 +29,11 @@ impl ItemKey {
     }
 }
 
+/// The `by_phone` partition key of a phone number: `PHONE#<number without a leading +>`.
+pub fn phone_key(phone: &str) -> String {
+    compose(&["PHONE", phone.strip_prefix('+').unwrap_or(phone)])
+}
+
 /// Joins key segments with `#`, escaping `%` and `#` inside each segment (percent-encoding), so
 /// that distinct segment lists always give distinct keys.
 pub(crate) fn compose(segments: &[&str]) -> String {
@@ -51,6 +56,12 @@ pub(crate) fn compose(segments: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_key_is_the_same_with_or_without_a_plus() {
+        assert_eq!(phone_key("+447123456789"), "PHONE#447123456789");
+        assert_eq!(phone_key("447123456789"), "PHONE#447123456789");
+    }
 
     #[test]
     fn compose_joins_plain_segments_with_hash() {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::digest::body_sha256;
-use crate::key::{compose, ItemKey, STATUS_SORT_KEY};
+use crate::key::{compose, phone_key, ItemKey, STATUS_SORT_KEY};
 use crate::{
     AckEvent, AckStatus, ClickEvent, EventKind, InboundMessage, PayloadError, Provider, Route,
 };
@@ -154,8 +154,7 @@ impl EventRecord {
         EventRecord {
             key,
             occurred_at: occurred_at.clone(),
-            phone_key: phone
-                .map(|phone| compose(&["PHONE", phone.strip_prefix('+').unwrap_or(phone)])),
+            phone_key: phone.map(|phone| phone_key(phone)),
             body_sha256: body_sha256(raw_body.as_bytes()),
             raw_body: raw_body.to_owned(),
             event,

@@ -10,25 +10,20 @@
 
 use std::process::ExitCode;
 
-use time::{Date, Duration, OffsetDateTime};
 use webhook_receiver::{dynamodb_client, replay_day, DynamoDbStore, ReplayResult};
+use webhook_tools::{days_through_today, parse_date};
 
 /// Days looked back when no day is named.
 const DEFAULT_DAYS_BACK: i64 = 30;
 
 struct Args {
     table: String,
-    days: Vec<Date>,
+    days: Vec<String>,
     apply: bool,
 }
 
 fn usage() -> String {
     "usage: replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD] [--apply]".into()
-}
-
-fn parse_date(text: &str) -> Result<Date, String> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, &format).map_err(|_| format!("not a date (YYYY-MM-DD): {text}"))
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -38,7 +33,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--table" => table = Some(value()?),
-            "--day" => days.push(parse_date(&value()?)?),
+            "--day" => days.push(parse_date(&value()?)?.to_string()),
             "--since" => since = Some(parse_date(&value()?)?),
             "--apply" => apply = true,
             "-h" | "--help" => return Err(usage()),
@@ -47,12 +42,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
     }
     let table = table.ok_or_else(usage)?;
     if days.is_empty() {
-        let today = OffsetDateTime::now_utc().date();
-        let mut day = since.unwrap_or(today - Duration::days(DEFAULT_DAYS_BACK));
-        while day <= today {
-            days.push(day);
-            day = day.next_day().ok_or("date out of range")?;
-        }
+        days = days_through_today(since, DEFAULT_DAYS_BACK)?;
     }
     Ok(Args { table, days, apply })
 }
@@ -69,7 +59,7 @@ async fn main() -> ExitCode {
     let store = DynamoDbStore::new(dynamodb_client(), &args.table);
     let (mut would, mut stored, mut failing, mut done) = (0, 0, 0, 0);
     for day in &args.days {
-        let results = match replay_day(&store, &day.to_string(), args.apply).await {
+        let results = match replay_day(&store, day, args.apply).await {
             Ok(results) => results,
             Err(err) => {
                 eprintln!("replay: {day}: {err}");
