@@ -82,7 +82,7 @@ pub fn dynamodb_requests(
             put_item(&record, table),
         )]);
     };
-    let update = item::ack_update(&record, status, status.rank(), "bench-delivery");
+    let update = item::ack_update(&record, status, status.rank(), "bench-delivery", None);
     let request = json!({
         "TableName": table,
         "Key": { "pk": s(&update.key.pk), "sk": s(&update.key.sk) },

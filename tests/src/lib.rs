@@ -197,11 +197,13 @@ pub fn test_config(route: Route) -> Config {
     .expect("test config")
 }
 
-/// A receiver wired like the function that serves `route`.
+/// A receiver wired like the function that serves `route`, keeping items as long as the
+/// deployed functions do (the configuration's retention).
 pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDbStore> {
+    let config = test_config(route);
     Receiver::new(
-        DynamoDbStore::new(client.clone(), table),
-        test_config(route),
+        DynamoDbStore::new(client.clone(), table).with_retention(config.retention_days),
+        config,
         Function::serving(route).routes(),
     )
 }

@@ -27,7 +27,15 @@ pub struct Config {
     /// Connect to DynamoDB during init (`DYNAMODB_WARM_UP`, default false; the template sets
     /// it): see [`EventStore::warm_up`](crate::EventStore::warm_up).
     pub warm_up: bool,
+    /// Days an item is kept before DynamoDB's TTL deletes it (`RETENTION_DAYS`, default
+    /// [`DEFAULT_RETENTION_DAYS`]); 0 keeps items forever.
+    pub retention_days: u32,
 }
+
+/// How long items are kept unless `RETENTION_DAYS` says otherwise: 400 days, a year of campaigns
+/// plus a month to compare them year over year. The template's `RetentionDays` default, the local
+/// stack and the tests all use this value (a template test checks the template's).
+pub const DEFAULT_RETENTION_DAYS: u32 = 400;
 
 /// A configuration the function refuses to start with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -173,11 +181,21 @@ impl Config {
         let metrics_namespace =
             get("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
         let warm_up = flag("DYNAMODB_WARM_UP", get("DYNAMODB_WARM_UP"))?;
+        let retention_days = match get("RETENTION_DAYS") {
+            None => DEFAULT_RETENTION_DAYS,
+            Some(days) => days.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "RETENTION_DAYS",
+                reason: format!(
+                    "expected a whole number of days (0 keeps forever), found {days:?}"
+                ),
+            })?,
+        };
         Ok(Config {
             table_name,
             auth,
             metrics_namespace,
             warm_up,
+            retention_days,
         })
     }
 }
@@ -378,6 +396,28 @@ mod tests {
                 .unwrap();
             assert!(matches!(config.auth, Auth::Disabled));
         }
+    }
+
+    #[test]
+    fn retention_defaults_to_400_days_and_zero_keeps_forever() {
+        let with = |vars: &[(&'static str, &'static str)]| {
+            let mut all = vec![("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")];
+            all.extend_from_slice(vars);
+            Config::from_lookup(Provider::Edna, lookup(&all))
+        };
+        assert_eq!(with(&[]).unwrap().retention_days, DEFAULT_RETENTION_DAYS);
+        assert_eq!(
+            with(&[("RETENTION_DAYS", "30")]).unwrap().retention_days,
+            30
+        );
+        assert_eq!(with(&[("RETENTION_DAYS", "0")]).unwrap().retention_days, 0);
+        assert!(matches!(
+            with(&[("RETENTION_DAYS", "-1")]).unwrap_err(),
+            ConfigError::Invalid {
+                name: "RETENTION_DAYS",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub const PHONE_KEY: &str = "phone_key";
 pub const COLLISION_OF: &str = "collision_of";
 /// Which conditional write created the item (see `DynamoDbStore`).
 pub const DELIVERY_ID: &str = "delivery_id";
+/// When DynamoDB's TTL deletes the item (epoch seconds); absent when items are kept forever.
+pub const EXPIRES_AT: &str = "expires_at";
 /// Quarantine: the route the body arrived on.
 pub const ROUTE: &str = "route";
 /// Quarantine: why the body could not be parsed (`PayloadError::reason`).
@@ -164,6 +166,7 @@ pub fn ack_update(
     status: AckStatus,
     advance: Option<u8>,
     delivery_id: &str,
+    expires_at: Option<u64>,
 ) -> AckUpdate {
     let s = |value: &str| AttributeValue::S(value.to_owned());
     let mut update = AckUpdate {
@@ -188,6 +191,13 @@ pub fn ack_update(
             (":kind", s("status")),
         ],
     };
+    if let Some(expires_at) = expires_at {
+        // Each ack keeps the message's acks for the retention period from its own arrival.
+        update.update_expression.push_str(", expires_at = :expires");
+        update
+            .values
+            .push((":expires", AttributeValue::N(expires_at.to_string())));
+    }
     if let Some(rank) = advance {
         update
             .update_expression

@@ -21,7 +21,7 @@ mod store;
 
 pub use auth::{Auth, AuthError};
 pub use client::{dynamodb_client, sdk_config, ssm_client, with_client_settings, Service};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, DEFAULT_RETENTION_DAYS};
 pub use erase::{erase_phone, ErasureCounts};
 pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
 pub use ingest::{ingest, store_event, Ingested, Outcome};

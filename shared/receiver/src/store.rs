@@ -146,6 +146,7 @@ pub struct DynamoDbStore {
     client: Client,
     table: String,
     usage: std::sync::Arc<WriteUsage>,
+    retention_days: u32,
 }
 
 /// The write calls a store made and the write units DynamoDB reported for them (table and
@@ -184,7 +185,23 @@ impl DynamoDbStore {
             client,
             table: table.into(),
             usage: Default::default(),
+            retention_days: 0,
         }
+    }
+
+    /// Items written from now on carry `expires_at`, `days` after their write, for DynamoDB's
+    /// TTL to delete them; 0 keeps them forever.
+    pub fn with_retention(mut self, days: u32) -> DynamoDbStore {
+        self.retention_days = days;
+        self
+    }
+
+    /// `expires_at` for an item written now, if items expire.
+    fn expires_at(&self) -> Option<u64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        (self.retention_days > 0).then(|| now + u64::from(self.retention_days) * 86_400)
     }
 
     /// The writes this store made so far.
@@ -196,7 +213,8 @@ impl DynamoDbStore {
     /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
     /// would have anyway.
     pub async fn connect(config: &Config) -> DynamoDbStore {
-        let store = DynamoDbStore::new(crate::dynamodb_client(), &config.table_name);
+        let store = DynamoDbStore::new(crate::dynamodb_client(), &config.table_name)
+            .with_retention(config.retention_days);
         if config.warm_up {
             if let Err(err) = store.warm_up().await {
                 tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
@@ -240,6 +258,12 @@ impl DynamoDbStore {
             item::DELIVERY_ID.into(),
             AttributeValue::S(delivery_id.clone()),
         );
+        if let Some(expires_at) = self.expires_at() {
+            item.insert(
+                item::EXPIRES_AT.into(),
+                AttributeValue::N(expires_at.to_string()),
+            );
+        }
         let result = self
             .client
             .put_item()
@@ -281,7 +305,7 @@ impl DynamoDbStore {
         advance: Option<u8>,
         delivery_id: &str,
     ) -> Result<AckUpdate, StoreError> {
-        let update = item::ack_update(record, status, advance, delivery_id);
+        let update = item::ack_update(record, status, advance, delivery_id, self.expires_at());
         let request = self
             .client
             .update_item()
@@ -382,23 +406,38 @@ impl EventStore for DynamoDbStore {
             .expression_attribute_values(":at", s(&change.occurred_at))
             .expression_attribute_values(":kind", s("status"))
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
-        let request = match change.status.rank() {
-            Some(rank) => request
-                .update_expression(
-                    "SET #status = :status, status_rank = :rank, status_at = :at, kind = :kind",
-                )
-                .condition_expression("attribute_not_exists(status_rank) OR status_rank < :rank")
-                .expression_attribute_names("#status", item::STATUS)
-                .expression_attribute_values(":status", s(change.status.as_str()))
-                .expression_attribute_values(":rank", AttributeValue::N(rank.to_string())),
+        let (set, request) = match change.status.rank() {
+            Some(rank) => (
+                "SET #status = :status, status_rank = :rank, status_at = :at, kind = :kind",
+                request
+                    .condition_expression(
+                        "attribute_not_exists(status_rank) OR status_rank < :rank",
+                    )
+                    .expression_attribute_names("#status", item::STATUS)
+                    .expression_attribute_values(":status", s(change.status.as_str()))
+                    .expression_attribute_values(":rank", AttributeValue::N(rank.to_string())),
+            ),
             // A failure is a fact beside the progress: recorded once, the status left as it is.
             None => {
                 debug_assert_eq!(change.status, AckStatus::Failed);
-                request
-                    .update_expression("SET failed_at = :at, kind = :kind")
-                    .condition_expression("attribute_not_exists(failed_at)")
+                (
+                    "SET failed_at = :at, kind = :kind",
+                    request.condition_expression("attribute_not_exists(failed_at)"),
+                )
             }
         };
+        let mut set = set.to_owned();
+        let request = match self.expires_at() {
+            Some(expires_at) => {
+                set.push_str(", expires_at = :expires");
+                request.expression_attribute_values(
+                    ":expires",
+                    AttributeValue::N(expires_at.to_string()),
+                )
+            }
+            None => request,
+        };
+        let request = request.update_expression(set);
         let result = request.send().await;
         self.usage
             .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));

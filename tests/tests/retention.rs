@@ -1,0 +1,107 @@
+//! Retention: every item written carries `expires_at` (epoch seconds), `RetentionDays` after its
+//! write, and the table's TTL deletes it; 0 keeps items forever. The template, the functions'
+//! default, the local stack and these tests share one value (`DEFAULT_RETENTION_DAYS`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use integration_tests::template::load_template;
+use integration_tests::{
+    fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
+};
+use webhook_payload::Route;
+use webhook_receiver::item::{self, Item};
+use webhook_receiver::{DynamoDbStore, Receiver, DEFAULT_RETENTION_DAYS};
+
+#[test]
+fn the_template_turns_ttl_on_for_expires_at_and_passes_its_retention_to_the_functions() {
+    let template = load_template();
+    let parameter = &template["Parameters"]["RetentionDays"];
+    assert_eq!(
+        parameter["Default"].as_u64(),
+        Some(u64::from(DEFAULT_RETENTION_DAYS)),
+        "the template's default is the functions' default"
+    );
+    assert_eq!(parameter["MinValue"].as_u64(), Some(0));
+    let ttl = &template["Resources"]["EventTable"]["Properties"]["TimeToLiveSpecification"];
+    assert_eq!(ttl["AttributeName"].as_str(), Some(item::EXPIRES_AT));
+    assert_eq!(ttl["Enabled"].as_bool(), Some(true));
+    let env = &template["Globals"]["Function"]["Environment"]["Variables"]["RETENTION_DAYS"];
+    assert!(
+        integration_tests::template::is_ref(env, "RetentionDays"),
+        "RETENTION_DAYS: {env:?}"
+    );
+    // The local stack sets no other value: it runs with the same default.
+    let local = &integration_tests::template::cargo_metadata()["packages"];
+    assert!(!local.to_string().contains("RETENTION_DAYS"));
+    let manifest =
+        std::fs::read_to_string(integration_tests::repo_root().join("Cargo.toml")).unwrap();
+    assert!(!manifest.contains("RETENTION_DAYS"));
+}
+
+fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn expires_at(item: &Item) -> Option<u64> {
+    item.get(item::EXPIRES_AT)?.as_n().ok()?.parse().ok()
+}
+
+#[tokio::test]
+async fn every_item_expires_after_the_retention_period_and_zero_keeps_it() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let before = now_s();
+    for (route, fixture) in [
+        (Route::EdnaClicks, "click.json"),
+        (Route::BotlinkdMessages, "message.json"),
+        (Route::BotlinkdAcks, "ack.json"),
+    ] {
+        send(&receiver(&client, &table, route), &fixture_event(fixture)).await;
+    }
+    let quarantined = with_body(fixture_event("ack.json"), "{not json");
+    send(
+        &receiver(&client, &table, Route::BotlinkdAcks),
+        &quarantined,
+    )
+    .await;
+    let after = now_s();
+    let items = client
+        .scan()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(
+        items.len(),
+        4,
+        "click, message, status item with the ack, quarantine"
+    );
+    let period = u64::from(DEFAULT_RETENTION_DAYS) * 86_400;
+    for item in &items {
+        let at = expires_at(item).unwrap_or_else(|| panic!("no expires_at: {item:?}"));
+        assert!((before + period..=after + period).contains(&at), "{at}");
+    }
+
+    // 0: kept forever, no expires_at.
+    let forever = Receiver::new(
+        DynamoDbStore::new(client.clone(), &table).with_retention(0),
+        integration_tests::test_config(Route::EdnaClicks),
+        webhook_payload::Function::serving(Route::EdnaClicks).routes(),
+    );
+    let mut click: serde_json::Value =
+        serde_json::from_str(fixture_event("click.json")["body"].as_str().unwrap()).unwrap();
+    click["payload"]["outMessageId"] = serde_json::json!(42);
+    send(
+        &forever,
+        &with_body(fixture_event("click.json"), &click.to_string()),
+    )
+    .await;
+    let kept = partition(&client, &table, "MSG#edna#42").await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(expires_at(&kept[0]), None);
+}
