@@ -2,6 +2,8 @@
 //! clients, API Gateway fixtures, and a receiver wired like the deployed functions.
 
 pub mod hostile;
+pub mod stub;
+pub mod table;
 pub mod template;
 pub mod wiring;
 
@@ -225,6 +227,22 @@ pub fn with_body(mut event: Value, body: &str) -> Value {
     event["body"] = Value::String(body.to_owned());
     event["isBase64Encoded"] = Value::Bool(false);
     event
+}
+
+/// A provider's documented payload from `fixtures/payloads/`, verbatim.
+pub fn payload(name: &str) -> String {
+    std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name))
+        .expect("read payload fixture")
+}
+
+/// The API Gateway fixture `fixture` carrying a BotLinkd ack of `message_id` with `status`.
+pub fn ack_event(fixture: &str, message_id: &str, status: &str, timestamp: i64) -> Value {
+    let body = serde_json::json!({
+        "event": "ack",
+        "instance_id": "10922",
+        "data": { "message_id": message_id, "status": status, "timestamp": timestamp }
+    });
+    with_body(fixture_event(fixture), &body.to_string())
 }
 
 /// A receiver wired like the function that serves `route`, writing to memory.

@@ -4,23 +4,12 @@
 //! phone's items and leaves every item of the second.
 
 use aws_sdk_dynamodb::Client;
+use integration_tests::table::scan_all;
 use integration_tests::{fixture_event, fresh_table, local_client, receiver, send, with_body};
 use serde_json::{json, Value};
 use webhook_payload::Route;
 use webhook_receiver::item::{self, Item};
 use webhook_receiver::{erase_phone, DynamoDbStore};
-
-async fn scan(client: &Client, table: &str) -> Vec<Item> {
-    client
-        .scan()
-        .table_name(table)
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default()
-}
 
 /// Every kind of item for `phone`, through the real handlers.
 async fn person(client: &Client, table: &str, phone: &str, n: u64) {
@@ -79,7 +68,7 @@ async fn erasing_a_phone_deletes_its_items_and_nothing_of_another_phone() {
     let (erased, kept) = ("447700900111", "447700900222");
     person(&client, &table, erased, 1).await;
     person(&client, &table, kept, 2).await;
-    let before = scan(&client, &table).await;
+    let before = scan_all(&client, &table).await;
     let store = DynamoDbStore::new(client.clone(), &table);
     let today = vec![webhook_payload::utc_now()[..10].to_owned()];
 
@@ -99,14 +88,14 @@ async fn erasing_a_phone_deletes_its_items_and_nothing_of_another_phone() {
     .collect();
     assert_eq!(counted.into_iter().collect::<Vec<_>>(), expected);
     assert_eq!(
-        scan(&client, &table).await.len(),
+        scan_all(&client, &table).await.len(),
         before.len(),
         "a dry run deletes nothing"
     );
 
     let deleted = erase_phone(&store, erased, &today, true).await.unwrap();
     assert_eq!(deleted.into_iter().collect::<Vec<_>>(), expected);
-    let after = scan(&client, &table).await;
+    let after = scan_all(&client, &table).await;
     // Person n's items: its click's and message's partitions, and its quarantined body.
     let of_person = |item: &Item, n: u64, phone: &str| {
         let pk = item::text(item, item::PK).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Every status code of the HTTP contract, through real API Gateway v2 fixtures and the real
 //! handler, writing to the in-memory store so that each test asserts exactly what was written.
-//! (What DynamoDB itself does with those writes is proven in storage.rs.)
+//! (What DynamoDB itself does with those writes is proven in storage.rs, acks.rs and
+//! quarantine.rs.)
 
 use integration_tests::{
     fixture_event, memory_receiver, repo_root, send, with_body, BOTLINKD_TOKEN,

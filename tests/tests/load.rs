@@ -18,10 +18,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
+use integration_tests::table::scan_pages;
 use integration_tests::{
-    fixture_event, fixture_of, fresh_table, local_client, receiver, send, with_body,
+    fixture_event, fixture_of, fresh_table, local_client, receiver, send, text_attr, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
@@ -180,37 +179,6 @@ fn plan(n: usize, rng: &mut Rng) -> (Vec<Planned>, HashMap<String, &'static str>
     (planned, highest)
 }
 
-/// Every item of the table, page by page.
-async fn scan_all(client: &Client, table: &str) -> (Vec<HashMap<String, AttributeValue>>, usize) {
-    let mut items = Vec::new();
-    let mut pages = 0;
-    let mut start = None;
-    loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .consistent_read(true)
-            .limit(1_000)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan");
-        pages += 1;
-        items.extend(page.items.unwrap_or_default());
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return (items, pages);
-        }
-    }
-}
-
-fn text(item: &HashMap<String, AttributeValue>, name: &str) -> String {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .cloned()
-        .unwrap_or_default()
-}
-
 /// What the provider saw for one delivery, after its retries.
 struct Delivery {
     event: usize,
@@ -339,7 +307,7 @@ async fn every_event_delivered_three_times_and_in_bursts_is_stored_exactly_once(
     let retried: usize = unavailable.iter().sum();
 
     // The table: exactly the planned events, each once and intact, and the statuses.
-    let (items, pages) = scan_all(&client, &table).await;
+    let (items, pages) = scan_pages(&client, &table).await;
     // Acks keep a 16-digit prefix of the body hash (webhook_receiver::item::ACK_SHA_CHARS).
     let expected: BTreeMap<(String, String), &str> = planned
         .iter()
@@ -356,20 +324,20 @@ async fn every_event_delivered_three_times_and_in_bursts_is_stored_exactly_once(
     let mut statuses: HashMap<String, String> = HashMap::new();
     let mut other = Vec::new();
     for item in &items {
-        let key = (text(item, "pk"), text(item, "sk"));
+        let key = (text_attr(item, "pk"), text_attr(item, "sk"));
         if key.1 == STATUS_SORT_KEY {
-            statuses.insert(key.0.clone(), text(item, "status"));
+            statuses.insert(key.0.clone(), text_attr(item, "status"));
             // Each ack is kept in its message's status item, under its status's attributes.
             for status in STATUSES {
                 if item.contains_key(&format!("{status}_sha")) {
                     let ack = (key.0.clone(), format!("EVENT#ack#{status}"));
                     let previous =
-                        records.insert(ack.clone(), text(item, &format!("{status}_sha")));
+                        records.insert(ack.clone(), text_attr(item, &format!("{status}_sha")));
                     assert!(previous.is_none(), "ack {ack:?} twice");
                 }
             }
         } else if key.1.starts_with("EVENT#") {
-            let previous = records.insert(key.clone(), text(item, "body_sha256"));
+            let previous = records.insert(key.clone(), text_attr(item, "body_sha256"));
             assert!(previous.is_none(), "scan returned {key:?} twice");
         } else {
             other.push(key);

@@ -2,27 +2,15 @@
 //! parser once refused) become the events they are, with the same keys and exactly-once rules as
 //! a live delivery; a dry run writes nothing; bodies the current code cannot read stay put.
 
-use aws_sdk_dynamodb::Client;
+use integration_tests::table::scan_all;
 use integration_tests::{
     fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route, STATUS_SORT_KEY};
-use webhook_receiver::item::{self, Item};
+use webhook_receiver::item;
 use webhook_receiver::{replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult};
-
-async fn scan(client: &Client, table: &str) -> Vec<Item> {
-    client
-        .scan()
-        .table_name(table)
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed() {
@@ -48,7 +36,7 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
         store.put_quarantine(&record).await.unwrap();
     }
     let today = &webhook_payload::utc_now()[..10];
-    let before = scan(&client, &table).await;
+    let before = scan_all(&client, &table).await;
     assert_eq!(before.len(), 2);
 
     // Dry run: says what it would do, writes nothing.
@@ -62,7 +50,7 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
             ReplayResult::WouldStore("ack"),
         ]
     );
-    assert_eq!(scan(&client, &table).await, before);
+    assert_eq!(scan_all(&client, &table).await, before);
 
     // Apply: the ack is stored under its live key, its failure recorded on the status item.
     let applied = replay_day(&store, today, true).await.unwrap();
@@ -94,12 +82,12 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
     );
 
     // Replaying again changes nothing; the provider's own retry is a duplicate.
-    let after = scan(&client, &table).await.len();
+    let after = scan_all(&client, &table).await.len();
     let again = replay_day(&store, today, true).await.unwrap();
     assert!(again
         .iter()
         .any(|r| r.result == ReplayResult::AlreadyReplayed));
-    assert_eq!(scan(&client, &table).await.len(), after);
+    assert_eq!(scan_all(&client, &table).await.len(), after);
     let (status, body) = send(
         &receiver(&client, &table, Route::BotlinkdAcks),
         &with_body(fixture_event("ack.json"), &failed_ack),
@@ -109,5 +97,5 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
         (status, body),
         (StatusCode::OK, json!({ "status": "duplicate" }))
     );
-    assert_eq!(scan(&client, &table).await.len(), after);
+    assert_eq!(scan_all(&client, &table).await.len(), after);
 }

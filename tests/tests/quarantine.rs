@@ -1,0 +1,200 @@
+//! Quarantine and what providers really send, against a real DynamoDB Local: an authenticated
+//! body that is not an event is kept once and listed by day, and the deliveries real senders make
+//! (a kind on the other kind's URL, JSON declared as a form, quoted numbers, an offset) are stored
+//! as the events they are.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use integration_tests::table::{by_phone, events_of, item_count, status_item, status_of};
+use integration_tests::{
+    fixture_event, fresh_table, local_client, partition, payload, receiver, send, text_attr as s,
+    with_body, Item,
+};
+use lambda_http::http::StatusCode;
+use serde_json::{json, Value};
+use webhook_payload::Route;
+use webhook_receiver::item;
+
+/// Every quarantine item received today, through the `by_quarantine_day` index.
+async fn quarantined_today(client: &Client, table: &str) -> Vec<Item> {
+    let today = &webhook_payload::utc_now()[..10];
+    client
+        .query()
+        .table_name(table)
+        .index_name("by_quarantine_day")
+        .key_condition_expression("quarantined_on = :day")
+        .expression_attribute_values(":day", AttributeValue::S(today.into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_listed_by_day() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    // edna's status webhook on the click URL (one URL for all event types), a body that is not
+    // JSON, an ack without a message id, and bytes that are not UTF-8.
+    const EMPTY_MESSAGE_ID: &str = r#"{"event":"ack","instance_id":"10922","data":{"message_id":"","status":"read","timestamp":1}}"#;
+    let status_webhook = r#"{"type":"status","version":"v1","payload":{"status":"READ"}}"#;
+    let cases: [(&_, Value, &[u8], &str); 4] = [
+        (
+            &click,
+            with_body(fixture_event("click.json"), status_webhook),
+            status_webhook.as_bytes(),
+            "unsupported_event",
+        ),
+        (
+            &click,
+            with_body(fixture_event("click.json"), "{"),
+            b"{",
+            "malformed_json",
+        ),
+        (
+            &acks,
+            with_body(fixture_event("ack.json"), EMPTY_MESSAGE_ID),
+            EMPTY_MESSAGE_ID.as_bytes(),
+            "invalid_field",
+        ),
+        (
+            &acks,
+            {
+                let mut event = fixture_event("ack.json");
+                event["body"] = json!("/w==");
+                event["isBase64Encoded"] = json!(true);
+                event
+            },
+            &[0xff],
+            "malformed_json",
+        ),
+    ];
+    for (handler, event, raw, reason) in &cases {
+        // Delivered twice: one item.
+        for _ in 0..2 {
+            let (status, body) = send(*handler, event).await;
+            assert_eq!(
+                (status, body),
+                (StatusCode::OK, json!({ "status": "quarantined" })),
+                "{reason}"
+            );
+        }
+        let key = webhook_payload::QuarantineRecord::new(
+            Route::EdnaClicks,
+            raw,
+            &webhook_payload::PayloadError::MissingField("x"),
+        )
+        .key;
+        let items = partition(&client, &table, &key.pk).await;
+        assert_eq!(items.len(), 1, "{reason}");
+        assert_eq!(
+            item::raw_body_of(&items[0]).as_deref(),
+            Some(*raw),
+            "{reason}"
+        );
+        assert_eq!(s(&items[0], "reason"), *reason);
+        assert!(s(&items[0], "received_at").ends_with('Z'));
+    }
+    let listed = quarantined_today(&client, &table).await;
+    assert_eq!(listed.len(), cases.len());
+    for item in &listed {
+        for name in [
+            "raw_body",
+            "body_sha256",
+            "provider",
+            "route",
+            "reason",
+            "received_at",
+        ] {
+            assert!(item.contains_key(name), "{name} in {item:?}");
+        }
+    }
+    assert_eq!(item_count(&client, &table).await, cases.len() as i32);
+}
+
+#[tokio::test]
+async fn what_providers_really_send_is_stored_as_events() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let messages = receiver(&client, &table, Route::BotlinkdMessages);
+    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+
+    // A message and an ack each on the other kind's URL (one dashboard URL, both boxes ticked).
+    let (status, body) = send(
+        &acks,
+        &with_body(fixture_event("ack.json"), &payload("botlinkd-message.json")),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let (status, body) = send(
+        &messages,
+        &with_body(fixture_event("message.json"), &payload("botlinkd-ack.json")),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    let kinds: Vec<String> = events_of(&client, &table, pk)
+        .await
+        .iter()
+        .map(|i| s(i, "kind"))
+        .collect();
+    assert_eq!(kinds, ["message"]);
+    let acks = status_item(&client, &table, pk).await.unwrap();
+    assert_eq!(s(&acks, "read_body"), payload("botlinkd-ack.json"));
+    assert_eq!(
+        status_of(&client, &table, pk).await.as_deref(),
+        Some("read")
+    );
+
+    // JSON declared as a form, quoted numbers, an empty requestId and a +0300 offset.
+    let mut click_body: Value = serde_json::from_str(&payload("edna-click.json")).unwrap();
+    click_body["payload"]["templateId"] = json!("1333");
+    click_body["payload"]["outMessageId"] = json!("5345345");
+    click_body["payload"]["requestId"] = json!("");
+    click_body["timestamp"] = json!("2025-08-10T15:32:56+0300");
+    let mut event = with_body(fixture_event("click.json"), &click_body.to_string());
+    event["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
+    let (status, body) = send(&click, &event).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let clicks = events_of(&client, &table, "MSG#edna#5345345").await;
+    assert_eq!(clicks.len(), 1);
+    assert_eq!(
+        s(&clicks[0], "occurred_at"),
+        "2025-08-10T12:32:56.000Z",
+        "the offset is applied"
+    );
+    assert_eq!(
+        s(&clicks[0], "sk"),
+        "EVENT#click#f42kL#2025-08-10T12:32:56.000Z"
+    );
+    assert_eq!(s(&clicks[0], "raw_body"), click_body.to_string());
+    // The documented click has the same key (the offset made it the same instant) and another
+    // requestId: kept as a collision, outside the message's events and the phone timeline.
+    let (_, body) = send(&click, &fixture_event("click.json")).await;
+    assert_eq!(body, json!({ "status": "stored" }));
+    assert_eq!(
+        events_of(&client, &table, "MSG#edna#5345345").await.len(),
+        1
+    );
+    assert_eq!(
+        partition(&client, &table, "MSG#edna#5345345").await.len(),
+        2
+    );
+    assert_eq!(
+        by_phone(&client, &table, "PHONE#79991234567").await.len(),
+        1
+    );
+}
