@@ -7,11 +7,13 @@
 //! - [`events`]: distinct events built from `fixtures/apigw/`.
 //! - [`http`], [`procfs`], [`stats`]: the small pieces they share.
 //!
-//! `src/bin/lambda-bench.rs` runs the suite; `src/bin/null-lambda.rs` is the harness's floor.
+//! `src/bin/lambda-bench.rs` runs the suite and [`report`] prints its results;
+//! `src/bin/null-lambda.rs` is the harness's floor.
 
 pub mod events;
 pub mod floor;
 pub mod http;
 pub mod procfs;
+pub mod report;
 pub mod runtime_api;
 pub mod stats;
