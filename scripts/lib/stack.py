@@ -60,7 +60,7 @@ def register(stack, region):
         if not key.endswith("WebhookUrl"):
             continue
         if "/botlinkd/" in url:
-            url += "?token=<one of BotlinkdTokens>"
+            url += "?token=<a token in the BotLinkd SSM parameter>"
         print(f"  {key}: {output.get('Description', '')}")
         print(f"    {url}")
     if edna_auth_off:

@@ -221,12 +221,10 @@ fn mutation_a_lost_table_name_or_echoed_secret_is_caught() {
     );
     assert_caught(
         |t| {
-            t["Parameters"]["BotlinkdTokens"]
-                .as_mapping_mut()
-                .unwrap()
-                .remove("NoEcho");
+            t["Globals"]["Function"]["Environment"]["Variables"]["BOTLINKD_TOKENS"] =
+                Yaml::from("a-token-in-clear-0123456789abcdef");
         },
-        "NoEcho",
+        "BOTLINKD_TOKENS would put the secrets' values in Lambda's environment",
     );
 }
 

@@ -3,12 +3,11 @@
 use std::collections::BTreeSet;
 
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::{Function, Provider};
-use webhook_receiver::WARM_UP_KEY;
+use webhook_payload::Function;
+use webhook_receiver::{SecretVariables, WARM_UP_KEY};
 
 use crate::template::{
-    describe, environment, intrinsic, is_ref, is_table_arn, is_true, one_or_many, only_warm_up_key,
-    TABLE,
+    describe, environment, is_ref, is_table_arn, one_or_many, only_warm_up_key, TABLE,
 };
 
 /// What the template must grant a function, beyond the binary and routes the function table
@@ -16,8 +15,6 @@ use crate::template::{
 struct Expected {
     /// The IAM actions its inline policy allows, exactly.
     actions: &'static [&'static str],
-    /// The environment variables that carry its provider's secrets.
-    secrets: &'static [&'static str],
 }
 
 /// What the template must grant `function`.
@@ -30,14 +27,10 @@ fn expected(function: Function) -> Expected {
             "dynamodb:UpdateItem",
         ],
     };
-    let secrets: &'static [&'static str] = match function.provider() {
-        Provider::Edna => &["EDNA_API_KEYS"],
-        Provider::Botlinkd => &["BOTLINKD_TOKENS"],
-    };
-    Expected { actions, secrets }
+    Expected { actions }
 }
 
-/// The table's name, the warm-up switch, and each secret from a `NoEcho` parameter.
+/// The table's name, the warm-up switch, and the secrets' SSM parameter (never their values).
 pub fn environment_problems(
     template: &Yaml,
     id: &str,
@@ -57,20 +50,21 @@ pub fn environment_problems(
             "{id}: DYNAMODB_WARM_UP must be !Ref DynamoDbWarmUp"
         ));
     }
-    for secret in expected(expected_function).secrets {
-        let parameter = env.get(*secret).and_then(|v| match intrinsic(v) {
-            Some((name, arg)) if name == "Ref" => arg.as_str(),
-            _ => None,
-        });
-        match parameter {
-            Some(parameter) if is_true(&template["Parameters"][parameter]["NoEcho"]) => {}
-            Some(parameter) => problems.push(format!(
-                "{id}: {secret} comes from parameter {parameter}, which must be NoEcho: true"
-            )),
-            None => problems.push(format!(
-                "{id}: {secret} must be set from a NoEcho parameter (!Ref)"
-            )),
-        }
+    // The secrets' values are never in Lambda's environment: it names their SSM parameter
+    // (which parameter, and the policy on it, tests/tests/template_ops.rs checks).
+    let secrets = SecretVariables::of(expected_function.provider());
+    if env.contains_key(secrets.value) {
+        problems.push(format!(
+            "{id}: {} would put the secrets' values in Lambda's environment; name their SSM \
+             parameter in {}",
+            secrets.value, secrets.parameter
+        ));
+    }
+    if !env.contains_key(secrets.parameter) {
+        problems.push(format!(
+            "{id}: {} must name the secrets' SSM parameter",
+            secrets.parameter
+        ));
     }
 }
 
@@ -140,6 +134,17 @@ fn statement_problems(
         }
     }
     let statement_actions = one_or_many(&statement["Action"]);
+    // Reading the secrets (ssm:GetParameter, kms:Decrypt through SSM) is checked in
+    // tests/tests/template_ops.rs; the table's actions here stay exact.
+    if !statement_actions.is_empty()
+        && statement_actions.iter().all(|action| {
+            action
+                .as_str()
+                .is_some_and(|a| a == "ssm:GetParameter" || a == "kms:Decrypt")
+        })
+    {
+        return;
+    }
     let reads = statement_actions
         .iter()
         .any(|action| action.as_str() == Some("dynamodb:GetItem"));
