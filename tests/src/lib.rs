@@ -2,6 +2,7 @@
 //! clients, API Gateway fixtures, and a receiver wired like the deployed functions.
 
 pub mod hostile;
+pub mod pattern;
 pub mod stub;
 pub mod table;
 pub mod template;
@@ -13,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_dynamodb::Client;
 use lambda_http::http::StatusCode;
@@ -110,6 +111,16 @@ pub fn create_table_request(
         .table_name(table_name)
         .billing_mode(BillingMode::from(text(&properties["BillingMode"]).as_str()))
         .set_key_schema(Some(key_schema(&properties["KeySchema"])));
+    // The stream the pipes read (tests/events_pipe.rs reads it from DynamoDB Local).
+    if let Some(view) = properties["StreamSpecification"]["StreamViewType"].as_str() {
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(view))
+                .build()
+                .expect("stream specification"),
+        );
+    }
     for attribute in properties["AttributeDefinitions"]
         .as_sequence()
         .expect("AttributeDefinitions")

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
 };
@@ -16,6 +16,9 @@ use aws_sdk_dynamodb::Client;
 use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
 
 use crate::item::{self, ack_attribute, AckField, Item};
+
+mod conditional;
+use conditional::Answer;
 
 use crate::Config;
 
@@ -274,23 +277,21 @@ impl DynamoDbStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
             .send()
             .await;
-        self.usage
-            .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));
-        match result {
-            Ok(_) => Ok(Conditional::Written),
-            Err(err) => match err.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    let existing = failed.item().ok_or(StoreError::ExistingItemMissing)?;
-                    // The SDK retried an attempt that had in fact been written: it is ours.
-                    if item::text(existing, item::DELIVERY_ID) == Some(&delivery_id) {
-                        return Ok(Conditional::Written);
-                    }
-                    Ok(Conditional::Exists {
-                        body_sha256: item::text(existing, item::BODY_SHA256).map(str::to_owned),
-                    })
+        let answer = self
+            .usage
+            .answer("PutItem", &result, PutItemOutput::consumed_capacity)?;
+        match answer {
+            Answer::Written => Ok(Conditional::Written),
+            Answer::ConditionFailed(existing) => {
+                let existing = existing.ok_or(StoreError::ExistingItemMissing)?;
+                // The SDK retried an attempt that had in fact been written: it is ours.
+                if item::text(existing, item::DELIVERY_ID) == Some(&delivery_id) {
+                    return Ok(Conditional::Written);
                 }
-                _ => Err(StoreError::request("PutItem", err)),
-            },
+                Ok(Conditional::Exists {
+                    body_sha256: item::text(existing, item::BODY_SHA256).map(str::to_owned),
+                })
+            }
         }
     }
 }
@@ -333,27 +334,24 @@ impl DynamoDbStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
             .send()
             .await;
-        self.usage
-            .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));
-        match result {
-            Ok(_) => Ok(AckUpdate::Written),
-            Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    let existing = failed.item();
-                    let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
-                    match field(AckField::Sha) {
-                        // The SDK retried an attempt that had in fact been written: it is ours.
-                        Some(_) if field(AckField::DeliveryId) == Some(delivery_id) => {
-                            Ok(AckUpdate::Written)
-                        }
-                        Some(existing_sha) => Ok(AckUpdate::Exists(Some(existing_sha.to_owned()))),
-                        // No ack of this status yet: the status had already moved past it.
-                        None if advance.is_some() => Ok(AckUpdate::StatusAhead),
-                        None => Err(StoreError::ExistingItemMissing),
+        let answer =
+            self.usage
+                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
+        match answer {
+            Answer::Written => Ok(AckUpdate::Written),
+            Answer::ConditionFailed(existing) => {
+                let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
+                match field(AckField::Sha) {
+                    // The SDK retried an attempt that had in fact been written: it is ours.
+                    Some(_) if field(AckField::DeliveryId) == Some(delivery_id) => {
+                        Ok(AckUpdate::Written)
                     }
+                    Some(existing_sha) => Ok(AckUpdate::Exists(Some(existing_sha.to_owned()))),
+                    // No ack of this status yet: the status had already moved past it.
+                    None if advance.is_some() => Ok(AckUpdate::StatusAhead),
+                    None => Err(StoreError::ExistingItemMissing),
                 }
-                _ => Err(StoreError::request("UpdateItem", err)),
-            },
+            }
         }
     }
 }
@@ -439,16 +437,12 @@ impl EventStore for DynamoDbStore {
         };
         let request = request.update_expression(set);
         let result = request.send().await;
-        self.usage
-            .record(result.as_ref().ok().and_then(|out| out.consumed_capacity()));
-        match result {
-            Ok(_) => Ok(StatusOutcome::Changed),
-            Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
-                    Ok(StatusOutcome::Unchanged)
-                }
-                _ => Err(StoreError::request("UpdateItem", err)),
-            },
+        let answer =
+            self.usage
+                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
+        match answer {
+            Answer::Written => Ok(StatusOutcome::Changed),
+            Answer::ConditionFailed(_) => Ok(StatusOutcome::Unchanged),
         }
     }
 
