@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use webhook_payload::phone_key;
 
 use crate::item::{self, Item};
@@ -25,29 +24,29 @@ pub async fn erase_phone(
     apply: bool,
 ) -> Result<ErasureCounts, StoreError> {
     let mut doomed: Vec<Item> = Vec::new();
-    let timeline = query_all(
-        store,
-        Some(item::BY_PHONE_INDEX),
-        "phone_key",
-        &phone_key(phone),
-    )
-    .await?;
+    let timeline = store
+        .query_all(
+            Some(item::BY_PHONE_INDEX),
+            item::PHONE_KEY,
+            &phone_key(phone),
+        )
+        .await?;
     let partitions: BTreeSet<String> = timeline
         .iter()
         .filter_map(|entry| item::text(entry, item::PK).map(str::to_owned))
         .collect();
     for pk in &partitions {
-        doomed.extend(query_all(store, None, item::PK, pk).await?);
+        doomed.extend(store.query_all(None, item::PK, pk).await?);
     }
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     for day in days {
-        let quarantined = query_all(
-            store,
-            Some(item::BY_QUARANTINE_DAY_INDEX),
-            item::QUARANTINED_ON,
-            day,
-        )
-        .await?;
+        let quarantined = store
+            .query_all(
+                Some(item::BY_QUARANTINE_DAY_INDEX),
+                item::QUARANTINED_ON,
+                day,
+            )
+            .await?;
         doomed.extend(quarantined.into_iter().filter(|q| {
             item::raw_body_of(q).is_some_and(|body| {
                 !digits.is_empty() && body.windows(digits.len()).any(|w| w == digits.as_bytes())
@@ -75,34 +74,4 @@ pub async fn erase_phone(
         }
     }
     Ok(counts)
-}
-
-/// Every item whose `key` attribute is `value`, in the table or in `index`, page by page.
-async fn query_all(
-    store: &DynamoDbStore,
-    index: Option<&str>,
-    key: &str,
-    value: &str,
-) -> Result<Vec<Item>, StoreError> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .set_index_name(index.map(str::to_owned))
-            .key_condition_expression("#key = :value")
-            .expression_attribute_names("#key", key)
-            .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|err| StoreError::request("Query", err))?;
-        items.extend(page.items().iter().cloned());
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return Ok(items);
-        }
-    }
 }

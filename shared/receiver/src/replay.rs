@@ -42,28 +42,18 @@ pub async fn replay_day(
     day: &str,
     apply: bool,
 ) -> Result<Vec<Replayed>, StoreError> {
-    let mut results = Vec::new();
-    let mut start = None;
-    loop {
-        let page = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .index_name(item::BY_QUARANTINE_DAY_INDEX)
-            .key_condition_expression("quarantined_on = :day")
-            .expression_attribute_values(":day", AttributeValue::S(day.to_owned()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|err| StoreError::request("Query", err))?;
-        for quarantined in page.items() {
-            results.push(replay_item(store, quarantined, apply).await?);
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return Ok(results);
-        }
+    let quarantined = store
+        .query_all(
+            Some(item::BY_QUARANTINE_DAY_INDEX),
+            item::QUARANTINED_ON,
+            day,
+        )
+        .await?;
+    let mut results = Vec::with_capacity(quarantined.len());
+    for quarantined in &quarantined {
+        results.push(replay_item(store, quarantined, apply).await?);
     }
+    Ok(results)
 }
 
 async fn replay_item(

@@ -226,6 +226,37 @@ impl DynamoDbStore {
         store
     }
 
+    /// Every item whose `key` attribute is `value`, in the table or in `index`, page by page
+    /// (for the operator commands: replay and erase).
+    pub async fn query_all(
+        &self,
+        index: Option<&str>,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#key = :value")
+                .expression_attribute_names("#key", key)
+                .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| StoreError::request("Query", err))?;
+            items.extend(page.items().iter().cloned());
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     /// The client, for tools that read the table.
     pub fn client(&self) -> &Client {
         &self.client
