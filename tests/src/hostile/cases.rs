@@ -72,6 +72,7 @@ pub fn number_expectation(kind: Option<FieldKind>, literal: &str, path: &str) ->
     }
 }
 
+/// A valid event with a generated number literal in a numeric or unknown field, and its answer.
 pub fn numbers_case() -> BoxedStrategy<Case> {
     (valid_event(), number_literal(), 0usize..4, any::<bool>())
         .prop_map(|((kind, route, body), literal, slot, base64)| {

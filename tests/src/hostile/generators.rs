@@ -12,6 +12,7 @@ pub const CONTROLS: &[char] = &[
     '\0', '\u{1}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}',
 ];
 
+/// Strings of `len` characters drawn from `chars`.
 pub fn text_of(chars: &'static [char], len: std::ops::Range<usize>) -> BoxedStrategy<String> {
     proptest::collection::vec(select(chars), len)
         .prop_map(|c| c.into_iter().collect())
@@ -77,11 +78,13 @@ pub fn long_string() -> BoxedStrategy<String> {
         .boxed()
 }
 
+/// Any string, often made of tricky or control characters.
 pub fn free_text() -> BoxedStrategy<String> {
     prop_oneof![3 => any::<String>(), 1 => text_of(TRICKY, 0..30), 1 => text_of(CONTROLS, 0..5)]
         .boxed()
 }
 
+/// ISO 8601 date-times in years 0001..=9998, with or without a fraction and an offset.
 pub fn iso_timestamp() -> BoxedStrategy<String> {
     let offset = prop_oneof![
         Just(String::new()),
@@ -106,6 +109,7 @@ pub fn iso_timestamp() -> BoxedStrategy<String> {
         .boxed()
 }
 
+/// Epoch seconds: mostly recent ones, sometimes any valid one or a bound of the range.
 pub fn epoch() -> BoxedStrategy<i64> {
     prop_oneof![
         3 => 1_500_000_000i64..1_900_000_000,
@@ -147,6 +151,7 @@ pub fn unknown_fields() -> BoxedStrategy<Vec<(String, Value)>> {
     .boxed()
 }
 
+/// `object` with the `unknown` fields added.
 pub fn with_unknown(mut object: Map<String, Value>, unknown: Vec<(String, Value)>) -> Value {
     for (name, value) in unknown {
         object.insert(name, value);
@@ -154,6 +159,7 @@ pub fn with_unknown(mut object: Map<String, Value>, unknown: Vec<(String, Value)
     Value::Object(object)
 }
 
+/// The map of a JSON object (panics on any other value).
 pub fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
@@ -283,12 +289,16 @@ pub fn replacement() -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// One change to a valid body.
 #[derive(Debug, Clone)]
 pub enum Mutation {
+    /// Removes the field at this dotted path.
     Remove(&'static str),
+    /// Sets the field at this dotted path to this value.
     Replace(&'static str, Value),
 }
 
+/// Applies `mutation` to `body`.
 pub fn apply(body: &mut Value, mutation: &Mutation) {
     match mutation {
         Mutation::Remove(path) => apply_at(body, path, None),
@@ -317,6 +327,7 @@ pub fn apply_at(body: &mut Value, path: &str, replacement: Option<Value>) {
     }
 }
 
+/// A removal or replacement of one of `kind`'s fields.
 pub fn mutation(kind: Kind) -> BoxedStrategy<Mutation> {
     let paths = kind.paths();
     prop_oneof![

@@ -16,10 +16,14 @@ pub enum Expect {
     Undecided,
 }
 
+/// A documented kind of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// An edna Pulse link click.
     Click,
+    /// An inbound BotLinkd message.
     Message,
+    /// A BotLinkd delivery status (ack).
     Ack,
 }
 
@@ -43,6 +47,7 @@ pub enum FieldKind {
 
 use FieldKind::*;
 
+/// The fields of an edna click that are checked, by dotted path.
 pub const CLICK_FIELDS: &[(&str, FieldKind)] = &[
     ("version", Str),
     ("timestamp", Iso),
@@ -55,6 +60,7 @@ pub const CLICK_FIELDS: &[(&str, FieldKind)] = &[
     ("payload.shortLink", Id),
     ("payload.requestId", OptStr),
 ];
+/// The fields of a BotLinkd message that are checked, by dotted path.
 pub const MESSAGE_FIELDS: &[(&str, FieldKind)] = &[
     ("instance_id", Id),
     ("data.from", Id),
@@ -64,6 +70,7 @@ pub const MESSAGE_FIELDS: &[(&str, FieldKind)] = &[
     ("data.message_id", Id),
     ("data.timestamp", Epoch),
 ];
+/// The fields of a BotLinkd ack that are checked, by dotted path.
 pub const ACK_FIELDS: &[(&str, FieldKind)] = &[
     ("instance_id", Id),
     ("data.message_id", Id),
@@ -72,6 +79,7 @@ pub const ACK_FIELDS: &[(&str, FieldKind)] = &[
 ];
 
 impl Kind {
+    /// The fields of this kind that are checked, by dotted path.
     pub fn fields(self) -> &'static [(&'static str, FieldKind)] {
         match self {
             Kind::Click => CLICK_FIELDS,
@@ -136,10 +144,14 @@ pub const KNOWN_NAMES: &[&str] = &[
     "status",
 ];
 
-pub const MIN_EPOCH: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
-pub const MAX_EPOCH: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+/// The earliest epoch second a timestamp may have: 0000-01-01T00:00:00Z.
+pub const MIN_EPOCH: i64 = -62_167_219_200;
+/// The latest epoch second a timestamp may have: 9999-12-31T23:59:59Z.
+pub const MAX_EPOCH: i64 = 253_402_300_799;
+/// The longest identifier that may go into a key, in bytes.
 pub const MAX_ID_BYTES: usize = 256;
 
+/// Whether `value` may be an identifier in a key: non-empty, short enough, no control characters.
 pub fn id_ok(value: &str) -> bool {
     !value.is_empty() && value.len() <= MAX_ID_BYTES && !value.chars().any(char::is_control)
 }
@@ -247,6 +259,7 @@ pub fn iso_clearly_valid(text: &str) -> bool {
     }
 }
 
+/// The value at a dotted path of `body`, if there is one.
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
     body.pointer(&format!("/{}", path.replace('.', "/")))
 }

@@ -29,6 +29,7 @@ impl Offline {
         }
     }
 
+    /// The API Gateway fixture of `route`.
     pub fn fixture(&self, route: Route) -> &Value {
         &self.fixtures.iter().find(|(r, _)| *r == route).unwrap().1
     }
@@ -65,6 +66,7 @@ impl Offline {
     }
 }
 
+/// A response header as text (`<binary>` when it is not).
 pub fn header_text(
     response: &lambda_http::Response<Body>,
     name: header::HeaderName,
@@ -75,6 +77,7 @@ pub fn header_text(
         .map(|v| v.to_str().unwrap_or("<binary>").to_owned())
 }
 
+/// Puts `body` into an API Gateway event, as text or base64-encoded.
 pub fn set_body(event: &mut Value, body: &[u8], base64: bool) {
     if base64 {
         event["body"] = Value::String(STANDARD.encode(body));
@@ -88,9 +91,13 @@ pub fn set_body(event: &mut Value, body: &[u8], base64: bool) {
 
 /// What the handler answered.
 pub struct Answer {
+    /// The HTTP status code.
     pub status: u16,
+    /// The `Content-Type` header.
     pub content_type: Option<String>,
+    /// The `Retry-After` header.
     pub retry_after: Option<String>,
+    /// The `Allow` header.
     pub allow: Option<String>,
     /// The JSON body; `None` for an empty body.
     pub json: Option<Value>,
@@ -172,9 +179,13 @@ pub fn check_error_shape(answer: &Answer) -> Result<(), TestCaseError> {
 /// One generated POST body and what must come of it.
 #[derive(Clone)]
 pub struct Case {
+    /// The route the body is POSTed to.
     pub route: Route,
+    /// The body's bytes.
     pub body: Vec<u8>,
+    /// Whether API Gateway hands it over base64-encoded.
     pub base64: bool,
+    /// What the model says must come of it.
     pub expect: Expect,
 }
 

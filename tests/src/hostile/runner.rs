@@ -5,6 +5,7 @@ use super::*;
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 pub const DEFAULT_CASES: u32 = 2_000;
 
+/// Cases per property: `PROPTEST_CASES`, or [`DEFAULT_CASES`].
 pub fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
