@@ -12,6 +12,7 @@ use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine as _;
 use integration_tests::pattern::{at_path, matches_any, parameter, template_path};
 use integration_tests::template::{intrinsic, is_ref, load_template, one_or_many, TABLE};
+use integration_tests::wiring::EVENTS_PIPE_ROLE;
 use integration_tests::{
     fixture_event, fresh_table, local_client, local_endpoint, receiver, send, with_body,
 };
@@ -24,7 +25,7 @@ use webhook_receiver::{sdk_config, Service};
 
 const PARAMETER: &str = "EventBusArn";
 const CONDITION: &str = "PublishEvents";
-const ROLE: &str = "EventsPipeRole";
+const ROLE: &str = EVENTS_PIPE_ROLE;
 const STREAM_ACTIONS: [&str; 4] = [
     "dynamodb:DescribeStream",
     "dynamodb:GetRecords",
