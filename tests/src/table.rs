@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use webhook_payload::STATUS_SORT_KEY;
 
-use crate::{partition, text_attr, Item};
+use crate::{partition, payload, text_attr, Item};
 
 /// The event items (sort key `EVENT#...`) of one partition, read consistently.
 pub async fn events_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {
@@ -39,12 +39,23 @@ pub async fn status_of(client: &Client, table: &str, pk: &str) -> Option<String>
 
 /// Every item of one phone's timeline, through the `by_phone` index.
 pub async fn by_phone(client: &Client, table: &str, phone_key: &str) -> Vec<Item> {
+    index_items(client, table, "by_phone", "phone_key", phone_key).await
+}
+
+/// Every item whose `key` is `value` in the global secondary index `index` (first page).
+pub async fn index_items(
+    client: &Client,
+    table: &str,
+    index: &str,
+    key: &str,
+    value: &str,
+) -> Vec<Item> {
     client
         .query()
         .table_name(table)
-        .index_name("by_phone")
-        .key_condition_expression("phone_key = :p")
-        .expression_attribute_values(":p", AttributeValue::S(phone_key.into()))
+        .index_name(index)
+        .key_condition_expression(format!("{key} = :v"))
+        .expression_attribute_values(":v", AttributeValue::S(value.into()))
         .send()
         .await
         .unwrap()
@@ -91,4 +102,19 @@ pub async fn scan_pages(client: &Client, table: &str) -> (Vec<Item>, usize) {
 /// Every item of the table, read consistently.
 pub async fn scan_all(client: &Client, table: &str) -> Vec<Item> {
     scan_pages(client, table).await.0
+}
+
+/// Asserts that the documented BotLinkd message and its `read` ack are stored: the message is the
+/// partition's one event, and the ack's raw body and status are in the message's status item.
+pub async fn assert_documented_message_and_read_ack(client: &Client, table: &str) {
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    let kinds: Vec<String> = events_of(client, table, pk)
+        .await
+        .iter()
+        .map(|i| text_attr(i, "kind"))
+        .collect();
+    assert_eq!(kinds, ["message"]);
+    let acks = status_item(client, table, pk).await.unwrap();
+    assert_eq!(text_attr(&acks, "read_body"), payload("botlinkd-ack.json"));
+    assert_eq!(status_of(client, table, pk).await.as_deref(), Some("read"));
 }

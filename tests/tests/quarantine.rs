@@ -3,9 +3,10 @@
 //! (a kind on the other kind's URL, JSON declared as a form, quoted numbers, an offset) are stored
 //! as the events they are.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use integration_tests::table::{by_phone, events_of, item_count, status_item, status_of};
+use integration_tests::table::{
+    assert_documented_message_and_read_ack, by_phone, events_of, index_items, item_count,
+};
 use integration_tests::{
     fixture_event, fresh_table, local_client, partition, payload, receiver, send, text_attr as s,
     with_body, Item,
@@ -18,17 +19,7 @@ use webhook_receiver::item;
 /// Every quarantine item received today, through the `by_quarantine_day` index.
 async fn quarantined_today(client: &Client, table: &str) -> Vec<Item> {
     let today = &webhook_payload::utc_now()[..10];
-    client
-        .query()
-        .table_name(table)
-        .index_name("by_quarantine_day")
-        .key_condition_expression("quarantined_on = :day")
-        .expression_attribute_values(":day", AttributeValue::S(today.into()))
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default()
+    index_items(client, table, "by_quarantine_day", "quarantined_on", today).await
 }
 
 #[tokio::test]
@@ -142,19 +133,7 @@ async fn what_providers_really_send_is_stored_as_events() {
         (status, body),
         (StatusCode::OK, json!({ "status": "stored" }))
     );
-    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
-    let kinds: Vec<String> = events_of(&client, &table, pk)
-        .await
-        .iter()
-        .map(|i| s(i, "kind"))
-        .collect();
-    assert_eq!(kinds, ["message"]);
-    let acks = status_item(&client, &table, pk).await.unwrap();
-    assert_eq!(s(&acks, "read_body"), payload("botlinkd-ack.json"));
-    assert_eq!(
-        status_of(&client, &table, pk).await.as_deref(),
-        Some("read")
-    );
+    assert_documented_message_and_read_ack(&client, &table).await;
 
     // JSON declared as a form, quoted numbers, an empty requestId and a +0300 offset.
     let mut click_body: Value = serde_json::from_str(&payload("edna-click.json")).unwrap();

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use integration_tests::table::{by_phone, events_of, item_count, status_item, status_of};
+use integration_tests::table::{
+    assert_documented_message_and_read_ack, by_phone, events_of, item_count, status_item, status_of,
+};
 use integration_tests::{
     ack_event, fixture_event, fresh_table, local_client, partition, payload, receiver, send,
     text_attr as s, with_body, Item,
@@ -218,19 +220,7 @@ async fn the_combined_botlinkd_route_stores_both_kinds() {
         send(&combined, &fixture_event("events-ack.json")).await.1,
         json!({ "status": "stored" })
     );
-    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
-    let kinds: Vec<String> = events_of(&client, &table, pk)
-        .await
-        .iter()
-        .map(|i| s(i, "kind"))
-        .collect();
-    assert_eq!(kinds, ["message"]);
-    let acks = status_item(&client, &table, pk).await.unwrap();
-    assert_eq!(s(&acks, "read_body"), payload("botlinkd-ack.json"));
-    assert_eq!(
-        status_of(&client, &table, pk).await.as_deref(),
-        Some("read")
-    );
+    assert_documented_message_and_read_ack(&client, &table).await;
 }
 
 #[tokio::test]

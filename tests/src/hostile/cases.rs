@@ -99,12 +99,7 @@ pub fn numbers_case() -> BoxedStrategy<Case> {
             } else {
                 number_expectation(field, &literal, path)
             };
-            Case {
-                route,
-                body: text.into_bytes(),
-                base64,
-                expect,
-            }
+            Case::text(route, text, base64, expect)
         })
         .boxed()
 }
@@ -176,12 +171,7 @@ pub fn duplicate_case() -> BoxedStrategy<Case> {
             } else {
                 Expect::Quarantined(Some(path.clone()))
             };
-            Case {
-                route,
-                body: text.into_bytes(),
-                base64,
-                expect,
-            }
+            Case::text(route, text, base64, expect)
         })
         .boxed()
 }
@@ -228,12 +218,7 @@ pub fn nesting_case() -> BoxedStrategy<Case> {
             } else {
                 expect
             };
-            Case {
-                route,
-                body: text.into_bytes(),
-                base64,
-                expect,
-            }
+            Case::text(route, text, base64, expect)
         })
         .boxed()
 }
@@ -382,12 +367,7 @@ pub fn largest_case() -> BoxedStrategy<Case> {
             body["data"]["media"] = json!(media);
             let text = body.to_string();
             assert!(text.len() <= MAX_BODY_BYTES);
-            Case {
-                route: Route::BotlinkdEvents,
-                body: text.into_bytes(),
-                base64: false,
-                expect: Expect::Stored,
-            }
+            Case::text(Route::BotlinkdEvents, text, false, Expect::Stored)
         })
         .boxed()
 }

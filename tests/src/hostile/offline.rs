@@ -193,6 +193,11 @@ impl Case {
     /// A case whose body is `text`, the serialisation of `body`, with its modelled answer.
     pub fn json(route: Route, text: String, body: &Value, base64: bool) -> Case {
         let expect = model_text(route, &text, body);
+        Case::text(route, text, base64, expect)
+    }
+
+    /// A case whose body is `text`, with the answer `expect`.
+    pub fn text(route: Route, text: String, base64: bool, expect: Expect) -> Case {
         Case {
             route,
             body: text.into_bytes(),
