@@ -71,31 +71,30 @@ fn init_with_ssm_at(endpoint: &str) -> (bool, String, Duration) {
     (output.status.success(), text, started.elapsed())
 }
 
-#[test]
-fn without_ssm_access_the_function_fails_its_init_naming_the_parameter() {
-    let (succeeded, output, took) = init_with_ssm_at(&ssm_that_denies());
+/// Runs the click binary's init with SSM at `ssm` and asserts that it failed within 5 s (the
+/// client's 1.8 s operation timeout, not Lambda's 10 s init limit) with an error that names the
+/// parameter and its variable, followed by `detail`; returns the binary's output.
+fn assert_init_fails_naming_the_parameter(ssm: &str, detail: &str) -> String {
+    let (succeeded, output, took) = init_with_ssm_at(ssm);
     assert!(!succeeded, "{output}");
     assert!(
         output.contains(&format!(
-            "cannot read SSM parameter {PARAMETER} (named by EDNA_API_KEYS_PARAMETER): \
-             AccessDeniedException"
+            "cannot read SSM parameter {PARAMETER} (named by EDNA_API_KEYS_PARAMETER){detail}"
         )),
         "{output}"
     );
-    assert!(!output.contains("runtime"), "it got past init: {output}");
     assert!(took < Duration::from_secs(5), "{took:?}");
+    output
+}
+
+#[test]
+fn without_ssm_access_the_function_fails_its_init_naming_the_parameter() {
+    let output =
+        assert_init_fails_naming_the_parameter(&ssm_that_denies(), ": AccessDeniedException");
+    assert!(!output.contains("runtime"), "it got past init: {output}");
 }
 
 #[test]
 fn with_ssm_unreachable_the_function_fails_its_init_naming_the_parameter() {
-    let (succeeded, output, took) = init_with_ssm_at(&closed_port());
-    assert!(!succeeded, "{output}");
-    assert!(
-        output.contains(&format!(
-            "cannot read SSM parameter {PARAMETER} (named by EDNA_API_KEYS_PARAMETER)"
-        )),
-        "{output}"
-    );
-    // The client's 1.8 s operation timeout, not Lambda's 10 s init limit.
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_init_fails_naming_the_parameter(&closed_port(), "");
 }
