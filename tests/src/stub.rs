@@ -1,15 +1,22 @@
-//! A stub DynamoDB for the fault tests: an HTTP/1.1 server on 127.0.0.1 that plays DynamoDB (or a
+//! A stub DynamoDB for the fault tests: a hyper HTTP/1.1 server on 127.0.0.1 that plays DynamoDB (or a
 //! proxy in front of DynamoDB Local), does what a [`Behaviour`] says with each request, and counts
 //! the requests it gets, so a test can show that the SDK retried and stayed within its budget.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::retry::RetryPartition;
 use aws_sdk_dynamodb::Client;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::client::conn::http1 as client_http1;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{header, http, Request, Response};
+use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
@@ -124,79 +131,86 @@ impl Stub {
     }
 }
 
-/// One HTTP/1.1 request as read from the socket.
-struct HttpRequest {
-    operation: String,
-    head: Vec<String>,
-    body: Vec<u8>,
+/// The stub's answer to one request.
+type Answer = Response<Full<Bytes>>;
+
+/// Serves one connection with hyper, answering each request as `behaviour` says.
+async fn serve(socket: TcpStream, behaviour: Arc<Mutex<Behaviour>>, log: Arc<Mutex<Vec<String>>>) {
+    let service = service_fn(move |request| {
+        let (behaviour, log) = (Arc::clone(&behaviour), Arc::clone(&log));
+        async move { Ok::<_, Infallible>(answer(request, &behaviour, &log).await) }
+    });
+    // A connection the client drops (after its timeout) ends here with an error: nothing to do.
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(socket), service)
+        .await;
 }
 
-async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<HttpRequest> {
-    let head_end = loop {
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        let mut chunk = [0u8; 8192];
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    };
-    let head_text = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let head: Vec<String> = head_text
-        .split("\r\n")
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let header = |name: &str| {
-        head.iter().skip(1).find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| value.trim().to_owned())
-        })
-    };
-    let length: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let operation = header("x-amz-target")
-        .and_then(|t| t.rsplit('.').next().map(str::to_owned))
+/// Reads one request whole, logs its operation, and does the action it gets.
+async fn answer(
+    request: Request<Incoming>,
+    behaviour: &Mutex<Behaviour>,
+    log: &Mutex<Vec<String>>,
+) -> Answer {
+    let operation = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|target| target.to_str().ok())
+        .and_then(|target| target.rsplit('.').next())
+        .unwrap_or_default()
+        .to_owned();
+    let (head, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
         .unwrap_or_default();
-    while buffer.len() < head_end + length {
-        let mut chunk = [0u8; 8192];
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
+    log.lock().unwrap().push(operation.clone());
+    let action = {
+        let mut behaviour = behaviour.lock().unwrap();
+        match behaviour
+            .first
+            .get_mut(operation.as_str())
+            .filter(|f| !f.is_empty())
+        {
+            Some(first) => first.remove(0),
+            None => behaviour
+                .actions
+                .get(operation.as_str())
+                .unwrap_or(&behaviour.default)
+                .clone(),
         }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    let body = buffer[head_end..head_end + length].to_vec();
-    buffer.drain(..head_end + length);
-    Some(HttpRequest {
-        operation,
-        head,
-        body,
-    })
-}
-
-fn http_response(status: u16, body: &str) -> Vec<u8> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
     };
-    format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/x-amz-json-1.0\r\n\
-         content-length: {}\r\nx-amzn-requestid: stub\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+    match action {
+        Action::Error(status, error_type) => dynamodb_error(status, error_type),
+        // Keep the connection open and unanswered until the client gives up.
+        Action::Silent => std::future::pending().await,
+        Action::SlowSuccess(delay) => {
+            tokio::time::sleep(delay).await;
+            http_response(200, "{}")
+        }
+        Action::Forward => forward(&head, body).await,
+        Action::DelayThenForward(delay) => {
+            tokio::time::sleep(delay).await;
+            forward(&head, body).await
+        }
+        Action::ForwardThenError => {
+            forward(&head, body).await;
+            dynamodb_error(500, "InternalServerError")
+        }
+    }
 }
 
-fn dynamodb_error(status: u16, error_type: &str) -> Vec<u8> {
+fn http_response(status: u16, body: &str) -> Answer {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amzn-requestid", "stub")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .expect("a valid response")
+}
+
+fn dynamodb_error(status: u16, error_type: &str) -> Answer {
     let body = json!({
         "__type": format!("com.amazonaws.dynamodb.v20120810#{error_type}"),
         "message": if error_type.contains("Throughput") || error_type.contains("Throttling") {
@@ -208,72 +222,37 @@ fn dynamodb_error(status: u16, error_type: &str) -> Vec<u8> {
     http_response(status, &body.to_string())
 }
 
-/// Sends `request` to DynamoDB Local on a fresh connection and returns its whole answer.
-async fn forward(request: &HttpRequest) -> Vec<u8> {
+/// Sends the request (`head` and `body`) to DynamoDB Local on a fresh connection and returns
+/// its answer.
+async fn forward(head: &http::request::Parts, body: Bytes) -> Answer {
     let upstream = local_endpoint();
     let address = upstream.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(address).await.expect("DynamoDB Local");
-    let mut out = Vec::new();
-    for line in &request.head {
-        if !line.to_ascii_lowercase().starts_with("connection:") {
-            out.extend_from_slice(line.as_bytes());
-            out.extend_from_slice(b"\r\n");
+    let stream = TcpStream::connect(address).await.expect("DynamoDB Local");
+    let (mut sender, connection) = client_http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("HTTP/1.1 to DynamoDB Local");
+    tokio::spawn(connection);
+    let mut request = Request::builder()
+        .method(head.method.clone())
+        .uri(head.uri.clone());
+    for (name, value) in &head.headers {
+        if name != header::CONNECTION {
+            request = request.header(name, value);
         }
     }
-    out.extend_from_slice(b"connection: close\r\n\r\n");
-    out.extend_from_slice(&request.body);
-    stream.write_all(&out).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    answer
-}
-
-async fn serve(
-    mut socket: TcpStream,
-    behaviour: Arc<Mutex<Behaviour>>,
-    log: Arc<Mutex<Vec<String>>>,
-) {
-    let mut buffer = Vec::new();
-    while let Some(request) = read_request(&mut socket, &mut buffer).await {
-        log.lock().unwrap().push(request.operation.clone());
-        let action = {
-            let mut behaviour = behaviour.lock().unwrap();
-            let operation = request.operation.as_str();
-            match behaviour.first.get_mut(operation).filter(|f| !f.is_empty()) {
-                Some(first) => first.remove(0),
-                None => behaviour
-                    .actions
-                    .get(operation)
-                    .unwrap_or(&behaviour.default)
-                    .clone(),
-            }
-        };
-        let answer = match action {
-            Action::Error(status, error_type) => dynamodb_error(status, error_type),
-            Action::Silent => {
-                // Keep the connection open and unanswered until the client gives up.
-                let mut sink = [0u8; 1024];
-                while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
-                return;
-            }
-            Action::SlowSuccess(delay) => {
-                tokio::time::sleep(delay).await;
-                http_response(200, "{}")
-            }
-            Action::Forward => forward(&request).await,
-            Action::DelayThenForward(delay) => {
-                tokio::time::sleep(delay).await;
-                forward(&request).await
-            }
-            Action::ForwardThenError => {
-                forward(&request).await;
-                dynamodb_error(500, "InternalServerError")
-            }
-        };
-        if socket.write_all(&answer).await.is_err() {
-            return;
-        }
-    }
+    let request = request
+        .header(header::CONNECTION, "close")
+        .body(Full::new(body))
+        .expect("a valid request");
+    let answer = sender
+        .send_request(request)
+        .await
+        .expect("DynamoDB Local answers");
+    let (mut head, body) = answer.into_parts();
+    let body = body.collect().await.expect("the whole answer").to_bytes();
+    // The body is passed on whole, with its length.
+    head.headers.remove(header::TRANSFER_ENCODING);
+    Response::from_parts(head, Full::new(body))
 }
 
 /// The production client for `endpoint`, in its own retry partition: the SDK's retry quota is
