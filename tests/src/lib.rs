@@ -3,6 +3,7 @@
 
 pub mod hostile;
 pub mod pattern;
+pub mod stack;
 pub mod stub;
 pub mod table;
 pub mod template;

@@ -1,0 +1,228 @@
+//! Configuration from the environment: every variable, its default and its refusals.
+
+use super::*;
+
+fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+#[test]
+fn table_name_is_required() {
+    let err =
+        Config::from_lookup(Provider::Edna, lookup(&[("AUTH_DISABLED", "true")])).unwrap_err();
+    assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
+}
+
+#[test]
+fn auth_is_required_unless_explicitly_disabled() {
+    let err = Config::from_lookup(Provider::Botlinkd, lookup(&[("TABLE_NAME", "t")])).unwrap_err();
+    assert_eq!(
+        err,
+        ConfigError::NoSecretSource {
+            value: "BOTLINKD_TOKENS",
+            parameter: "BOTLINKD_TOKENS_PARAMETER"
+        }
+    );
+    let err = Config::from_lookup(Provider::Edna, lookup(&[("TABLE_NAME", "t")])).unwrap_err();
+    assert_eq!(
+        err,
+        ConfigError::NoSecretSource {
+            value: "EDNA_API_KEYS",
+            parameter: "EDNA_API_KEYS_PARAMETER"
+        }
+    );
+    let err = Config::from_lookup(
+        Provider::Edna,
+        lookup(&[("TABLE_NAME", "t"), ("AUTH_DISABLED", "yes")]),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::Invalid {
+            name: "AUTH_DISABLED",
+            ..
+        }
+    ));
+    let config = Config::from_lookup(
+        Provider::Edna,
+        lookup(&[("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")]),
+    )
+    .unwrap();
+    assert!(matches!(config.auth, Auth::Disabled));
+}
+
+/// An SSM client that must never be built: the secrets are values, or authentication is off.
+fn no_ssm() -> aws_sdk_ssm::Client {
+    panic!("SSM was called though no parameter is named")
+}
+
+#[tokio::test]
+async fn secrets_come_from_exactly_one_source_the_values_or_the_parameter() {
+    for (provider, value, parameter, secret) in [
+        (
+            Provider::Edna,
+            "EDNA_API_KEYS",
+            "EDNA_API_KEYS_PARAMETER",
+            "k1",
+        ),
+        (
+            Provider::Botlinkd,
+            "BOTLINKD_TOKENS",
+            "BOTLINKD_TOKENS_PARAMETER",
+            TOKEN,
+        ),
+    ] {
+        // Both: refused before SSM is asked, whatever the order.
+        let both = [("TABLE_NAME", "t"), (value, secret), (parameter, "/s/p")];
+        let err = Config::load_with(provider, lookup(&both), no_ssm)
+            .await
+            .unwrap_err();
+        assert_eq!(err, ConfigError::BothSecretSources { value, parameter });
+        let message = err.to_string();
+        assert!(
+            message.contains(value) && message.contains(parameter),
+            "{message}"
+        );
+        assert_eq!(
+            Config::from_lookup(provider, lookup(&both)).unwrap_err(),
+            err
+        );
+        // Neither (blank counts as unset).
+        let neither = [("TABLE_NAME", "t"), (value, " "), (parameter, "")];
+        let err = Config::load_with(provider, lookup(&neither), no_ssm)
+            .await
+            .unwrap_err();
+        assert_eq!(err, ConfigError::NoSecretSource { value, parameter });
+        assert!(err.to_string().contains("AUTH_DISABLED=true"));
+        // The values alone: no SSM call.
+        let values = [("TABLE_NAME", "t"), (value, secret)];
+        let config = Config::load_with(provider, lookup(&values), no_ssm)
+            .await
+            .unwrap();
+        assert!(!matches!(config.auth, Auth::Disabled));
+        // The parameter alone, read without SSM: refused, naming the variable.
+        let named = [("TABLE_NAME", "t"), (parameter, "/s/p")];
+        assert_eq!(
+            Config::from_lookup(provider, lookup(&named)).unwrap_err(),
+            ConfigError::ParameterNotRead {
+                variable: parameter
+            }
+        );
+        // Authentication off: neither is read, SSM is not called.
+        let off = [
+            ("TABLE_NAME", "t"),
+            ("AUTH_DISABLED", "true"),
+            (parameter, "/s/p"),
+        ];
+        let config = Config::load_with(provider, lookup(&off), no_ssm)
+            .await
+            .unwrap();
+        assert!(matches!(config.auth, Auth::Disabled));
+    }
+}
+
+#[test]
+fn retention_defaults_to_400_days_and_zero_keeps_forever() {
+    let with = |vars: &[(&'static str, &'static str)]| {
+        let mut all = vec![("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")];
+        all.extend_from_slice(vars);
+        Config::from_lookup(Provider::Edna, lookup(&all))
+    };
+    assert_eq!(with(&[]).unwrap().retention_days, DEFAULT_RETENTION_DAYS);
+    assert_eq!(
+        with(&[("RETENTION_DAYS", "30")]).unwrap().retention_days,
+        30
+    );
+    assert_eq!(with(&[("RETENTION_DAYS", "0")]).unwrap().retention_days, 0);
+    assert!(matches!(
+        with(&[("RETENTION_DAYS", "-1")]).unwrap_err(),
+        ConfigError::Invalid {
+            name: "RETENTION_DAYS",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn warm_up_is_off_unless_switched_on() {
+    let base = [("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")];
+    let with = |value: &'static str| {
+        let vars = [base[0], base[1], ("DYNAMODB_WARM_UP", value)];
+        Config::from_lookup(Provider::Edna, lookup(&vars))
+    };
+    assert!(
+        !Config::from_lookup(Provider::Edna, lookup(&base))
+            .unwrap()
+            .warm_up
+    );
+    assert!(with("true").unwrap().warm_up);
+    assert!(!with("false").unwrap().warm_up);
+    assert!(matches!(
+        with("1").unwrap_err(),
+        ConfigError::Invalid {
+            name: "DYNAMODB_WARM_UP",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn botlinkd_tokens_must_carry_128_bits() {
+    let short = &TOKEN[..MIN_TOKEN_CHARS - 1];
+    let err = Config::from_lookup(
+        Provider::Botlinkd,
+        lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", short)]),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::Invalid {
+            name: "BOTLINKD_TOKENS",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn at_most_two_secrets_are_accepted_at_once() {
+    let two = format!("{TOKEN},{TOKEN}x");
+    let config = Config::from_lookup(
+        Provider::Botlinkd,
+        lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", &two)]),
+    )
+    .unwrap();
+    assert!(matches!(config.auth, Auth::UrlToken { ref tokens } if tokens.len() == 2));
+    let three = format!("{TOKEN},{TOKEN}x,{TOKEN}y");
+    assert!(Config::from_lookup(
+        Provider::Botlinkd,
+        lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", &three)])
+    )
+    .is_err());
+}
+
+#[test]
+fn edna_header_defaults_to_x_api_key_and_is_configurable() {
+    let vars = [("TABLE_NAME", "t"), ("EDNA_API_KEYS", "k1")];
+    let config = Config::from_lookup(Provider::Edna, lookup(&vars)).unwrap();
+    assert!(matches!(config.auth, Auth::ApiKeyHeader { ref header, .. } if header == "x-api-key"));
+    let vars = [
+        ("TABLE_NAME", "t"),
+        ("EDNA_API_KEYS", "k1"),
+        ("EDNA_API_KEY_HEADER", "X-Edna-Key"),
+    ];
+    let config = Config::from_lookup(Provider::Edna, lookup(&vars)).unwrap();
+    assert!(matches!(config.auth, Auth::ApiKeyHeader { ref header, .. } if header == "x-edna-key"));
+}
+
+#[test]
+fn secrets_never_appear_in_debug_output() {
+    let vars = [("TABLE_NAME", "t"), ("EDNA_API_KEYS", "super-secret-key")];
+    let config = Config::from_lookup(Provider::Edna, lookup(&vars)).unwrap();
+    assert!(!format!("{config:?}").contains("super-secret-key"));
+}

@@ -1,0 +1,369 @@
+//! The event store in DynamoDB: conditional writes that make every event land exactly once, one
+//! write per ack, and the write units each call consumed.
+
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+};
+use aws_sdk_dynamodb::Client;
+use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
+
+use super::conditional::Answer;
+use super::{Conditional, EventStore, StatusOutcome, StoreError, WARM_UP_KEY};
+use crate::item::{self, ack_attribute, AckField, Item};
+use crate::Config;
+
+/// The webhook event table in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoDbStore {
+    client: Client,
+    table: String,
+    usage: std::sync::Arc<WriteUsage>,
+    retention_days: u32,
+}
+
+/// The write calls a store made and the write units DynamoDB reported for them (table and
+/// indexes), so that tests and the bench measure cost instead of estimating it. A conditional
+/// write that fails reports no units here, though DynamoDB bills it one.
+#[derive(Debug, Default)]
+pub struct WriteUsage {
+    calls: AtomicU64,
+    milli_units: AtomicU64,
+}
+
+impl WriteUsage {
+    /// Write calls so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Write units so far (table plus indexes), as DynamoDB reported them.
+    pub fn units(&self) -> f64 {
+        self.milli_units.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    pub(super) fn record(&self, consumed: Option<&ConsumedCapacity>) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        if let Some(units) = consumed.and_then(ConsumedCapacity::capacity_units) {
+            self.milli_units
+                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+impl DynamoDbStore {
+    /// A store over `table`, using a client built once per cold start.
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoDbStore {
+        DynamoDbStore {
+            client,
+            table: table.into(),
+            usage: Default::default(),
+            retention_days: 0,
+        }
+    }
+
+    /// Items written from now on carry `expires_at`, `days` after their write, for DynamoDB's
+    /// TTL to delete them; 0 keeps them forever.
+    pub fn with_retention(mut self, days: u32) -> DynamoDbStore {
+        self.retention_days = days;
+        self
+    }
+
+    /// `expires_at` for an item written now, if items expire.
+    fn expires_at(&self) -> Option<u64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        (self.retention_days > 0).then(|| now + u64::from(self.retention_days) * 86_400)
+    }
+
+    /// The writes this store made so far.
+    pub fn usage(&self) -> &WriteUsage {
+        &self.usage
+    }
+
+    /// The store of a function: the client built from the environment, warmed up if
+    /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
+    /// would have anyway.
+    pub async fn connect(config: &Config) -> DynamoDbStore {
+        let store = DynamoDbStore::new(crate::dynamodb_client(), &config.table_name)
+            .with_retention(config.retention_days);
+        if config.warm_up {
+            if let Err(err) = store.warm_up().await {
+                tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
+            }
+        }
+        store
+    }
+
+    /// Every item whose `key` attribute is `value`, in the table or in `index`, page by page
+    /// (for the operator commands: replay and erase).
+    pub async fn query_all(
+        &self,
+        index: Option<&str>,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#key = :value")
+                .expression_attribute_names("#key", key)
+                .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| StoreError::request("Query", err))?;
+            items.extend(page.items().iter().cloned());
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// The client, for tools that read the table.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Reads [`WARM_UP_KEY`] once, so that DNS, TCP, TLS, credentials and the SDK's lazy set-up
+    /// are done during init, which Lambda runs at full CPU, rather than in the first invocation,
+    /// which a 128 MB function runs at ~7% of a vCPU.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        let key = || AttributeValue::S(WARM_UP_KEY.to_owned());
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(item::PK, key())
+            .key(item::SK, key())
+            .projection_expression(item::PK)
+            .send()
+            .await
+            .map_err(|err| StoreError::request("GetItem", err))?;
+        Ok(())
+    }
+
+    /// A conditional PutItem of `item`. When the key is taken, DynamoDB returns the existing item
+    /// in the same call (`ALL_OLD`), so no second read is needed.
+    async fn put_if_absent(&self, mut item: Item) -> Result<Conditional, StoreError> {
+        let delivery_id = new_delivery_id();
+        item.insert(
+            item::DELIVERY_ID.into(),
+            AttributeValue::S(delivery_id.clone()),
+        );
+        if let Some(expires_at) = self.expires_at() {
+            item.insert(
+                item::EXPIRES_AT.into(),
+                AttributeValue::N(expires_at.to_string()),
+            );
+        }
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+            .send()
+            .await;
+        let answer = self
+            .usage
+            .answer("PutItem", &result, PutItemOutput::consumed_capacity)?;
+        match answer {
+            Answer::Written => Ok(Conditional::Written),
+            Answer::ConditionFailed(existing) => {
+                let existing = existing.ok_or(StoreError::ExistingItemMissing)?;
+                // The SDK retried an attempt that had in fact been written: it is ours.
+                if item::text(existing, item::DELIVERY_ID) == Some(&delivery_id) {
+                    return Ok(Conditional::Written);
+                }
+                Ok(Conditional::Exists {
+                    body_sha256: item::text(existing, item::BODY_SHA256).map(str::to_owned),
+                })
+            }
+        }
+    }
+}
+
+impl DynamoDbStore {
+    /// One conditional UpdateItem of an inline ack (see [`EventStore::put_ack`]); with
+    /// `advance`, it also moves the current status and requires that to be a step forward.
+    async fn update_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+        advance: Option<u8>,
+        delivery_id: &str,
+    ) -> Result<AckUpdate, StoreError> {
+        let update = item::ack_update(record, status, advance, delivery_id, self.expires_at());
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(item::PK, AttributeValue::S(update.key.pk))
+            .key(item::SK, AttributeValue::S(update.key.sk))
+            .set_expression_attribute_names(Some(
+                update
+                    .names
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ))
+            .set_expression_attribute_values(Some(
+                update
+                    .values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ));
+        let result = request
+            .update_expression(update.update_expression)
+            .condition_expression(update.condition_expression)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+            .send()
+            .await;
+        let answer =
+            self.usage
+                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
+        match answer {
+            Answer::Written => Ok(AckUpdate::Written),
+            Answer::ConditionFailed(existing) => {
+                let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
+                match field(AckField::Sha) {
+                    // The SDK retried an attempt that had in fact been written: it is ours.
+                    Some(_) if field(AckField::DeliveryId) == Some(delivery_id) => {
+                        Ok(AckUpdate::Written)
+                    }
+                    Some(existing_sha) => Ok(AckUpdate::Exists(Some(existing_sha.to_owned()))),
+                    // No ack of this status yet: the status had already moved past it.
+                    None if advance.is_some() => Ok(AckUpdate::StatusAhead),
+                    None => Err(StoreError::ExistingItemMissing),
+                }
+            }
+        }
+    }
+}
+
+/// What one conditional UpdateItem of an inline ack found.
+enum AckUpdate {
+    Written,
+    Exists(Option<String>),
+    StatusAhead,
+}
+
+impl EventStore for DynamoDbStore {
+    async fn put_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+    ) -> Result<Conditional, StoreError> {
+        let delivery_id = new_delivery_id();
+        let mut advance = status.rank();
+        loop {
+            match self
+                .update_ack(record, status, advance, &delivery_id)
+                .await?
+            {
+                AckUpdate::Written => return Ok(Conditional::Written),
+                AckUpdate::Exists(body_sha256) => return Ok(Conditional::Exists { body_sha256 }),
+                // A late ack: kept, the status left where it is (a second write, only then).
+                AckUpdate::StatusAhead => advance = None,
+            }
+        }
+    }
+
+    async fn put_event(
+        &self,
+        record: &EventRecord,
+        key: &ItemKey,
+    ) -> Result<Conditional, StoreError> {
+        self.put_if_absent(item::event_item(record, key, &webhook_payload::utc_now()))
+            .await
+    }
+
+    async fn change_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
+        let s = |value: &str| AttributeValue::S(value.to_owned());
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(item::PK, s(&change.key.pk))
+            .key(item::SK, s(&change.key.sk))
+            .expression_attribute_values(":at", s(&change.occurred_at))
+            .expression_attribute_values(":kind", s("status"))
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
+        let (set, request) = match change.status.rank() {
+            Some(rank) => (
+                "SET #status = :status, status_rank = :rank, status_at = :at, kind = :kind",
+                request
+                    .condition_expression(
+                        "attribute_not_exists(status_rank) OR status_rank < :rank",
+                    )
+                    .expression_attribute_names("#status", item::STATUS)
+                    .expression_attribute_values(":status", s(change.status.as_str()))
+                    .expression_attribute_values(":rank", AttributeValue::N(rank.to_string())),
+            ),
+            // A failure is a fact beside the progress: recorded once, the status left as it is.
+            None => {
+                debug_assert_eq!(change.status, AckStatus::Failed);
+                (
+                    "SET failed_at = :at, kind = :kind",
+                    request.condition_expression("attribute_not_exists(failed_at)"),
+                )
+            }
+        };
+        let mut set = set.to_owned();
+        let request = match self.expires_at() {
+            Some(expires_at) => {
+                set.push_str(", expires_at = :expires");
+                request.expression_attribute_values(
+                    ":expires",
+                    AttributeValue::N(expires_at.to_string()),
+                )
+            }
+            None => request,
+        };
+        let request = request.update_expression(set);
+        let result = request.send().await;
+        let answer =
+            self.usage
+                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
+        match answer {
+            Answer::Written => Ok(StatusOutcome::Changed),
+            Answer::ConditionFailed(_) => Ok(StatusOutcome::Unchanged),
+        }
+    }
+
+    async fn put_quarantine(&self, record: &QuarantineRecord) -> Result<Conditional, StoreError> {
+        self.put_if_absent(item::quarantine_item(record, &webhook_payload::utc_now()))
+            .await
+    }
+}
+
+/// A process-unique id for one conditional write, so that when the SDK retries a PutItem whose
+/// first attempt had in fact been written, the conditional failure is recognised as this
+/// delivery's own write ("stored"), not another delivery's ("duplicate").
+fn new_delivery_id() -> String {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| RandomState::new().build_hasher().finish());
+    format!("{seed:016x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
