@@ -40,13 +40,7 @@ pub async fn erase_phone(
     }
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     for day in days {
-        let quarantined = store
-            .query_all(
-                Some(item::BY_QUARANTINE_DAY_INDEX),
-                item::QUARANTINED_ON,
-                day,
-            )
-            .await?;
+        let quarantined = store.quarantined_on(day).await?;
         doomed.extend(quarantined.into_iter().filter(|q| {
             item::raw_body_of(q).is_some_and(|body| {
                 !digits.is_empty() && body.windows(digits.len()).any(|w| w == digits.as_bytes())

@@ -42,13 +42,7 @@ pub async fn replay_day(
     day: &str,
     apply: bool,
 ) -> Result<Vec<Replayed>, StoreError> {
-    let quarantined = store
-        .query_all(
-            Some(item::BY_QUARANTINE_DAY_INDEX),
-            item::QUARANTINED_ON,
-            day,
-        )
-        .await?;
+    let quarantined = store.quarantined_on(day).await?;
     let mut results = Vec::with_capacity(quarantined.len());
     for quarantined in &quarantined {
         results.push(replay_item(store, quarantined, apply).await?);

@@ -132,6 +132,16 @@ impl DynamoDbStore {
         }
     }
 
+    /// Every quarantine item received on `day` (`YYYY-MM-DD`), through `by_quarantine_day`.
+    pub async fn quarantined_on(&self, day: &str) -> Result<Vec<Item>, StoreError> {
+        self.query_all(
+            Some(item::BY_QUARANTINE_DAY_INDEX),
+            item::QUARANTINED_ON,
+            day,
+        )
+        .await
+    }
+
     /// The client, for tools that read the table.
     pub fn client(&self) -> &Client {
         &self.client
