@@ -2,12 +2,11 @@
 //! here and feeds it events one at a time, as Lambda does.
 //!
 //! Served: `GET /2018-06-01/runtime/invocation/next`, `POST .../invocation/{id}/response`,
-//! `POST .../invocation/{id}/error` and `POST /2018-06-01/runtime/init/error`. Kept cheap: every
-//! answer is prebuilt and written in one call, `TCP_NODELAY` is on, connections are kept alive.
+//! `POST .../invocation/{id}/error` and `POST /2018-06-01/runtime/init/error`, over HTTP/1.1 with
+//! hyper's server on one thread. Kept cheap: every `next` answer is prebuilt, `TCP_NODELAY` is on,
+//! connections are kept alive, no `Date` header.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,15 +15,22 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::http::{read_message, Message};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{header, Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::http::{read_body, runtime, Body};
 use crate::procfs::{self, CpuSample};
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
 const INIT_ERROR: &str = "/2018-06-01/runtime/init/error";
-const ACCEPTED: &[u8] =
-    b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}";
-const NOT_FOUND: &[u8] = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+
+/// One answer of the Runtime API.
+type Answer = Response<Body>;
 
 /// What to run and what to feed it.
 #[derive(Debug, Clone)]
@@ -89,6 +95,8 @@ enum Report {
 }
 
 struct Progress {
+    /// The prebuilt `next` answers, each taken when its event is handed out.
+    answers: Vec<Option<Answer>>,
     next: usize,
     in_flight: Option<(usize, Instant)>,
     init: Option<(Duration, u64)>,
@@ -101,8 +109,8 @@ struct Progress {
 struct Shared {
     pid: u32,
     spawned: Instant,
-    /// Prebuilt `next` answers, headers and body in one buffer.
-    answers: Vec<Vec<u8>>,
+    /// How many events there are.
+    events: usize,
     request_ids: Vec<String>,
     warmup: usize,
     peer_pid: Option<u32>,
@@ -117,18 +125,43 @@ impl Shared {
     }
 }
 
-fn next_answer(function: &str, request_id: &str, deadline_ms: u128, event: &[u8]) -> Vec<u8> {
-    let mut answer = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-         Lambda-Runtime-Aws-Request-Id: {request_id}\r\n\
-         Lambda-Runtime-Deadline-Ms: {deadline_ms}\r\n\
-         Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:{function}\r\n\
-         Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=0\r\n\
-         Content-Length: {}\r\n\r\n",
-        event.len()
-    )
-    .into_bytes();
-    answer.extend_from_slice(event);
+fn next_answer(
+    function: &str,
+    request_id: &str,
+    deadline_ms: u128,
+    event: &[u8],
+) -> Result<Answer, String> {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("lambda-runtime-aws-request-id", request_id)
+        .header("lambda-runtime-deadline-ms", deadline_ms.to_string())
+        .header(
+            "lambda-runtime-invoked-function-arn",
+            format!("arn:aws:lambda:us-east-1:123456789012:function:{function}"),
+        )
+        .header(
+            "lambda-runtime-trace-id",
+            "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=0",
+        )
+        .body(Body::new(Bytes::copy_from_slice(event)))
+        .map_err(|e| format!("the next answer of {function}: {e}"))
+}
+
+/// `202 {"status":"OK"}`, Lambda's answer to a posted response or error.
+fn accepted() -> Answer {
+    let mut answer = Response::new(Body::from(r#"{"status":"OK"}"#));
+    *answer.status_mut() = StatusCode::ACCEPTED;
+    answer.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    answer
+}
+
+/// `404` with no body, for any other request.
+fn not_found() -> Answer {
+    let mut answer = Response::new(Body::default());
+    *answer.status_mut() = StatusCode::NOT_FOUND;
     answer
 }
 
@@ -151,7 +184,9 @@ fn outcome(body: &[u8]) -> String {
 /// Runs `spec.binary` under the local Runtime API until every event is answered.
 pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
     assert!(spec.warmup >= 1 && spec.warmup < spec.events.len());
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let server_runtime = runtime().map_err(|e| format!("tokio runtime: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let deadline_ms = (SystemTime::now() + Duration::from_secs(900))
         .duration_since(UNIX_EPOCH)
@@ -164,8 +199,8 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
         .events
         .iter()
         .zip(&request_ids)
-        .map(|(event, id)| next_answer(&spec.name, id, deadline_ms, event))
-        .collect();
+        .map(|(event, id)| next_answer(&spec.name, id, deadline_ms, event).map(Some))
+        .collect::<Result<_, _>>()?;
     let log =
         std::fs::File::create(&spec.log).map_err(|e| format!("{}: {e}", spec.log.display()))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
@@ -204,11 +239,12 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
     let shared = Arc::new(Shared {
         pid: child.id(),
         spawned,
-        answers,
+        events: spec.events.len(),
         request_ids,
         warmup: spec.warmup,
         peer_pid: spec.peer_pid,
         progress: Mutex::new(Progress {
+            answers,
             next: 0,
             in_flight: None,
             init: None,
@@ -222,16 +258,8 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
     });
     let acceptor = {
         let shared = Arc::clone(&shared);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if shared.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&shared);
-                thread::spawn(move || serve(&shared, stream));
-            }
-        })
+        // Dropping the runtime when `accept` returns drops every connection (and a parked `next`).
+        thread::spawn(move || server_runtime.block_on(accept(listener, shared)))
     };
 
     let started = Instant::now();
@@ -257,7 +285,7 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
     let _ = child.kill();
     let _ = child.wait();
     shared.stop.store(true, Ordering::SeqCst);
-    let _ = TcpStream::connect(address);
+    let _ = std::net::TcpStream::connect(address);
     let _ = acceptor.join();
     result.map_err(|reason| {
         let log = std::fs::read_to_string(&spec.log).unwrap_or_default();
@@ -272,84 +300,83 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
     })
 }
 
-fn serve(shared: &Shared, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
+/// Accepts connections until `stop` is set (and one more connection wakes it).
+async fn accept(listener: std::net::TcpListener, shared: Arc<Shared>) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => return shared.report(Report::Failed(format!("listen: {e}"))),
     };
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    while let Ok(Some(message)) = read_message(&mut reader) {
-        if handle(shared, &message, &mut writer).is_err() {
-            return;
-        }
+    loop {
+        let accepted = listener.accept().await;
         if shared.stop.load(Ordering::SeqCst) {
-            return;
+            break;
         }
+        let Ok((stream, _)) = accepted else { continue };
+        tokio::spawn(serve(Arc::clone(&shared), stream));
     }
 }
 
-fn handle(shared: &Shared, message: &Message, writer: &mut TcpStream) -> io::Result<()> {
-    let (method, path) = message.method_and_path();
-    if method == "GET" && path == NEXT {
-        let mut progress = shared.progress.lock().expect("progress lock");
-        if progress.init.is_none() {
-            let at = shared.spawned.elapsed();
-            progress.init = Some((at, procfs::cpu(shared.pid).schedstat_ns));
-        }
-        let index = progress.next;
-        if index >= shared.answers.len() {
-            drop(progress);
+/// Serves one kept-alive connection of the function.
+async fn serve(shared: Arc<Shared>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { handle(&shared, request).await }
+    });
+    // A connection the function drops (when it is stopped) ends here with an error: nothing to do.
+    let _ = http1::Builder::new()
+        .auto_date_header(false)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Answer, hyper::Error> {
+    let (head, body) = request.into_parts();
+    let body = read_body(body).await?;
+    let (method, path) = (&head.method, head.uri.path());
+    if method == Method::GET && path == NEXT {
+        return match hand_out(shared) {
+            Some(answer) => Ok(answer),
             // Every event is answered: park this poll until the function is stopped.
-            let mut sink = [0u8; 1024];
-            while !shared.stop.load(Ordering::SeqCst) {
-                if matches!(reader_read(writer, &mut sink), Ok(0) | Err(_)) {
-                    break;
-                }
-            }
-            return Err(io::ErrorKind::ConnectionAborted.into());
-        }
-        progress.next += 1;
-        progress.in_flight = Some((index, Instant::now()));
-        drop(progress);
-        return writer.write_all(&shared.answers[index]);
+            None => std::future::pending().await,
+        };
     }
-    if method == "POST" && path == INIT_ERROR {
+    if method == Method::POST && path == INIT_ERROR {
         shared.report(Report::Failed(format!(
             "init error: {}",
-            String::from_utf8_lossy(&message.body)
+            String::from_utf8_lossy(&body)
         )));
-        return writer.write_all(ACCEPTED);
+        return Ok(accepted());
     }
-    if let (true, Some(rest)) = (method == "POST", path.strip_prefix(INVOCATION)) {
+    if let (true, Some(rest)) = (method == Method::POST, path.strip_prefix(INVOCATION)) {
         let received = Instant::now();
         if let Some(id) = rest.strip_suffix("/response") {
-            responded(shared, id, received, &message.body);
-            return writer.write_all(ACCEPTED);
+            responded(shared, id, received, &body);
+            return Ok(accepted());
         }
         if rest.ends_with("/error") {
             shared.report(Report::Failed(format!(
                 "invocation error: {}",
-                String::from_utf8_lossy(&message.body)
+                String::from_utf8_lossy(&body)
             )));
-            return writer.write_all(ACCEPTED);
+            return Ok(accepted());
         }
     }
-    writer.write_all(NOT_FOUND)
+    Ok(not_found())
 }
 
-fn reader_read(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
-    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
-    match stream.read(buf) {
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Ok(1)
-        }
-        other => other,
+/// The next event's prebuilt answer, if any is left; notes init at the first poll.
+fn hand_out(shared: &Shared) -> Option<Answer> {
+    let mut progress = shared.progress.lock().expect("progress lock");
+    if progress.init.is_none() {
+        let at = shared.spawned.elapsed();
+        progress.init = Some((at, procfs::cpu(shared.pid).schedstat_ns));
     }
+    let index = progress.next;
+    let answer = progress.answers.get_mut(index).and_then(Option::take)?;
+    progress.next += 1;
+    progress.in_flight = Some((index, Instant::now()));
+    Some(answer)
 }
 
 fn responded(shared: &Shared, id: &str, received: Instant, body: &[u8]) {
@@ -383,7 +410,7 @@ fn responded(shared: &Shared, id: &str, received: Instant, body: &[u8]) {
             shared.peer_pid.map(procfs::cpu),
         ));
     }
-    if index + 1 == shared.answers.len() {
+    if index + 1 == shared.events {
         let end = procfs::cpu(shared.pid);
         let harness_end = procfs::own_cpu_ns();
         let peer_end = shared.peer_pid.map(procfs::cpu);

@@ -152,14 +152,14 @@ fn floor_events(
     count: usize,
     table: &str,
     host: &str,
-) -> Result<Vec<Vec<Vec<u8>>>, String> {
+) -> Result<Vec<Vec<floor::DynamoDbRequest>>, String> {
     distinct_events(fixture, run_nonce(), count)?
         .iter()
         .map(|event| {
-            Ok(dynamodb_requests(event, table)?
+            dynamodb_requests(event, table)?
                 .into_iter()
                 .map(|(target, body)| floor::dynamodb_http_request(host, target, &body))
-                .collect())
+                .collect()
         })
         .collect()
 }
@@ -202,7 +202,7 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
             let fixture = load_fixture(&options.fixtures.join(fixture))?;
             floor::run(
                 &host,
-                &floor_events(&fixture, options.ddb_warmup, &table, &host)?,
+                floor_events(&fixture, options.ddb_warmup, &table, &host)?,
             )?;
         }
     }
@@ -216,7 +216,7 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
             eprintln!("[bench] {name}: floor (a), {total} raw writes");
             let requests = floor_events(&fixture, total, &table, &host)?;
             let cpu_before = bench::procfs::own_cpu_ns();
-            let floor_run = floor::run(&host, &requests)?;
+            let floor_run = floor::run(&host, requests)?;
             let cpu_us = (bench::procfs::own_cpu_ns() - cpu_before) as f64 / 1e3 / total as f64;
             // What a user pays DynamoDB for: calls and write units per event, as reported.
             eprintln!(
