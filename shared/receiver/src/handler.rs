@@ -129,12 +129,10 @@ impl<S: EventStore> Receiver<S> {
             Route::for_path(request.raw_http_path()).filter(|route| self.routes.contains(route));
         let result = self.handle(route, &request).await;
         let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        log_request(route, &request, &result, latency_us);
-        metrics::emit(
-            &self.metrics_namespace,
-            outcome_class(&result),
-            wrong_route(route, &result),
-        );
+        let class = outcome_class(&result);
+        let wrong_route = wrong_route(route, &result);
+        log_request(route, &request, &result, class, wrong_route, latency_us);
+        metrics::emit(&self.metrics_namespace, class, wrong_route);
         Ok(match result {
             Ok(handled) => success(&handled),
             Err(err) => failure(&err),
@@ -222,16 +220,16 @@ fn log_request(
     route: Option<Route>,
     request: &Request,
     result: &Result<Handled, WebhookError>,
+    class: OutcomeClass,
+    wrong_route: bool,
     latency_us: u64,
 ) {
-    let class = outcome_class(result);
     let outcome = match result {
         Ok(Handled::UrlCheck) => "url_check".to_owned(),
         Ok(Handled::Ingested(ingested)) => ingested.outcome.as_str().to_owned(),
         Err(err) if class == OutcomeClass::Rejected => format!("rejected:{}", err.reason()),
         Err(_) => "failed".to_owned(),
     };
-    let wrong_route = wrong_route(route, result);
     let route = route.map_or("-", Route::path);
     let parsed = match result {
         Ok(Handled::Ingested(ingested)) => Some(&ingested.parsed),
