@@ -196,52 +196,24 @@ mod tests {
         uri.strip_suffix('/').unwrap_or(uri).to_owned()
     }
 
+    /// Both clients take the region and the flags from the environment; each has its own endpoint
+    /// variable, and `AWS_ENDPOINT_URL` is the fallback of both.
     #[tokio::test]
-    async fn the_ssm_client_is_built_like_the_dynamodb_client_with_its_own_endpoint_variable() {
-        let vars = [
-            ("AWS_REGION", "eu-west-1"),
-            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
-        ];
-        assert_eq!(
-            ssm_endpoint_of(&vars).await,
-            "https://ssm.eu-west-1.amazonaws.com"
-        );
-        let vars = [
-            ("AWS_REGION", "eu-west-1"),
-            ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:4583"),
-            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
-        ];
-        assert_eq!(ssm_endpoint_of(&vars).await, "http://127.0.0.1:4583");
-        let vars = [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_USE_FIPS_ENDPOINT", "true"),
-        ];
-        assert_eq!(
-            ssm_endpoint_of(&vars).await,
-            "https://ssm-fips.us-east-1.amazonaws.com"
-        );
-        let config = sdk_config(Service::Ssm, lookup(&[]), test_credentials());
-        let timeouts = config.timeout_config().expect("timeouts are set");
-        assert_eq!(
-            timeouts.operation_timeout(),
-            Some(Duration::from_millis(1_800))
-        );
-        assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(3));
-    }
-
-    #[tokio::test]
-    async fn the_client_takes_region_endpoint_and_flags_from_the_environment() {
-        let cases: [(&[(&str, &str)], &str); 7] = [
+    async fn the_clients_take_region_endpoint_and_flags_from_the_environment() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 9] = [
             (
                 &[
                     ("AWS_REGION", "eu-west-1"),
                     ("AWS_DEFAULT_REGION", "us-east-1"),
                 ],
                 "https://dynamodb.eu-west-1.amazonaws.com",
+                "https://ssm.eu-west-1.amazonaws.com",
             ),
             (
                 &[("AWS_DEFAULT_REGION", "us-east-1")],
                 "https://dynamodb.us-east-1.amazonaws.com",
+                "https://ssm.us-east-1.amazonaws.com",
             ),
             (
                 &[
@@ -250,12 +222,31 @@ mod tests {
                     ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
                 ],
                 "http://127.0.0.1:8000",
+                "http://127.0.0.1:1",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                    ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:4583"),
+                ],
+                "http://127.0.0.1:1",
+                "http://127.0.0.1:4583",
+            ),
+            (
+                &[
+                    ("AWS_REGION", "eu-west-1"),
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+                ],
+                "http://127.0.0.1:8000",
+                "https://ssm.eu-west-1.amazonaws.com",
             ),
             (
                 &[
                     ("AWS_REGION", "us-east-1"),
                     ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
                 ],
+                "http://127.0.0.1:1",
                 "http://127.0.0.1:1",
             ),
             (
@@ -264,6 +255,7 @@ mod tests {
                     ("AWS_USE_FIPS_ENDPOINT", "true"),
                 ],
                 "https://dynamodb-fips.us-east-1.amazonaws.com",
+                "https://ssm-fips.us-east-1.amazonaws.com",
             ),
             (
                 &[
@@ -271,6 +263,7 @@ mod tests {
                     ("AWS_USE_FIPS_ENDPOINT", "TRUE"),
                 ],
                 "https://dynamodb-fips.us-east-1.amazonaws.com",
+                "https://ssm-fips.us-east-1.amazonaws.com",
             ),
             (
                 &[
@@ -278,10 +271,25 @@ mod tests {
                     ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
                 ],
                 "https://dynamodb.us-east-1.api.aws",
+                "https://ssm.us-east-1.api.aws",
             ),
         ];
-        for (vars, expected) in cases {
-            assert_eq!(endpoint_of(vars).await, expected, "{vars:?}");
+        for (vars, dynamodb, ssm) in cases {
+            assert_eq!(endpoint_of(vars).await, dynamodb, "DynamoDB, {vars:?}");
+            assert_eq!(ssm_endpoint_of(vars).await, ssm, "SSM, {vars:?}");
+        }
+    }
+
+    #[test]
+    fn both_clients_have_the_same_timeouts_and_attempts() {
+        for service in [Service::DynamoDb, Service::Ssm] {
+            let config = sdk_config(service, lookup(&[]), test_credentials());
+            let timeouts = config.timeout_config().expect("timeouts are set");
+            assert_eq!(
+                timeouts.operation_timeout(),
+                Some(Duration::from_millis(1_800))
+            );
+            assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(3));
         }
     }
 
