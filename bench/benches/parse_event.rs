@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use webhook_payload::{parse_event, Route};
+use webhook_payload::{parse_event, Function, Route};
 
 fn read(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,31 +14,26 @@ fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-const KINDS: [(&str, Route, &str, &str); 3] = [
-    (
-        "click",
-        Route::EdnaClicks,
-        "fixtures/payloads/edna-click.json",
-        "fixtures/apigw/click.json",
-    ),
-    (
-        "inbound-message",
-        Route::BotlinkdMessages,
-        "fixtures/payloads/botlinkd-message.json",
-        "fixtures/apigw/message.json",
-    ),
-    (
-        "ack",
-        Route::BotlinkdAcks,
-        "fixtures/payloads/botlinkd-ack.json",
-        "fixtures/apigw/ack.json",
-    ),
-];
+/// The documented provider body of a route's kind, under `fixtures/payloads/`.
+fn payload_fixture(route: Route) -> &'static str {
+    match route {
+        Route::EdnaClicks => "fixtures/payloads/edna-click.json",
+        Route::BotlinkdMessages => "fixtures/payloads/botlinkd-message.json",
+        Route::BotlinkdAcks | Route::BotlinkdEvents => "fixtures/payloads/botlinkd-ack.json",
+    }
+}
+
+/// Each function by its binary name, with its first route.
+fn functions() -> impl Iterator<Item = (&'static str, Route)> {
+    Function::ALL
+        .into_iter()
+        .map(|function| (function.binary(), function.routes()[0]))
+}
 
 fn parse_event_per_kind(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_event");
-    for (kind, route, payload, _) in KINDS {
-        let body = read(payload);
+    for (kind, route) in functions() {
+        let body = read(payload_fixture(route));
         parse_event(route, body.as_bytes()).expect("the fixture is a valid event");
         group.bench_function(kind, |b| {
             b.iter(|| parse_event(black_box(route), black_box(body.as_bytes())))
@@ -49,8 +44,8 @@ fn parse_event_per_kind(c: &mut Criterion) {
 
 fn apigw_request_per_kind(c: &mut Criterion) {
     let mut group = c.benchmark_group("apigw_v2_request_from_str");
-    for (kind, _, _, event) in KINDS {
-        let event = read(event);
+    for (kind, route) in functions() {
+        let event = read(&format!("fixtures/apigw/{}", route.apigw_fixture()));
         group.bench_function(kind, |b| {
             b.iter(|| lambda_http::request::from_str(black_box(&event)).expect("valid event"))
         });

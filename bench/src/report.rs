@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
+use webhook_payload::Function;
 
 use crate::runtime_api::FunctionRun;
 use crate::stats::{ms, Summary};
@@ -30,10 +31,9 @@ pub struct Row {
 
 /// The product's per-event CPU targets (µs over the null function), as BENCHMARKS.md lists them.
 fn cpu_target_us(name: &str) -> Option<f64> {
-    match name {
-        "click" | "inbound-message" => Some(100.0),
-        "ack" => Some(150.0),
-        _ => None,
+    match Function::from_binary(name)? {
+        Function::Click | Function::InboundMessage => Some(100.0),
+        Function::Ack => Some(150.0),
     }
 }
 

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
+use webhook_payload::Function;
 use webhook_receiver::WARM_UP_KEY;
 
 use crate::repo_root;
@@ -236,4 +237,30 @@ pub fn event_paths(function: &Yaml) -> Vec<(&str, &str)> {
             )
         })
         .collect()
+}
+
+/// A function's resource, for a test that changes the template.
+pub fn function_mut(template: &mut Yaml, function: Function) -> &mut Yaml {
+    let id = template_functions(template)
+        .into_iter()
+        .find(|(_, binary, _)| *binary == function.binary())
+        .map(|(id, _, _)| id.to_owned())
+        .expect("the function");
+    &mut template["Resources"][id.as_str()]
+}
+
+/// The statement of a function's inline policies that allows `action`.
+pub fn statement_mut<'t>(template: &'t mut Yaml, function: Function, action: &str) -> &'t mut Yaml {
+    function_mut(template, function)["Properties"]["Policies"]
+        .as_sequence_mut()
+        .expect("Policies is a list")
+        .iter_mut()
+        .flat_map(|policy| {
+            policy["Statement"]
+                .as_sequence_mut()
+                .expect("Statement is a list")
+                .iter_mut()
+        })
+        .find(|statement| statement["Action"].as_str() == Some(action))
+        .expect("the statement")
 }

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use integration_tests::stack::{Stack, ACCOUNT, REGION, STACK};
-use integration_tests::template::{environment, load_template, one_or_many, template_functions};
+use integration_tests::template::{
+    environment, function_mut, load_template, one_or_many, statement_mut, template_functions,
+};
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::Function;
 use webhook_receiver::SecretVariables;
@@ -215,19 +217,25 @@ fn the_parameters_default_to_one_path_per_stack_and_can_be_named() {
     let edna = format!("/whatsapp-webhooks/{STACK}/edna-api-keys");
     let botlinkd = format!("/whatsapp-webhooks/{STACK}/botlinkd-tokens");
     let expected: BTreeMap<String, Option<String>> = [
-        ("click", Some(edna)),
-        ("inbound-message", Some(botlinkd.clone())),
-        ("ack", Some(botlinkd)),
+        (Function::Click, Some(edna)),
+        (Function::InboundMessage, Some(botlinkd.clone())),
+        (Function::Ack, Some(botlinkd)),
     ]
     .into_iter()
-    .map(|(binary, name)| (binary.to_owned(), name))
+    .map(|(function, name)| (function.binary().to_owned(), name))
     .collect();
     assert_eq!(names(&[]), expected);
     let named = names(&[("BotlinkdTokensParameter", "/x/tokens")]);
-    assert_eq!(named["ack"].as_deref(), Some("/x/tokens"));
-    assert_eq!(named["inbound-message"].as_deref(), Some("/x/tokens"));
+    assert_eq!(named[Function::Ack.binary()].as_deref(), Some("/x/tokens"));
+    assert_eq!(
+        named[Function::InboundMessage.binary()].as_deref(),
+        Some("/x/tokens")
+    );
     // With edna authentication off, the click function names no parameter (and so reads none).
-    assert_eq!(names(&[("EdnaAuthDisabled", "true")])["click"], None);
+    assert_eq!(
+        names(&[("EdnaAuthDisabled", "true")])[Function::Click.binary()],
+        None
+    );
 }
 
 #[test]
@@ -241,26 +249,6 @@ fn no_secret_is_a_stack_parameter_or_an_environment_value() {
     }
     let problems = all_secret_problems(&template, &[]);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-fn function_mut<'t>(template: &'t mut Yaml, binary: &str) -> &'t mut Yaml {
-    let id = template_functions(template)
-        .into_iter()
-        .find(|(_, b, _)| *b == binary)
-        .map(|(id, _, _)| id.to_owned())
-        .expect("the function");
-    &mut template["Resources"][id.as_str()]
-}
-
-fn statement_mut<'t>(template: &'t mut Yaml, binary: &str, action: &str) -> &'t mut Yaml {
-    let policies = &mut function_mut(template, binary)["Properties"]["Policies"];
-    policies
-        .as_sequence_mut()
-        .unwrap()
-        .iter_mut()
-        .flat_map(|policy| policy["Statement"].as_sequence_mut().unwrap().iter_mut())
-        .find(|statement| statement["Action"].as_str() == Some(action))
-        .expect("the statement")
 }
 
 fn assert_secret_mutation_caught(mutate: impl FnOnce(&mut Yaml), expected: &str) {
@@ -277,14 +265,14 @@ fn assert_secret_mutation_caught(mutate: impl FnOnce(&mut Yaml), expected: &str)
 fn mutations_of_the_secret_wiring_are_caught() {
     assert_secret_mutation_caught(
         |t| {
-            statement_mut(t, "ack", "ssm:GetParameter")["Resource"] =
+            statement_mut(t, Function::Ack, "ssm:GetParameter")["Resource"] =
                 Yaml::from("arn:aws:ssm:eu-west-1:123456789012:parameter/whatsapp-webhooks/*");
         },
         "ssm:GetParameter on",
     );
     assert_secret_mutation_caught(
         |t| {
-            statement_mut(t, "click", "kms:Decrypt")["Condition"]["StringEquals"]
+            statement_mut(t, Function::Click, "kms:Decrypt")["Condition"]["StringEquals"]
                 .as_mapping_mut()
                 .unwrap()
                 .remove("kms:ViaService");
@@ -293,7 +281,7 @@ fn mutations_of_the_secret_wiring_are_caught() {
     );
     assert_secret_mutation_caught(
         |t| {
-            statement_mut(t, "inbound-message", "kms:Decrypt")["Condition"]["StringEquals"]
+            statement_mut(t, Function::InboundMessage, "kms:Decrypt")["Condition"]["StringEquals"]
                 .as_mapping_mut()
                 .unwrap()
                 .remove("kms:EncryptionContext:PARAMETER_ARN");
@@ -302,14 +290,14 @@ fn mutations_of_the_secret_wiring_are_caught() {
     );
     assert_secret_mutation_caught(
         |t| {
-            function_mut(t, "ack")["Properties"]["Environment"]["Variables"]["BOTLINKD_TOKENS"] =
-                Yaml::from("a-token-in-clear-0123456789abcdef");
+            function_mut(t, Function::Ack)["Properties"]["Environment"]["Variables"]
+                ["BOTLINKD_TOKENS"] = Yaml::from("a-token-in-clear-0123456789abcdef");
         },
         "BOTLINKD_TOKENS puts a secret in the environment",
     );
     assert_secret_mutation_caught(
         |t| {
-            statement_mut(t, "click", "ssm:GetParameter")["Action"] =
+            statement_mut(t, Function::Click, "ssm:GetParameter")["Action"] =
                 Yaml::from("ssm:GetParameters");
         },
         "ssm:GetParameters is more than reading a parameter",

@@ -8,6 +8,8 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use webhook_payload::Function;
+
 const PARAMETER: &str = "/whatsapp-webhooks/test/edna-api-keys";
 
 /// An SSM endpoint that answers every request as SSM answers a role without
@@ -49,7 +51,7 @@ fn init_with_ssm_at(endpoint: &str) -> (bool, String, Duration) {
             "AWS_LAMBDA_RUNTIME_API",
             runtime_api.trim_start_matches("http://"),
         )
-        .env("AWS_LAMBDA_FUNCTION_NAME", "click")
+        .env("AWS_LAMBDA_FUNCTION_NAME", Function::Click.binary())
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")

@@ -129,7 +129,12 @@ impl EventRecord {
             WebhookEvent::Click(click) => (
                 ItemKey {
                     pk: compose(&["MSG", "edna", &click.out_message_id.to_string()]),
-                    sk: compose(&["EVENT", "click", &click.short_link, &click.occurred_at]),
+                    sk: compose(&[
+                        "EVENT",
+                        EventKind::Click.as_str(),
+                        &click.short_link,
+                        &click.occurred_at,
+                    ]),
                 },
                 &click.occurred_at,
                 Some(&click.phone),
@@ -137,7 +142,7 @@ impl EventRecord {
             WebhookEvent::InboundMessage(message) => (
                 ItemKey {
                     pk: message_partition(&message.instance_id, &message.message_id),
-                    sk: compose(&["EVENT", "message"]),
+                    sk: compose(&["EVENT", EventKind::InboundMessage.as_str()]),
                 },
                 &message.occurred_at,
                 Some(&message.from),
@@ -145,7 +150,7 @@ impl EventRecord {
             WebhookEvent::Ack(ack) => (
                 ItemKey {
                     pk: message_partition(&ack.instance_id, &ack.message_id),
-                    sk: compose(&["EVENT", "ack", &ack.status]),
+                    sk: compose(&["EVENT", EventKind::Ack.as_str(), &ack.status]),
                 },
                 &ack.occurred_at,
                 None,
