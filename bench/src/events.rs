@@ -85,7 +85,7 @@ pub fn dynamodb_requests(
     let update = item::ack_update(&record, status, status.rank(), "bench-delivery", None);
     let request = json!({
         "TableName": table,
-        "Key": { "pk": s(&update.key.pk), "sk": s(&update.key.sk) },
+        "Key": { (item::PK): s(&update.key.pk), (item::SK): s(&update.key.sk) },
         "UpdateExpression": update.update_expression,
         "ConditionExpression": update.condition_expression,
         "ExpressionAttributeNames": update.names.into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<Map<_, _>>(),

@@ -298,7 +298,8 @@ pub async fn partition(client: &Client, table: &str, pk: &str) -> Vec<Item> {
     client
         .query()
         .table_name(table)
-        .key_condition_expression("pk = :pk")
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", webhook_receiver::item::PK)
         .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
         .consistent_read(true)
         .send()

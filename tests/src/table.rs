@@ -3,7 +3,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use webhook_payload::STATUS_SORT_KEY;
+use webhook_payload::{AckStatus, STATUS_SORT_KEY};
+use webhook_receiver::item::{self, ack_attribute, AckField};
 
 use crate::{partition, payload, text_attr, Item};
 
@@ -12,7 +13,7 @@ pub async fn events_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {
     partition(client, table, pk)
         .await
         .into_iter()
-        .filter(|item| text_attr(item, "sk").starts_with("EVENT#"))
+        .filter(|item| text_attr(item, item::SK).starts_with("EVENT#"))
         .collect()
 }
 
@@ -21,8 +22,8 @@ pub async fn status_item(client: &Client, table: &str, pk: &str) -> Option<Item>
     client
         .get_item()
         .table_name(table)
-        .key("pk", AttributeValue::S(pk.into()))
-        .key("sk", AttributeValue::S(STATUS_SORT_KEY.into()))
+        .key(item::PK, AttributeValue::S(pk.into()))
+        .key(item::SK, AttributeValue::S(STATUS_SORT_KEY.into()))
         .consistent_read(true)
         .send()
         .await
@@ -34,12 +35,19 @@ pub async fn status_item(client: &Client, table: &str, pk: &str) -> Option<Item>
 pub async fn status_of(client: &Client, table: &str, pk: &str) -> Option<String> {
     status_item(client, table, pk)
         .await
-        .map(|item| text_attr(&item, "status"))
+        .map(|item| text_attr(&item, item::STATUS))
 }
 
 /// Every item of one phone's timeline, through the `by_phone` index.
 pub async fn by_phone(client: &Client, table: &str, phone_key: &str) -> Vec<Item> {
-    index_items(client, table, "by_phone", "phone_key", phone_key).await
+    index_items(
+        client,
+        table,
+        item::BY_PHONE_INDEX,
+        item::PHONE_KEY,
+        phone_key,
+    )
+    .await
 }
 
 /// Every item whose `key` is `value` in the global secondary index `index` (first page).
@@ -111,10 +119,13 @@ pub async fn assert_documented_message_and_read_ack(client: &Client, table: &str
     let kinds: Vec<String> = events_of(client, table, pk)
         .await
         .iter()
-        .map(|i| text_attr(i, "kind"))
+        .map(|i| text_attr(i, item::KIND))
         .collect();
     assert_eq!(kinds, ["message"]);
     let acks = status_item(client, table, pk).await.unwrap();
-    assert_eq!(text_attr(&acks, "read_body"), payload("botlinkd-ack.json"));
+    assert_eq!(
+        text_attr(&acks, &ack_attribute(AckStatus::Read, AckField::Body)),
+        payload("botlinkd-ack.json")
+    );
     assert_eq!(status_of(client, table, pk).await.as_deref(), Some("read"));
 }

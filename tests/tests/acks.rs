@@ -6,7 +6,8 @@ use integration_tests::table::{events_of, status_item, status_of};
 use integration_tests::{ack_event, fresh_table, local_client, receiver, send, text_attr as s};
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use webhook_payload::Route;
+use webhook_payload::{AckStatus, Route};
+use webhook_receiver::item::{self, ack_attribute, AckField};
 
 #[tokio::test]
 async fn acks_in_every_order_end_at_read_and_never_move_back() {
@@ -117,15 +118,18 @@ async fn a_failed_ack_is_recorded_without_moving_the_status_and_unknown_statuses
     assert_eq!(body, json!({ "status": "duplicate" }));
     let item = status_item(&client, &table, pk).await.unwrap();
     assert_eq!(
-        s(&item, "status"),
+        s(&item, item::STATUS),
         "delivered",
         "failed never moves the status"
     );
-    assert_eq!(s(&item, "failed_at"), "2025-08-10T10:00:01.000Z");
+    assert_eq!(
+        s(&item, &ack_attribute(AckStatus::Failed, AckField::At)),
+        "2025-08-10T10:00:01.000Z"
+    );
     let kinds: Vec<String> = events_of(&client, &table, pk)
         .await
         .iter()
-        .map(|i| s(i, "sk"))
+        .map(|i| s(i, item::SK))
         .collect();
     // Known statuses live in the status item; the others are items of their own.
     assert_eq!(kinds, ["EVENT#ack#deleted", "EVENT#ack#played"]);

@@ -3,11 +3,14 @@
 //! `Outcome` values of the `Requests` metric (`OutcomeClass::ALL` in
 //! shared/receiver/src/metrics.rs: each value is one CloudWatch custom metric), and it names every
 //! value and every metric metrics.rs defines. Both sides come from the files, so adding an alarm,
-//! an outcome or a metric without updating the guide fails here.
+//! an outcome or a metric without updating the guide fails here. The README names every attribute
+//! of the table the same way.
 
 use integration_tests::repo_root;
 use integration_tests::template::{load_template, resources_of_type};
 use std::collections::BTreeSet;
+use webhook_payload::AckStatus;
+use webhook_receiver::item::{self, ack_attribute, AckField};
 use webhook_receiver::{OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
 
 fn read(path: &str) -> String {
@@ -31,8 +34,8 @@ fn metric_outcomes() -> BTreeSet<String> {
         .collect()
 }
 
-/// The names of the metrics metrics.rs defines: the values of its `pub const *_METRIC: &str`.
-fn metric_names(source: &str) -> BTreeSet<String> {
+/// The values of the `pub const NAME: &str = "..."` lines of `source` whose name passes `keep`.
+fn string_consts(source: &str, keep: impl Fn(&str) -> bool) -> BTreeSet<String> {
     source
         .lines()
         .filter_map(|line| {
@@ -40,10 +43,15 @@ fn metric_names(source: &str) -> BTreeSet<String> {
                 .trim()
                 .strip_prefix("pub const ")?
                 .split_once(": &str = ")?;
-            name.ends_with("_METRIC").then_some(())?;
+            keep(name).then_some(())?;
             Some(value.trim_end_matches(';').trim_matches('"').to_owned())
         })
         .collect()
+}
+
+/// The names of the metrics metrics.rs defines: the values of its `pub const *_METRIC: &str`.
+fn metric_names(source: &str) -> BTreeSet<String> {
+    string_consts(source, |name| name.ends_with("_METRIC"))
 }
 
 /// A count written in words or digits, as the guide writes it.
@@ -155,6 +163,43 @@ fn the_deploy_guide_counts_and_lists_the_custom_metrics_the_functions_emit() {
     assert!(
         missing.is_empty(),
         "docs/deploy.md does not name these metrics or Outcome values: {missing:?}"
+    );
+}
+
+/// Users query the table by these names, so a renamed attribute is a breaking change: the README's
+/// "What is stored" names every attribute, index and `kind` value item.rs defines, and the four
+/// attributes each inline ack has in a message's status item.
+#[test]
+fn the_readme_names_every_attribute_the_store_writes() {
+    let readme = read("README.md");
+    let stored = readme
+        .split_once("## What is stored")
+        .and_then(|(_, rest)| rest.split_once("\n## "))
+        .map(|(section, _)| section)
+        .expect("README.md has a \"What is stored\" section");
+    let names = string_consts(&read("shared/receiver/src/item.rs"), |_| true);
+    assert!(
+        names.contains(item::RAW_BODY) && names.contains(item::BY_PHONE_INDEX),
+        "string_consts found {names:?} in item.rs: update it to how names are defined there"
+    );
+    let ack_fields = [
+        AckField::At,
+        AckField::Body,
+        AckField::Sha,
+        AckField::DeliveryId,
+    ];
+    let ack_attributes = ack_fields.map(|field| {
+        let read = ack_attribute(AckStatus::Read, field);
+        format!("<status>{}", read.trim_start_matches("read"))
+    });
+    let missing: Vec<&String> = names
+        .iter()
+        .chain(&ack_attributes)
+        .filter(|name| !stored.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's \"What is stored\" does not name {missing:?}"
     );
 }
 

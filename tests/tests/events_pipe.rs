@@ -20,7 +20,7 @@ use lambda_http::http::StatusCode;
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{AckStatus, Route};
-use webhook_receiver::item::{ack_attribute, AckField};
+use webhook_receiver::item::{self, ack_attribute, AckField};
 use webhook_receiver::{sdk_config, Service};
 
 const PARAMETER: &str = "EventBusArn";
@@ -31,12 +31,6 @@ const STREAM_ACTIONS: [&str; 4] = [
     "dynamodb:GetRecords",
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
-];
-const KNOWN_STATUSES: [AckStatus; 4] = [
-    AckStatus::Sent,
-    AckStatus::Delivered,
-    AckStatus::Read,
-    AckStatus::Failed,
 ];
 
 /// The template's resources of one type, by logical id.
@@ -227,10 +221,10 @@ fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_b
 fn there_is_one_pipe_for_event_items_and_one_per_known_ack_status() {
     let template = load_template();
     let pipes = pipes(&template);
-    assert_eq!(pipes.len(), 1 + KNOWN_STATUSES.len());
+    assert_eq!(pipes.len(), 1 + AckStatus::ALL.len());
     let mut bodies: Vec<&str> = pipes.iter().map(|p| p.detail_path.as_str()).collect();
     bodies.sort_unstable();
-    let mut expected: Vec<String> = KNOWN_STATUSES
+    let mut expected: Vec<String> = AckStatus::ALL
         .iter()
         .map(|status| {
             format!(
@@ -238,7 +232,7 @@ fn there_is_one_pipe_for_event_items_and_one_per_known_ack_status() {
                 ack_attribute(*status, AckField::Body)
             )
         })
-        .chain(["$.dynamodb.NewImage.raw_body.S".to_owned()])
+        .chain([format!("$.dynamodb.NewImage.{}.S", item::RAW_BODY)])
         .collect();
     expected.sort_unstable();
     assert_eq!(bodies, expected);
@@ -436,8 +430,8 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
     client
         .delete_item()
         .table_name(&table)
-        .key("pk", TableValue::S(click_item.key.pk.clone()))
-        .key("sk", TableValue::S(click_item.key.sk.clone()))
+        .key(item::PK, TableValue::S(click_item.key.pk.clone()))
+        .key(item::SK, TableValue::S(click_item.key.sk.clone()))
         .send()
         .await
         .expect("delete the click");

@@ -26,7 +26,7 @@ use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 use webhook_payload::{parse_event, Route, WebhookEvent, STATUS_SORT_KEY};
-use webhook_receiver::{DynamoDbStore, Receiver};
+use webhook_receiver::{item, DynamoDbStore, Receiver};
 
 const DEFAULT_EVENTS: usize = 1_000;
 /// Every event is delivered this many times.
@@ -324,9 +324,9 @@ async fn every_event_delivered_three_times_and_in_bursts_is_stored_exactly_once(
     let mut statuses: HashMap<String, String> = HashMap::new();
     let mut other = Vec::new();
     for item in &items {
-        let key = (text_attr(item, "pk"), text_attr(item, "sk"));
+        let key = (text_attr(item, item::PK), text_attr(item, item::SK));
         if key.1 == STATUS_SORT_KEY {
-            statuses.insert(key.0.clone(), text_attr(item, "status"));
+            statuses.insert(key.0.clone(), text_attr(item, item::STATUS));
             // Each ack is kept in its message's status item, under its status's attributes.
             for status in STATUSES {
                 if item.contains_key(&format!("{status}_sha")) {
@@ -337,7 +337,7 @@ async fn every_event_delivered_three_times_and_in_bursts_is_stored_exactly_once(
                 }
             }
         } else if key.1.starts_with("EVENT#") {
-            let previous = records.insert(key.clone(), text_attr(item, "body_sha256"));
+            let previous = records.insert(key.clone(), text_attr(item, item::BODY_SHA256));
             assert!(previous.is_none(), "scan returned {key:?} twice");
         } else {
             other.push(key);

@@ -19,7 +19,14 @@ use webhook_receiver::item;
 /// Every quarantine item received today, through the `by_quarantine_day` index.
 async fn quarantined_today(client: &Client, table: &str) -> Vec<Item> {
     let today = &webhook_payload::utc_now()[..10];
-    index_items(client, table, "by_quarantine_day", "quarantined_on", today).await
+    index_items(
+        client,
+        table,
+        item::BY_QUARANTINE_DAY_INDEX,
+        item::QUARANTINED_ON,
+        today,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -86,19 +93,19 @@ async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_liste
             Some(*raw),
             "{reason}"
         );
-        assert_eq!(s(&items[0], "reason"), *reason);
-        assert!(s(&items[0], "received_at").ends_with('Z'));
+        assert_eq!(s(&items[0], item::REASON), *reason);
+        assert!(s(&items[0], item::RECEIVED_AT).ends_with('Z'));
     }
     let listed = quarantined_today(&client, &table).await;
     assert_eq!(listed.len(), cases.len());
     for item in &listed {
         for name in [
-            "raw_body",
-            "body_sha256",
-            "provider",
-            "route",
-            "reason",
-            "received_at",
+            item::RAW_BODY,
+            item::BODY_SHA256,
+            item::PROVIDER,
+            item::ROUTE,
+            item::REASON,
+            item::RECEIVED_AT,
         ] {
             assert!(item.contains_key(name), "{name} in {item:?}");
         }
@@ -151,15 +158,15 @@ async fn what_providers_really_send_is_stored_as_events() {
     let clicks = events_of(&client, &table, "MSG#edna#5345345").await;
     assert_eq!(clicks.len(), 1);
     assert_eq!(
-        s(&clicks[0], "occurred_at"),
+        s(&clicks[0], item::OCCURRED_AT),
         "2025-08-10T12:32:56.000Z",
         "the offset is applied"
     );
     assert_eq!(
-        s(&clicks[0], "sk"),
+        s(&clicks[0], item::SK),
         "EVENT#click#f42kL#2025-08-10T12:32:56.000Z"
     );
-    assert_eq!(s(&clicks[0], "raw_body"), click_body.to_string());
+    assert_eq!(s(&clicks[0], item::RAW_BODY), click_body.to_string());
     // The documented click has the same key (the offset made it the same instant) and another
     // requestId: kept as a collision, outside the message's events and the phone timeline.
     let (_, body) = send(&click, &fixture_event("click.json")).await;

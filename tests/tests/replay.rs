@@ -8,8 +8,10 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route, STATUS_SORT_KEY};
-use webhook_receiver::item;
+use webhook_payload::{
+    parse_event, AckStatus, PayloadError, QuarantineRecord, Route, STATUS_SORT_KEY,
+};
+use webhook_receiver::item::{self, ack_attribute, AckField};
 use webhook_receiver::{replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult};
 
 #[tokio::test]
@@ -62,9 +64,12 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
     assert_eq!(message.len(), 1, "one status item for the message");
     let status = &message[0];
     assert_eq!(item::text(status, item::SK), Some(STATUS_SORT_KEY));
-    assert_eq!(item::text(status, "failed_body"), Some(failed_ack.as_str()));
     assert_eq!(
-        item::text(status, item::FAILED_AT),
+        item::text(status, &ack_attribute(AckStatus::Failed, AckField::Body)),
+        Some(failed_ack.as_str())
+    );
+    assert_eq!(
+        item::text(status, &ack_attribute(AckStatus::Failed, AckField::At)),
         Some("2025-08-10T10:00:00.000Z")
     );
     let quarantined = partition(

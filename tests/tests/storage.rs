@@ -16,7 +16,8 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{parse_event, Route, COLLISION_PREFIX};
+use webhook_payload::{parse_event, AckStatus, Route, COLLISION_PREFIX};
+use webhook_receiver::item::{self, ack_attribute, AckField};
 use webhook_receiver::MAX_BODY_BYTES;
 
 #[tokio::test]
@@ -46,17 +47,17 @@ async fn each_documented_event_lands_with_its_raw_body_in_one_write() {
         let events = events_of(&client, &table, &expected.key.pk).await;
         let matching: Vec<&Item> = events
             .iter()
-            .filter(|i| s(i, "sk") == expected.key.sk)
+            .filter(|i| s(i, item::SK) == expected.key.sk)
             .collect();
         assert_eq!(matching.len(), 1, "{fixture}");
         let item = matching[0];
-        assert_eq!(s(item, "raw_body"), raw, "raw body kept verbatim");
-        assert_eq!(s(item, "body_sha256"), expected.body_sha256);
-        assert_eq!(s(item, "kind"), expected.kind().as_str());
-        assert_eq!(s(item, "occurred_at"), expected.occurred_at);
-        assert!(s(item, "received_at").ends_with('Z'));
+        assert_eq!(s(item, item::RAW_BODY), raw, "raw body kept verbatim");
+        assert_eq!(s(item, item::BODY_SHA256), expected.body_sha256);
+        assert_eq!(s(item, item::KIND), expected.kind().as_str());
+        assert_eq!(s(item, item::OCCURRED_AT), expected.occurred_at);
+        assert!(s(item, item::RECEIVED_AT).ends_with('Z'));
         assert_eq!(
-            item.get("phone_key").map(|v| v.as_s().unwrap().clone()),
+            item.get(item::PHONE_KEY).map(|v| v.as_s().unwrap().clone()),
             expected.phone_key
         );
     }
@@ -73,10 +74,19 @@ async fn each_documented_event_lands_with_its_raw_body_in_one_write() {
     let status = status_item(&client, &table, &ack.key.pk)
         .await
         .expect("status item");
-    assert_eq!(s(&status, "read_body"), raw);
-    assert_eq!(s(&status, "read_at"), ack.occurred_at);
-    assert_eq!(s(&status, "status"), "read");
-    assert_eq!(s(&status, "read_sha"), &ack.body_sha256[..16]);
+    assert_eq!(
+        s(&status, &ack_attribute(AckStatus::Read, AckField::Body)),
+        raw
+    );
+    assert_eq!(
+        s(&status, &ack_attribute(AckStatus::Read, AckField::At)),
+        ack.occurred_at
+    );
+    assert_eq!(s(&status, item::STATUS), "read");
+    assert_eq!(
+        s(&status, &ack_attribute(AckStatus::Read, AckField::Sha)),
+        &ack.body_sha256[..16]
+    );
 }
 
 #[tokio::test]
@@ -168,17 +178,21 @@ async fn same_key_with_another_body_keeps_both_records() {
     let status = status_item(&client, &table, "MSG#botlinkd#10922#wamid.c")
         .await
         .unwrap();
-    assert!(s(&status, "delivered_body").contains("1678900000"));
+    assert!(s(
+        &status,
+        &ack_attribute(AckStatus::Delivered, AckField::Body)
+    )
+    .contains("1678900000"));
     assert!(events_of(&client, &table, "MSG#botlinkd#10922#wamid.c")
         .await
         .is_empty());
     let collision = items
         .iter()
-        .find(|item| item.contains_key("collision_of"))
+        .find(|item| item.contains_key(item::COLLISION_OF))
         .unwrap();
-    assert_eq!(s(collision, "collision_of"), "EVENT#ack#delivered");
-    assert!(s(collision, "sk").starts_with(COLLISION_PREFIX));
-    assert!(s(collision, "raw_body").contains("1678900099"));
+    assert_eq!(s(collision, item::COLLISION_OF), "EVENT#ack#delivered");
+    assert!(s(collision, item::SK).starts_with(COLLISION_PREFIX));
+    assert!(s(collision, item::RAW_BODY).contains("1678900099"));
 }
 
 #[tokio::test]
@@ -237,7 +251,7 @@ async fn non_text_messages_are_stored_with_every_field_in_the_raw_body() {
     let (status, _) = send(&receiver(&client, &table, Route::BotlinkdMessages), &event).await;
     assert_eq!(status, StatusCode::OK);
     let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
-    let stored: Value = serde_json::from_str(&s(&events[0], "raw_body")).unwrap();
+    let stored: Value = serde_json::from_str(&s(&events[0], item::RAW_BODY)).unwrap();
     assert_eq!(stored, body);
 }
 
@@ -300,7 +314,7 @@ async fn a_reserialised_retry_is_a_duplicate_not_a_collision() {
     let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
     assert_eq!(partition(&client, &table, pk).await.len(), 1);
     assert_eq!(
-        s(&partition(&client, &table, pk).await[0], "raw_body"),
+        s(&partition(&client, &table, pk).await[0], item::RAW_BODY),
         compact,
         "raw body byte-exact"
     );
@@ -331,7 +345,7 @@ async fn a_body_at_the_256_kib_cap_is_stored_within_the_item_limit() {
         (StatusCode::OK, json!({ "status": "stored" }))
     );
     let stored = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
-    assert_eq!(s(&stored[0], "raw_body"), body);
+    assert_eq!(s(&stored[0], item::RAW_BODY), body);
 }
 
 #[tokio::test]
@@ -359,8 +373,9 @@ async fn the_readme_access_patterns_work() {
     let newest_first = client
         .query()
         .table_name(&table)
-        .index_name("by_phone")
-        .key_condition_expression("phone_key = :p")
+        .index_name(item::BY_PHONE_INDEX)
+        .key_condition_expression("#phone_key = :p")
+        .expression_attribute_names("#phone_key", item::PHONE_KEY)
         .expression_attribute_values(":p", AttributeValue::S("PHONE#79991234567".into()))
         .scan_index_forward(false)
         .send()
@@ -368,7 +383,7 @@ async fn the_readme_access_patterns_work() {
         .unwrap()
         .items
         .unwrap();
-    let kinds: Vec<String> = newest_first.iter().map(|i| s(i, "kind")).collect();
+    let kinds: Vec<String> = newest_first.iter().map(|i| s(i, item::KIND)).collect();
     assert_eq!(
         kinds,
         ["click", "message"],
@@ -385,20 +400,13 @@ async fn the_readme_access_patterns_work() {
         .await;
     }
     // Everything about message X is one Query on its partition: the acks are in its status item.
-    let message = client
-        .query()
-        .table_name(&table)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(
-            ":pk",
-            AttributeValue::S("MSG#botlinkd#10922#wamid.out1".into()),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(message.count, 1);
-    let acks = &message.items()[0];
-    assert!(acks.contains_key("sent_body") && acks.contains_key("delivered_body"));
+    let message = partition(&client, &table, "MSG#botlinkd#10922#wamid.out1").await;
+    assert_eq!(message.len(), 1);
+    let acks = &message[0];
+    assert!(
+        acks.contains_key(&ack_attribute(AckStatus::Sent, AckField::Body))
+            && acks.contains_key(&ack_attribute(AckStatus::Delivered, AckField::Body))
+    );
     assert_eq!(
         status_of(&client, &table, "MSG#botlinkd#10922#wamid.out1")
             .await

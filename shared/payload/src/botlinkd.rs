@@ -70,6 +70,14 @@ pub enum AckStatus {
 }
 
 impl AckStatus {
+    /// Every status this product knows.
+    pub const ALL: [AckStatus; 4] = [
+        AckStatus::Sent,
+        AckStatus::Delivered,
+        AckStatus::Read,
+        AckStatus::Failed,
+    ];
+
     /// The status as BotLinkd spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,13 +101,9 @@ impl AckStatus {
 
     /// The known status spelled `value`, if any.
     pub fn parse(value: &str) -> Option<AckStatus> {
-        match value {
-            "sent" => Some(AckStatus::Sent),
-            "delivered" => Some(AckStatus::Delivered),
-            "read" => Some(AckStatus::Read),
-            "failed" => Some(AckStatus::Failed),
-            _ => None,
-        }
+        AckStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
     }
 }
 
@@ -222,14 +226,10 @@ mod tests {
         assert!(AckStatus::Delivered.rank() < AckStatus::Read.rank());
         assert_eq!(AckStatus::Sent.rank(), Some(1));
         assert_eq!(AckStatus::Failed.rank(), None);
-        for status in [
-            AckStatus::Sent,
-            AckStatus::Delivered,
-            AckStatus::Read,
-            AckStatus::Failed,
-        ] {
+        for status in AckStatus::ALL {
             assert_eq!(AckStatus::parse(status.as_str()), Some(status));
         }
+        assert_eq!(AckStatus::parse("sent"), Some(AckStatus::Sent));
         assert_eq!(AckStatus::parse("READ"), None);
         assert_eq!(AckStatus::parse("played"), None);
     }

@@ -11,6 +11,13 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord};
 
+mod update;
+
+pub use update::{
+    ack_attribute, ack_sha, ack_update, inline_ack_status, status_update, AckField, Update,
+    ACK_SHA_CHARS, MAX_INLINE_ACK_BYTES,
+};
+
 /// A table item.
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -58,42 +65,11 @@ pub const STATUS: &str = "status";
 pub const STATUS_RANK: &str = "status_rank";
 /// Status item: when the current status happened.
 pub const STATUS_AT: &str = "status_at";
-/// Status item: when the first `failed` ack happened (`ack_attribute(Failed, AckField::At)`).
-pub const FAILED_AT: &str = "failed_at";
 
-/// Largest ack body kept inside its message's status item. Documented acks are ~150 bytes; a
-/// larger one is stored as an item of its own, so that the status item (one per message, up to
-/// four known statuses) stays small and far from the item limit.
-pub const MAX_INLINE_ACK_BYTES: usize = 4 * 1024;
-
-/// What the status item keeps of each ack of a known status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AckField {
-    /// When it happened (RFC 3339 UTC, ms).
-    At,
-    /// The raw body.
-    Body,
-    /// The body hash, shortened ([`ACK_SHA_CHARS`]): a retry's is the same.
-    Sha,
-    /// The conditional write that stored it (see `DynamoDbStore`).
-    DeliveryId,
-}
-
-/// Hex digits of the body hash kept per ack: 64 bits tell a retry from another body under the
-/// same message and status, and the status item stays under 1 KB with three acks.
-pub const ACK_SHA_CHARS: usize = 16;
-
-/// The status item's attribute for one field of the ack of `status`: `read_at`, `read_body`,
-/// `read_sha`, `read_id`.
-pub fn ack_attribute(status: AckStatus, field: AckField) -> String {
-    let suffix = match field {
-        AckField::At => "at",
-        AckField::Body => "body",
-        AckField::Sha => "sha",
-        AckField::DeliveryId => "id",
-    };
-    format!("{}_{suffix}", status.as_str())
-}
+/// `kind` of a message's status item.
+pub const KIND_STATUS: &str = "status";
+/// `kind` of a quarantine item.
+pub const KIND_QUARANTINE: &str = "quarantine";
 
 /// Name of the index that lists clicks and messages by phone number.
 pub const BY_PHONE_INDEX: &str = "by_phone";
@@ -128,104 +104,13 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
     item
 }
 
-/// The known status of an ack that is kept inside its message's status item, or `None` for an
-/// ack stored as an item of its own (an unknown status, or a body over
-/// [`MAX_INLINE_ACK_BYTES`]).
-pub fn inline_ack_status(record: &EventRecord) -> Option<AckStatus> {
-    match &record.event {
-        webhook_payload::WebhookEvent::Ack(ack)
-            if record.raw_body.len() <= MAX_INLINE_ACK_BYTES =>
-        {
-            ack.known_status()
-        }
-        _ => None,
-    }
-}
-
-/// One conditional UpdateItem of an inline ack, as data: the store sends it through the SDK and
-/// the bench's floor as raw JSON, from this one definition.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AckUpdate {
-    /// The message's status item.
-    pub key: ItemKey,
-    /// `SET ...`.
-    pub update_expression: String,
-    /// The ack of this status is not there yet (and, with a rank, the status moves forward).
-    pub condition_expression: String,
-    /// `#name` placeholders.
-    pub names: Vec<(&'static str, String)>,
-    /// `:value` placeholders.
-    pub values: Vec<(&'static str, AttributeValue)>,
-}
-
-/// The update that keeps `record`, an ack of `status`, in its message's status item; with
-/// `advance` (the status's rank) it also moves the current status, on condition that this is a
-/// step forward.
-pub fn ack_update(
-    record: &EventRecord,
-    status: AckStatus,
-    advance: Option<u8>,
-    delivery_id: &str,
-    expires_at: Option<u64>,
-) -> AckUpdate {
-    let s = |value: &str| AttributeValue::S(value.to_owned());
-    let mut update = AckUpdate {
-        key: ItemKey {
-            pk: record.key.pk.clone(),
-            sk: webhook_payload::STATUS_SORT_KEY.to_owned(),
-        },
-        update_expression: "SET #at = :at, #body = :body, #sha = :sha, #id = :id, kind = :kind"
-            .into(),
-        condition_expression: "attribute_not_exists(#sha)".into(),
-        names: vec![
-            ("#at", ack_attribute(status, AckField::At)),
-            ("#body", ack_attribute(status, AckField::Body)),
-            ("#sha", ack_attribute(status, AckField::Sha)),
-            ("#id", ack_attribute(status, AckField::DeliveryId)),
-        ],
-        values: vec![
-            (":at", s(&record.occurred_at)),
-            (":body", s(&record.raw_body)),
-            (":sha", s(ack_sha(record))),
-            (":id", s(delivery_id)),
-            (":kind", s("status")),
-        ],
-    };
-    if let Some(expires_at) = expires_at {
-        // Each ack keeps the message's acks for the retention period from its own arrival.
-        update.update_expression.push_str(", expires_at = :expires");
-        update
-            .values
-            .push((":expires", AttributeValue::N(expires_at.to_string())));
-    }
-    if let Some(rank) = advance {
-        update
-            .update_expression
-            .push_str(", #status = :status, status_rank = :rank, status_at = :at");
-        update
-            .condition_expression
-            .push_str(" AND (attribute_not_exists(status_rank) OR status_rank < :rank)");
-        update.names.push(("#status", STATUS.to_owned()));
-        update.values.push((":status", s(status.as_str())));
-        update
-            .values
-            .push((":rank", AttributeValue::N(rank.to_string())));
-    }
-    update
-}
-
-/// The short body hash kept per inline ack.
-pub fn ack_sha(record: &EventRecord) -> &str {
-    &record.body_sha256[..ACK_SHA_CHARS]
-}
-
 /// The item of a quarantined body, received at `received_at` (canonical UTC time).
 pub fn quarantine_item(record: &QuarantineRecord, received_at: &str) -> Item {
     let s = |value: &str| AttributeValue::S(value.to_owned());
     let mut item: Item = HashMap::with_capacity(16);
     item.insert(PK.into(), s(&record.key.pk));
     item.insert(SK.into(), s(&record.key.sk));
-    item.insert(KIND.into(), s("quarantine"));
+    item.insert(KIND.into(), s(KIND_QUARANTINE));
     item.insert(PROVIDER.into(), s(record.route.provider().as_str()));
     item.insert(ROUTE.into(), s(record.route.path()));
     item.insert(REASON.into(), s(record.reason));
@@ -264,14 +149,7 @@ pub fn raw_body_of(item: &Item) -> Option<Vec<u8>> {
 /// as an ack kept in a message's status item (`<status>_body`).
 pub fn holds_body(item: &Item, body: &[u8]) -> bool {
     raw_body_of(item).as_deref() == Some(body)
-        || [
-            AckStatus::Sent,
-            AckStatus::Delivered,
-            AckStatus::Read,
-            AckStatus::Failed,
-        ]
-        .into_iter()
-        .any(|status| {
+        || AckStatus::ALL.into_iter().any(|status| {
             text(item, &ack_attribute(status, AckField::Body)).map(str::as_bytes) == Some(body)
         })
 }
@@ -354,28 +232,6 @@ mod tests {
     }
 
     #[test]
-    fn only_acks_of_known_statuses_with_small_bodies_are_kept_inline() {
-        let ack = |status: &str, pad: usize| {
-            let body = format!(
-                r#"{{"event":"ack","instance_id":"1","data":{{"message_id":"m","status":"{status}","timestamp":1,"pad":"{}"}}}}"#,
-                "p".repeat(pad)
-            );
-            parse_event(Route::BotlinkdAcks, body.as_bytes()).unwrap()
-        };
-        assert_eq!(inline_ack_status(&ack("read", 0)), Some(AckStatus::Read));
-        assert_eq!(
-            inline_ack_status(&ack("failed", 0)),
-            Some(AckStatus::Failed)
-        );
-        assert_eq!(inline_ack_status(&ack("played", 0)), None);
-        assert_eq!(inline_ack_status(&ack("read", MAX_INLINE_ACK_BYTES)), None);
-        let message = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
-        assert_eq!(inline_ack_status(&message), None);
-        assert_eq!(ack_attribute(AckStatus::Read, AckField::At), "read_at");
-        assert_eq!(ack_attribute(AckStatus::Failed, AckField::At), FAILED_AT);
-    }
-
-    #[test]
     fn a_collision_item_stays_out_of_the_phone_index() {
         let record = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
         let key = record.key.collision(&record.body_sha256);
@@ -391,7 +247,7 @@ mod tests {
         let item = quarantine_item(&record, "2026-11-30T01:02:03.000Z");
         assert_eq!(raw_body_of(&item), Some(vec![0xff, b'{']));
         assert_eq!(text(&item, QUARANTINED_ON), Some("2026-11-30"));
-        assert_eq!(text(&item, ROUTE), Some("/botlinkd/acks"));
+        assert_eq!(text(&item, ROUTE), Some(Route::BotlinkdAcks.path()));
         assert_eq!(text(&item, REASON), Some("malformed_json"));
         assert!(text(&item, DETAIL).unwrap().len() <= MAX_DETAIL_BYTES);
     }

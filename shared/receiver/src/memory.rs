@@ -100,7 +100,7 @@ impl EventStore for MemoryStore {
         }
         item.insert(item::PK.into(), s(&slot.0));
         item.insert(item::SK.into(), s(&slot.1));
-        item.insert(item::KIND.into(), s("status"));
+        item.insert(item::KIND.into(), s(item::KIND_STATUS));
         if let Some(rank) = status.rank() {
             let current = item
                 .get(item::STATUS_RANK)
@@ -152,9 +152,10 @@ impl EventStore for MemoryStore {
                 forward
             }
             None => {
-                let first = !status.contains_key(item::FAILED_AT);
+                let failed_at = ack_attribute(change.status, AckField::At);
+                let first = !status.contains_key(&failed_at);
                 if first {
-                    status.insert(item::FAILED_AT.into(), s(&change.occurred_at));
+                    status.insert(failed_at, s(&change.occurred_at));
                 }
                 first
             }
@@ -162,7 +163,7 @@ impl EventStore for MemoryStore {
         if changed {
             status.insert(item::PK.into(), s(&change.key.pk));
             status.insert(item::SK.into(), s(&change.key.sk));
-            status.insert(item::KIND.into(), s("status"));
+            status.insert(item::KIND.into(), s(item::KIND_STATUS));
         } else if status.is_empty() {
             items.remove(&slot);
         }

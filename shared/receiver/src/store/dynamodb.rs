@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
@@ -213,18 +214,9 @@ impl DynamoDbStore {
 }
 
 impl DynamoDbStore {
-    /// One conditional UpdateItem of an inline ack (see [`EventStore::put_ack`]); with
-    /// `advance`, it also moves the current status and requires that to be a step forward.
-    async fn update_ack(
-        &self,
-        record: &EventRecord,
-        status: AckStatus,
-        advance: Option<u8>,
-        delivery_id: &str,
-    ) -> Result<AckUpdate, StoreError> {
-        let update = item::ack_update(record, status, advance, delivery_id, self.expires_at());
-        let request = self
-            .client
+    /// The UpdateItem request of `update`, asking for the write units it consumed.
+    fn update_item(&self, update: item::Update) -> UpdateItemFluentBuilder {
+        self.client
             .update_item()
             .table_name(&self.table)
             .key(item::PK, AttributeValue::S(update.key.pk))
@@ -242,29 +234,42 @@ impl DynamoDbStore {
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), v))
                     .collect(),
-            ));
-        let result = request
+            ))
             .update_expression(update.update_expression)
             .condition_expression(update.condition_expression)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+    }
+
+    /// One conditional UpdateItem of an inline ack (see [`EventStore::put_ack`]); with
+    /// `advance`, it also moves the current status and requires that to be a step forward.
+    async fn update_ack(
+        &self,
+        record: &EventRecord,
+        status: AckStatus,
+        advance: Option<u8>,
+        delivery_id: &str,
+    ) -> Result<AckWrite, StoreError> {
+        let update = item::ack_update(record, status, advance, delivery_id, self.expires_at());
+        let result = self
+            .update_item(update)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         let answer =
             self.usage
                 .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
         match answer {
-            Answer::Written => Ok(AckUpdate::Written),
+            Answer::Written => Ok(AckWrite::Written),
             Answer::ConditionFailed(existing) => {
                 let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
                 match field(AckField::Sha) {
                     // The SDK retried an attempt that had in fact been written: it is ours.
                     Some(_) if field(AckField::DeliveryId) == Some(delivery_id) => {
-                        Ok(AckUpdate::Written)
+                        Ok(AckWrite::Written)
                     }
-                    Some(existing_sha) => Ok(AckUpdate::Exists(Some(existing_sha.to_owned()))),
+                    Some(existing_sha) => Ok(AckWrite::Exists(Some(existing_sha.to_owned()))),
                     // No ack of this status yet: the status had already moved past it.
-                    None if advance.is_some() => Ok(AckUpdate::StatusAhead),
+                    None if advance.is_some() => Ok(AckWrite::StatusAhead),
                     None => Err(StoreError::ExistingItemMissing),
                 }
             }
@@ -273,7 +278,7 @@ impl DynamoDbStore {
 }
 
 /// What one conditional UpdateItem of an inline ack found.
-enum AckUpdate {
+enum AckWrite {
     Written,
     Exists(Option<String>),
     StatusAhead,
@@ -292,10 +297,10 @@ impl EventStore for DynamoDbStore {
                 .update_ack(record, status, advance, &delivery_id)
                 .await?
             {
-                AckUpdate::Written => return Ok(Conditional::Written),
-                AckUpdate::Exists(body_sha256) => return Ok(Conditional::Exists { body_sha256 }),
+                AckWrite::Written => return Ok(Conditional::Written),
+                AckWrite::Exists(body_sha256) => return Ok(Conditional::Exists { body_sha256 }),
                 // A late ack: kept, the status left where it is (a second write, only then).
-                AckUpdate::StatusAhead => advance = None,
+                AckWrite::StatusAhead => advance = None,
             }
         }
     }
@@ -310,49 +315,8 @@ impl EventStore for DynamoDbStore {
     }
 
     async fn change_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
-        let s = |value: &str| AttributeValue::S(value.to_owned());
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(item::PK, s(&change.key.pk))
-            .key(item::SK, s(&change.key.sk))
-            .expression_attribute_values(":at", s(&change.occurred_at))
-            .expression_attribute_values(":kind", s("status"))
-            .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
-        let (set, request) = match change.status.rank() {
-            Some(rank) => (
-                "SET #status = :status, status_rank = :rank, status_at = :at, kind = :kind",
-                request
-                    .condition_expression(
-                        "attribute_not_exists(status_rank) OR status_rank < :rank",
-                    )
-                    .expression_attribute_names("#status", item::STATUS)
-                    .expression_attribute_values(":status", s(change.status.as_str()))
-                    .expression_attribute_values(":rank", AttributeValue::N(rank.to_string())),
-            ),
-            // A failure is a fact beside the progress: recorded once, the status left as it is.
-            None => {
-                debug_assert_eq!(change.status, AckStatus::Failed);
-                (
-                    "SET failed_at = :at, kind = :kind",
-                    request.condition_expression("attribute_not_exists(failed_at)"),
-                )
-            }
-        };
-        let mut set = set.to_owned();
-        let request = match self.expires_at() {
-            Some(expires_at) => {
-                set.push_str(", expires_at = :expires");
-                request.expression_attribute_values(
-                    ":expires",
-                    AttributeValue::N(expires_at.to_string()),
-                )
-            }
-            None => request,
-        };
-        let request = request.update_expression(set);
-        let result = request.send().await;
+        let update = item::status_update(change, self.expires_at());
+        let result = self.update_item(update).send().await;
         let answer =
             self.usage
                 .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
