@@ -10,12 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
-use webhook_receiver::STORE_BUDGET;
+use webhook_receiver::{item, STORE_BUDGET};
 
 use crate::repo_root;
 use crate::template::{
-    describe, effective, event_paths, is_ref, is_true, resources, resources_of_type, sub_string,
-    template_functions, watch_router, workspace_bins, TABLE,
+    describe, effective, event_paths, is_ref, is_true, one_or_many, resources, resources_of_type,
+    sub_string, template_functions, watch_router, workspace_bins, TABLE,
 };
 use permissions::{environment_problems, permission_problems};
 
@@ -256,6 +256,52 @@ fn table_problems(template: &Yaml, problems: &mut Vec<String>) {
     }
     if !is_true(&properties["SSESpecification"]["SSEEnabled"]) {
         problems.push(format!("{TABLE}: SSESpecification.SSEEnabled must be true"));
+    }
+    key_problems(properties, problems);
+}
+
+/// The keys and indexes are the ones item.rs writes and the store queries.
+fn key_problems(properties: &Yaml, problems: &mut Vec<String>) {
+    let keys = |schema: &Yaml| -> Vec<(String, String)> {
+        one_or_many(schema)
+            .into_iter()
+            .map(|key| {
+                let text = |name: &str| key[name].as_str().unwrap_or_default().to_owned();
+                (text("AttributeName"), text("KeyType"))
+            })
+            .collect()
+    };
+    let pair = |hash: &str, range: &str| {
+        vec![
+            (hash.to_owned(), "HASH".to_owned()),
+            (range.to_owned(), "RANGE".to_owned()),
+        ]
+    };
+    if keys(&properties["KeySchema"]) != pair(item::PK, item::SK) {
+        problems.push(format!(
+            "{TABLE}: KeySchema must be {} (HASH) and {} (RANGE)",
+            item::PK,
+            item::SK
+        ));
+    }
+    let indexes = [
+        (item::BY_PHONE_INDEX, item::PHONE_KEY, item::OCCURRED_AT),
+        (
+            item::BY_QUARANTINE_DAY_INDEX,
+            item::QUARANTINED_ON,
+            item::RECEIVED_AT,
+        ),
+    ];
+    for (name, hash, range) in indexes {
+        let index = one_or_many(&properties["GlobalSecondaryIndexes"])
+            .into_iter()
+            .find(|index| index["IndexName"].as_str() == Some(name));
+        match index {
+            Some(index) if keys(&index["KeySchema"]) == pair(hash, range) => {}
+            _ => problems.push(format!(
+                "{TABLE}: no index {name} on {hash} (HASH) and {range} (RANGE)"
+            )),
+        }
     }
 }
 

@@ -7,12 +7,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use integration_tests::template::{
-    cargo_metadata, describe, load_template, resources_of_type, sub_string, template_functions,
-    watch_router, TABLE,
+    cargo_metadata, describe, function_mut, load_template, resources_of_type, statement_mut,
+    sub_string, template_functions, watch_router, TABLE,
 };
 use integration_tests::wiring::{template_routes, wiring_problems};
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::Function;
+use webhook_payload::{Function, Route};
+use webhook_receiver::item;
 
 /// The function table (`webhook_payload::Function`) is what Cargo.toml's router and
 /// template.yaml's functions say: each route path goes to the binary the table gives it.
@@ -77,16 +78,8 @@ fn assert_caught(mutate: impl FnOnce(&mut Yaml), expected: &str) {
     );
 }
 
-fn function_mut<'a>(template: &'a mut Yaml, binary: &str) -> &'a mut Yaml {
-    let resources = template["Resources"].as_mapping_mut().expect("Resources");
-    resources
-        .values_mut()
-        .find(|f| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
-        .expect("function")
-}
-
-fn first_event_mut<'a>(template: &'a mut Yaml, binary: &str) -> &'a mut Yaml {
-    function_mut(template, binary)["Properties"]["Events"]
+fn first_event_mut(template: &mut Yaml, function: Function) -> &mut Yaml {
+    function_mut(template, function)["Properties"]["Events"]
         .as_mapping_mut()
         .expect("Events is a mapping")
         .values_mut()
@@ -102,17 +95,19 @@ fn first_statement_mut(function: &mut Yaml) -> &mut Yaml {
 fn mutation_a_removed_route_is_caught() {
     assert_caught(
         |t| {
-            let events = function_mut(t, "inbound-message")["Properties"]["Events"]
+            let events = function_mut(t, Function::InboundMessage)["Properties"]["Events"]
                 .as_mapping_mut()
                 .unwrap();
             let combined = events
                 .iter()
-                .find(|(_, e)| e["Properties"]["Path"].as_str() == Some("/botlinkd/events"))
+                .find(|(_, e)| {
+                    e["Properties"]["Path"].as_str() == Some(Route::BotlinkdEvents.path())
+                })
                 .map(|(name, _)| name.clone())
                 .expect("the combined route");
             events.remove(&combined);
         },
-        "/botlinkd/events",
+        Route::BotlinkdEvents.path(),
     );
 }
 
@@ -120,7 +115,7 @@ fn mutation_a_removed_route_is_caught() {
 fn mutation_a_post_only_click_route_is_caught() {
     assert_caught(
         |t| {
-            let event = first_event_mut(t, "click");
+            let event = first_event_mut(t, Function::Click);
             event["Properties"]["Method"] = Yaml::from("POST");
         },
         "Method must be ANY",
@@ -131,7 +126,8 @@ fn mutation_a_post_only_click_route_is_caught() {
 fn mutation_a_removed_permission_is_caught() {
     assert_caught(
         |t| {
-            first_statement_mut(function_mut(t, "ack"))["Action"] = Yaml::from("dynamodb:PutItem");
+            first_statement_mut(function_mut(t, Function::Ack))["Action"] =
+                Yaml::from("dynamodb:PutItem");
         },
         "expected exactly",
     );
@@ -141,19 +137,20 @@ fn mutation_a_removed_permission_is_caught() {
 fn mutation_a_wider_permission_is_caught() {
     assert_caught(
         |t| {
-            first_statement_mut(function_mut(t, "click"))["Action"] = Yaml::from("dynamodb:*");
+            first_statement_mut(function_mut(t, Function::Click))["Action"] =
+                Yaml::from("dynamodb:*");
         },
         "no wildcard",
     );
     assert_caught(
         |t| {
-            first_statement_mut(function_mut(t, "click"))["Resource"] = Yaml::from("*");
+            first_statement_mut(function_mut(t, Function::Click))["Resource"] = Yaml::from("*");
         },
         "must be !GetAtt EventTable.Arn",
     );
     assert_caught(
         |t| {
-            let policies = &mut function_mut(t, "click")["Properties"]["Policies"];
+            let policies = &mut function_mut(t, Function::Click)["Properties"]["Policies"];
             policies
                 .as_sequence_mut()
                 .unwrap()
@@ -163,22 +160,11 @@ fn mutation_a_wider_permission_is_caught() {
     );
 }
 
-fn get_item_statement_mut<'a>(template: &'a mut Yaml, binary: &str) -> &'a mut Yaml {
-    function_mut(template, binary)["Properties"]["Policies"][0]["Statement"]
-        .as_sequence_mut()
-        .and_then(|statements| {
-            statements
-                .iter_mut()
-                .find(|s| s["Action"].as_str() == Some("dynamodb:GetItem"))
-        })
-        .expect("a GetItem statement")
-}
-
 #[test]
 fn mutation_a_warm_up_read_of_more_than_its_key_is_caught() {
     assert_caught(
         |t| {
-            get_item_statement_mut(t, "inbound-message")
+            statement_mut(t, Function::InboundMessage, "dynamodb:GetItem")
                 .as_mapping_mut()
                 .unwrap()
                 .remove("Condition");
@@ -187,22 +173,22 @@ fn mutation_a_warm_up_read_of_more_than_its_key_is_caught() {
     );
     assert_caught(
         |t| {
-            get_item_statement_mut(t, "inbound-message")["Condition"]
+            statement_mut(t, Function::InboundMessage, "dynamodb:GetItem")["Condition"]
                 ["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] = Yaml::from("*");
         },
         "must stand alone",
     );
     assert_caught(
         |t| {
-            first_statement_mut(function_mut(t, "click"))["Action"] =
+            first_statement_mut(function_mut(t, Function::Click))["Action"] =
                 serde_yaml_ng::from_str("[dynamodb:PutItem, dynamodb:GetItem]").unwrap();
         },
         "must stand alone",
     );
     assert_caught(
         |t| {
-            function_mut(t, "ack")["Properties"]["Environment"]["Variables"]["DYNAMODB_WARM_UP"] =
-                Yaml::from("true");
+            function_mut(t, Function::Ack)["Properties"]["Environment"]["Variables"]
+                ["DYNAMODB_WARM_UP"] = Yaml::from("true");
         },
         "DYNAMODB_WARM_UP must be !Ref DynamoDbWarmUp",
     );
@@ -246,6 +232,28 @@ fn mutation_a_table_that_is_not_retained_is_caught() {
 }
 
 #[test]
+fn mutation_keys_or_indexes_other_than_the_stores_are_caught() {
+    assert_caught(
+        |t| t["Resources"][TABLE]["Properties"]["KeySchema"][1]["AttributeName"] = Yaml::from("id"),
+        "KeySchema must be",
+    );
+    assert_caught(
+        |t| {
+            t["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"][0]["IndexName"] =
+                Yaml::from("by_number");
+        },
+        &format!("no index {}", item::BY_PHONE_INDEX),
+    );
+    assert_caught(
+        |t| {
+            t["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"][1]["KeySchema"][1]
+                ["AttributeName"] = Yaml::from(item::OCCURRED_AT);
+        },
+        &format!("no index {}", item::BY_QUARANTINE_DAY_INDEX),
+    );
+}
+
+#[test]
 fn mutation_a_missing_output_or_router_mismatch_is_caught() {
     assert_caught(
         |t| {
@@ -253,7 +261,7 @@ fn mutation_a_missing_output_or_router_mismatch_is_caught() {
             let url = outputs
                 .iter()
                 .find(|(_, o)| {
-                    sub_string(&o["Value"]).is_some_and(|s| s.ends_with("/botlinkd/acks"))
+                    sub_string(&o["Value"]).is_some_and(|s| s.ends_with(Route::BotlinkdAcks.path()))
                 })
                 .map(|(name, _)| name.clone())
                 .expect("the acks URL output");
@@ -264,7 +272,7 @@ fn mutation_a_missing_output_or_router_mismatch_is_caught() {
     // The router check compares against the template: re-route one path in the template.
     assert_caught(
         |t| {
-            let event = first_event_mut(t, "ack");
+            let event = first_event_mut(t, Function::Ack);
             event["Properties"]["Path"] = Yaml::from("/botlinkd/ack");
         },
         "Route::ALL",
