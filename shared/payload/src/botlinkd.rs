@@ -101,9 +101,8 @@ impl AckStatus {
 
     /// The known status spelled `value`, if any.
     pub fn parse(value: &str) -> Option<AckStatus> {
-        AckStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == value)
+        let known = AckStatus::ALL;
+        known.into_iter().find(|status| status.as_str() == value)
     }
 }
 
