@@ -3,6 +3,13 @@
 //! `#` and `%` the ids contain, and keys and items stay within DynamoDB's limits (the item as the
 //! store's own schema code, `webhook_receiver::item`, builds it).
 //!
+//! It lives beside the request-path properties, not in `shared/payload/tests/`, because it draws
+//! from the same generators (`integration_tests::hostile`), and because the item it measures is
+//! the receiver's: the payload crate stays free of the AWS SDK and of a dev-dependency cycle. It
+//! needs no database and no network. The payload crate's own tests
+//! (`shared/payload/tests/provider_payloads.rs`) hold the documented examples and every missing
+//! and mistyped field.
+//!
 //! Cases: `PROPTEST_CASES` (default 2000):
 //!   cargo test -p integration-tests --test parse_event -- --nocapture
 
