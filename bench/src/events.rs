@@ -113,7 +113,8 @@ fn put_item(record: &EventRecord, table: &str) -> Vec<u8> {
     json!({
         "TableName": table,
         "Item": item,
-        "ConditionExpression": "attribute_not_exists(pk)",
+        "ConditionExpression": item::PUT_IF_ABSENT,
+        "ExpressionAttributeNames": { "#pk": item::PK },
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         "ReturnConsumedCapacity": "INDEXES",
     })

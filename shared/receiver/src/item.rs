@@ -71,6 +71,9 @@ pub const KIND_STATUS: &str = "status";
 /// `kind` of a quarantine item.
 pub const KIND_QUARANTINE: &str = "quarantine";
 
+/// The condition of every PutItem: no item has its key yet. `#pk` stands for [`PK`].
+pub const PUT_IF_ABSENT: &str = "attribute_not_exists(#pk)";
+
 /// Name of the index that lists clicks and messages by phone number.
 pub const BY_PHONE_INDEX: &str = "by_phone";
 /// Name of the index that lists quarantine items by day.
