@@ -94,3 +94,110 @@ impl Auth {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use lambda_http::http::HeaderValue;
+    use lambda_http::Body;
+
+    use super::*;
+
+    const CURRENT: &str = "current-secret-0123456789abcdef0123";
+    const NEXT: &str = "next-secret-0123456789abcdef0123456";
+
+    fn edna() -> Auth {
+        Auth::ApiKeyHeader {
+            header: HeaderName::from_static("x-api-key"),
+            keys: vec![Secret::new(CURRENT), Secret::new(NEXT)],
+        }
+    }
+
+    fn botlinkd() -> Auth {
+        Auth::UrlToken {
+            tokens: vec![Secret::new(CURRENT), Secret::new(NEXT)],
+        }
+    }
+
+    fn with_header(name: &'static str, value: &[u8]) -> Request {
+        let mut request = Request::new(Body::Empty);
+        let value = HeaderValue::from_bytes(value).expect("a header value");
+        request.headers_mut().insert(name, value);
+        request
+    }
+
+    fn with_query(pairs: &[(&str, &str)]) -> Request {
+        let query: HashMap<String, Vec<String>> =
+            pairs.iter().fold(HashMap::new(), |mut q, (k, v)| {
+                q.entry(k.to_string()).or_default().push(v.to_string());
+                q
+            });
+        Request::new(Body::Empty).with_query_string_parameters(query)
+    }
+
+    #[test]
+    fn edna_accepts_either_key_while_one_is_rotated_in_any_header_case() {
+        for key in [CURRENT, NEXT] {
+            assert_eq!(
+                edna().check(&with_header("x-api-key", key.as_bytes())),
+                Ok(())
+            );
+            // Header names are case-insensitive: API Gateway lowercases them, a proxy may not.
+            assert_eq!(
+                edna().check(&with_header("X-API-KEY", key.as_bytes())),
+                Ok(())
+            );
+        }
+    }
+
+    #[test]
+    fn edna_refuses_a_missing_a_wrong_a_partial_or_a_longer_key() {
+        let missing = edna().check(&Request::new(Body::Empty));
+        assert_eq!(missing, Err(AuthError::MissingHeader("x-api-key".into())));
+        for wrong in [
+            "not-the-key",
+            &CURRENT[..CURRENT.len() - 1],
+            &format!("{CURRENT}x"),
+            "",
+        ] {
+            let answer = edna().check(&with_header("x-api-key", wrong.as_bytes()));
+            assert_eq!(answer, Err(AuthError::Invalid), "{wrong:?}");
+        }
+        // The key in another header, or in the URL, is no key.
+        let elsewhere = edna().check(&with_header("authorization", CURRENT.as_bytes()));
+        assert!(matches!(elsewhere, Err(AuthError::MissingHeader(_))));
+        let in_url = edna().check(&with_query(&[(TOKEN_PARAMETER, CURRENT)]));
+        assert!(matches!(in_url, Err(AuthError::MissingHeader(_))));
+    }
+
+    #[test]
+    fn botlinkd_accepts_either_token_in_the_url_and_nothing_else() {
+        for token in [CURRENT, NEXT] {
+            assert_eq!(botlinkd().check(&with_query(&[("token", token)])), Ok(()));
+        }
+        assert_eq!(
+            botlinkd().check(&with_query(&[("other", CURRENT)])),
+            Err(AuthError::MissingToken)
+        );
+        assert_eq!(
+            botlinkd().check(&with_header("x-api-key", CURRENT.as_bytes())),
+            Err(AuthError::MissingToken)
+        );
+        for wrong in ["", "wrong", &CURRENT[1..]] {
+            let answer = botlinkd().check(&with_query(&[("token", wrong)]));
+            assert_eq!(answer, Err(AuthError::Invalid), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn disabled_checks_nothing_and_secrets_never_print() {
+        assert_eq!(Auth::Disabled.check(&Request::new(Body::Empty)), Ok(()));
+        let printed = format!("{:?} {:?}", edna(), botlinkd());
+        assert!(
+            !printed.contains(CURRENT) && !printed.contains(NEXT),
+            "{printed}"
+        );
+        assert!(printed.contains("<redacted>"));
+    }
+}
