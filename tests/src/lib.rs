@@ -18,19 +18,15 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_dynamodb::Client;
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request};
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
-use webhook_receiver::{
-    with_client_settings, Config, DynamoDbStore, EventStore, MemoryStore, Receiver,
-};
+use webhook_receiver::{with_client_settings, DynamoDbStore, Receiver};
 
-/// The edna API key in the fixtures and the local stack.
-pub const EDNA_KEY: &str = "local-edna-key-0001";
-/// The BotLinkd token in the fixtures and the local stack.
-pub const BOTLINKD_TOKEN: &str = "local-botlinkd-token-0123456789abcdef";
+pub use webhook_receiver::testing::{
+    fixture_event, memory_receiver, payload, request, send, test_config, with_body, BOTLINKD_TOKEN,
+    EDNA_KEY,
+};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -196,21 +192,6 @@ pub async fn fresh_table(client: &Client) -> String {
     name
 }
 
-/// The configuration the deployed functions get, with the fixtures' secrets.
-pub fn test_config(route: Route) -> Config {
-    let vars = [
-        ("TABLE_NAME", "unused"),
-        ("EDNA_API_KEYS", EDNA_KEY),
-        ("BOTLINKD_TOKENS", BOTLINKD_TOKEN),
-    ];
-    Config::from_lookup(route.provider(), |name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-    })
-    .expect("test config")
-}
-
 /// A receiver wired like the function that serves `route`, keeping items as long as the
 /// deployed functions do (the configuration's retention).
 pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDbStore> {
@@ -222,31 +203,6 @@ pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDb
     )
 }
 
-/// An API Gateway v2 fixture from `fixtures/apigw/`, as JSON to edit.
-pub fn fixture_event(name: &str) -> Value {
-    let text = std::fs::read_to_string(repo_root().join("fixtures/apigw").join(name))
-        .expect("read fixture");
-    serde_json::from_str(&text).expect("fixture is JSON")
-}
-
-/// Turns an API Gateway v2 event into the request the handler sees.
-pub fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
-}
-
-/// Replaces the body of an API Gateway v2 event.
-pub fn with_body(mut event: Value, body: &str) -> Value {
-    event["body"] = Value::String(body.to_owned());
-    event["isBase64Encoded"] = Value::Bool(false);
-    event
-}
-
-/// A provider's documented payload from `fixtures/payloads/`, verbatim.
-pub fn payload(name: &str) -> String {
-    std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name))
-        .expect("read payload fixture")
-}
-
 /// The API Gateway fixture `fixture` carrying a BotLinkd ack of `message_id` with `status`.
 pub fn ack_event(fixture: &str, message_id: &str, status: &str, timestamp: i64) -> Value {
     let body = serde_json::json!({
@@ -255,26 +211,6 @@ pub fn ack_event(fixture: &str, message_id: &str, status: &str, timestamp: i64) 
         "data": { "message_id": message_id, "status": status, "timestamp": timestamp }
     });
     with_body(fixture_event(fixture), &body.to_string())
-}
-
-/// A receiver wired like the function that serves `route`, writing to memory.
-pub fn memory_receiver(route: Route) -> Receiver<MemoryStore> {
-    Receiver::new(
-        MemoryStore::new(),
-        test_config(route),
-        Function::serving(route).routes(),
-    )
-}
-
-/// Sends one request through the receiver; returns the status and the JSON body (Null if empty).
-pub async fn send<S: EventStore>(receiver: &Receiver<S>, event: &Value) -> (StatusCode, Value) {
-    let response = receiver.respond(request(event)).await.expect("infallible");
-    let status = response.status();
-    let body = match response.body() {
-        Body::Empty => Value::Null,
-        body => serde_json::from_slice(body.as_ref()).expect("JSON response body"),
-    };
-    (status, body)
 }
 
 /// The API Gateway fixture whose path is `route` ([`Route::apigw_fixture`]).

@@ -18,6 +18,8 @@ mod replay;
 mod secrets;
 mod serve;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use auth::{Auth, AuthError};
 pub use client::{dynamodb_client, sdk_config, ssm_client, with_client_settings, Service};

@@ -3,13 +3,13 @@
 //! (What DynamoDB itself does with those writes is proven in storage.rs, acks.rs and
 //! quarantine.rs.)
 
-use integration_tests::{
-    fixture_event, memory_receiver, repo_root, send, with_body, BOTLINKD_TOKEN,
-};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
 use webhook_receiver::item::{self, Item};
+use webhook_receiver::testing::{
+    fixture_event, memory_receiver, payload, request, send, with_body, BOTLINKD_TOKEN, EDNA_KEY,
+};
 use webhook_receiver::{MemoryStore, Receiver, MAX_BODY_BYTES};
 
 /// A receiver for `route` whose store must stay untouched.
@@ -22,12 +22,8 @@ fn quarantined_items(receiver: &Receiver<MemoryStore>) -> Vec<Item> {
         .store()
         .items()
         .into_iter()
-        .filter(|i| item::text(i, item::KIND) == Some("quarantine"))
+        .filter(|i| item::text(i, item::KIND) == Some(item::KIND_QUARANTINE))
         .collect()
-}
-
-fn payload(name: &str) -> String {
-    std::fs::read_to_string(repo_root().join("fixtures/payloads").join(name)).unwrap()
 }
 
 fn error_of(body: &Value) -> &str {
@@ -46,7 +42,7 @@ async fn head_on_the_click_route_is_200_with_no_body_and_needs_no_key() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, Value::Null);
     // With a key, right or wrong, the URL check still passes and writes nothing.
-    for key in [integration_tests::EDNA_KEY, "not-the-key"] {
+    for key in [EDNA_KEY, "not-the-key"] {
         let mut head = fixture_event("click-head.json");
         head["headers"]["x-api-key"] = json!(key);
         let receiver = offline(Route::EdnaClicks);
@@ -66,10 +62,7 @@ async fn other_methods_are_405_with_allow() {
             let mut event = fixture_event(fixture);
             event["requestContext"]["http"]["method"] = json!(method);
             let receiver = offline(route);
-            let response = receiver
-                .respond(integration_tests::request(&event))
-                .await
-                .unwrap();
+            let response = receiver.respond(request(&event)).await.unwrap();
             assert_eq!(receiver.store().write_attempts(), 0);
             assert_eq!(
                 response.status(),
@@ -328,7 +321,7 @@ async fn failing_storage_is_503_with_retry_after_for_events_and_quarantine_alike
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let response = receiver
-        .respond(integration_tests::request(&fixture_event("click.json")))
+        .respond(request(&fixture_event("click.json")))
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
