@@ -71,6 +71,26 @@ impl MemoryStore {
     }
 }
 
+/// Moves a status item's current status to `status` (of `rank`) at `at`, as
+/// `item::Update::advance`'s condition allows: only forward. Whether it moved.
+fn advance(item: &mut Item, status: AckStatus, rank: u8, at: &str) -> bool {
+    let current = item
+        .get(item::STATUS_RANK)
+        .and_then(|value| value.as_n().ok())
+        .and_then(|value| value.parse::<u8>().ok());
+    let forward = current.is_none_or(|current| current < rank);
+    if forward {
+        let s = |value: &str| AttributeValue::S(value.to_owned());
+        item.insert(item::STATUS.into(), s(status.as_str()));
+        item.insert(
+            item::STATUS_RANK.into(),
+            AttributeValue::N(rank.to_string()),
+        );
+        item.insert(item::STATUS_AT.into(), s(at));
+    }
+    forward
+}
+
 impl EventStore for MemoryStore {
     async fn put_ack(
         &self,
@@ -102,18 +122,7 @@ impl EventStore for MemoryStore {
         item.insert(item::SK.into(), s(&slot.1));
         item.insert(item::KIND.into(), s(item::KIND_STATUS));
         if let Some(rank) = status.rank() {
-            let current = item
-                .get(item::STATUS_RANK)
-                .and_then(|value| value.as_n().ok())
-                .and_then(|value| value.parse::<u8>().ok());
-            if current.is_none_or(|current| current < rank) {
-                item.insert(item::STATUS.into(), s(status.as_str()));
-                item.insert(
-                    item::STATUS_RANK.into(),
-                    AttributeValue::N(rank.to_string()),
-                );
-                item.insert(item::STATUS_AT.into(), s(&record.occurred_at));
-            }
+            advance(item, status, rank, &record.occurred_at);
         }
         Ok(Conditional::Written)
     }
@@ -135,22 +144,7 @@ impl EventStore for MemoryStore {
         let status = items.entry(slot.clone()).or_default();
         let s = |value: &str| AttributeValue::S(value.to_owned());
         let changed = match change.status.rank() {
-            Some(rank) => {
-                let current = status
-                    .get(item::STATUS_RANK)
-                    .and_then(|value| value.as_n().ok())
-                    .and_then(|value| value.parse::<u8>().ok());
-                let forward = current.is_none_or(|current| current < rank);
-                if forward {
-                    status.insert(item::STATUS.into(), s(change.status.as_str()));
-                    status.insert(
-                        item::STATUS_RANK.into(),
-                        AttributeValue::N(rank.to_string()),
-                    );
-                    status.insert(item::STATUS_AT.into(), s(&change.occurred_at));
-                }
-                forward
-            }
+            Some(rank) => advance(status, change.status, rank, &change.occurred_at),
             None => {
                 let failed_at = ack_attribute(change.status, AckField::At);
                 let first = !status.contains_key(&failed_at);
