@@ -267,13 +267,15 @@ fn mutation_a_missing_output_or_router_mismatch_is_caught() {
                 .expect("the acks URL output");
             outputs.remove(&url);
         },
-        "/botlinkd/acks URL",
+        &format!("{} URL", Route::BotlinkdAcks.path()),
     );
     // The router check compares against the template: re-route one path in the template.
     assert_caught(
         |t| {
             let event = first_event_mut(t, Function::Ack);
-            event["Properties"]["Path"] = Yaml::from("/botlinkd/ack");
+            // A path no route has.
+            event["Properties"]["Path"] =
+                Yaml::from(Route::BotlinkdAcks.path().trim_end_matches('s'));
         },
         "Route::ALL",
     );
