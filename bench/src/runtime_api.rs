@@ -92,14 +92,7 @@ pub fn run(spec: &FunctionSpec) -> Result<FunctionRun, String> {
         .spawn()
         .map_err(|e| format!("spawn {}: {e}", spec.binary.display()))?;
     let shared = Shared::new(child.id(), spawned, spec, invocations, tx);
-    let server = match Server::start(listener, server_runtime, shared) {
-        Ok(server) => server,
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(e);
-        }
-    };
+    let server = Server::start(listener, address, server_runtime, shared);
 
     let started = Instant::now();
     let result = loop {

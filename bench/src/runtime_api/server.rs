@@ -132,12 +132,13 @@ pub(super) struct Server {
 }
 
 impl Server {
+    /// Serves on `listener`, bound at `address`.
     pub(super) fn start(
         listener: std::net::TcpListener,
+        address: SocketAddr,
         runtime: Runtime,
         shared: Shared,
-    ) -> Result<Self, String> {
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
+    ) -> Self {
         let shared = Arc::new(shared);
         let acceptor = {
             let shared = Arc::clone(&shared);
@@ -145,11 +146,11 @@ impl Server {
             // `next`).
             thread::spawn(move || runtime.block_on(accept(listener, shared)))
         };
-        Ok(Server {
+        Server {
             shared,
             address,
             acceptor,
-        })
+        }
     }
 
     /// How many events have been handed out so far.
