@@ -302,8 +302,12 @@ fn the_failed_and_quarantined_alarms_watch_the_metric_the_functions_emit() {
         // Fires on the first one.
         assert_eq!(alarm["Threshold"].as_f64(), Some(1.0), "{name}");
         // The same name and value the functions print (webhook_receiver::emf_line).
-        let line: serde_json::Value =
-            serde_json::from_str(&webhook_receiver::emf_line("ns", class, false, 0)).unwrap();
+        let line: serde_json::Value = serde_json::from_str(&webhook_receiver::emf_line(
+            "ns",
+            &webhook_receiver::Measure::Other(class),
+            0,
+        ))
+        .unwrap();
         assert_eq!(
             line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
             "Requests"

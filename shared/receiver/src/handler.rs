@@ -132,7 +132,10 @@ impl<S: EventStore> Receiver<S> {
         let class = outcome_class(&result);
         let wrong_route = wrong_route(route, &result);
         log_request(route, &request, &result, class, wrong_route, latency_us);
-        metrics::emit(&self.metrics_namespace, class, wrong_route);
+        metrics::emit(
+            &self.metrics_namespace,
+            &measure(class, wrong_route, &result),
+        );
         Ok(match result {
             Ok(handled) => success(&handled),
             Err(err) => failure(&err),
@@ -174,11 +177,34 @@ fn outcome_class(result: &Result<Handled, WebhookError>) -> OutcomeClass {
         Ok(Handled::UrlCheck) => OutcomeClass::UrlCheck,
         Ok(Handled::Ingested(ingested)) => match ingested.outcome {
             Outcome::Stored | Outcome::StoredCollision => OutcomeClass::Stored,
-            Outcome::Duplicate => OutcomeClass::Duplicate,
-            Outcome::Quarantined | Outcome::QuarantinedAgain => OutcomeClass::Quarantined,
+            Outcome::Duplicate | Outcome::QuarantinedAgain => OutcomeClass::Duplicate,
+            Outcome::Quarantined => OutcomeClass::Quarantined,
         },
-        Err(err) if err.status().is_server_error() => OutcomeClass::Failed,
-        Err(_) => OutcomeClass::Rejected,
+        Err(WebhookError::UnknownPath(_)) => OutcomeClass::UnknownPath,
+        Err(WebhookError::MethodNotAllowed { .. }) => OutcomeClass::WrongMethod,
+        Err(WebhookError::Unauthorized(_)) => OutcomeClass::Unauthorized,
+        Err(WebhookError::PayloadTooLarge) => OutcomeClass::TooLarge,
+        Err(WebhookError::Storage(_) | WebhookError::StorageTimeout) => OutcomeClass::Failed,
+    }
+}
+
+fn measure(
+    class: OutcomeClass,
+    wrong_route: bool,
+    result: &Result<Handled, WebhookError>,
+) -> metrics::Measure {
+    match (class, result) {
+        (OutcomeClass::Stored, Ok(Handled::Ingested(ingested))) => match &ingested.parsed {
+            Ok(record) => metrics::Measure::Stored {
+                provider: record.provider().as_str(),
+                kind: record.kind().as_str(),
+                lag_seconds: 0.0,
+                wrong_route,
+            },
+            Err(_) => metrics::Measure::Other(class),
+        },
+        (OutcomeClass::Failed, _) => metrics::Measure::Failed(metrics::FaultCause::Other),
+        _ => metrics::Measure::Other(class),
     }
 }
 
@@ -227,7 +253,7 @@ fn log_request(
     let outcome = match result {
         Ok(Handled::UrlCheck) => "url_check".to_owned(),
         Ok(Handled::Ingested(ingested)) => ingested.outcome.as_str().to_owned(),
-        Err(err) if class == OutcomeClass::Rejected => format!("rejected:{}", err.reason()),
+        Err(err) if class != OutcomeClass::Failed => format!("rejected:{}", err.reason()),
         Err(_) => "failed".to_owned(),
     };
     let route = route.map_or("-", Route::path);
@@ -271,14 +297,21 @@ fn log_request(
         };
     }
     match class {
-        OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck => {
+        OutcomeClass::Stored
+        | OutcomeClass::Duplicate
+        | OutcomeClass::UrlCheck
+        | OutcomeClass::Unmodelled => {
             if wrong_route {
                 request_line!(warn)
             } else {
                 request_line!(info)
             }
         }
-        OutcomeClass::Quarantined | OutcomeClass::Rejected => request_line!(warn),
+        OutcomeClass::Quarantined
+        | OutcomeClass::Unauthorized
+        | OutcomeClass::TooLarge
+        | OutcomeClass::UnknownPath
+        | OutcomeClass::WrongMethod => request_line!(warn),
         OutcomeClass::Failed => request_line!(error),
     }
 }

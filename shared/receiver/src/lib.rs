@@ -28,7 +28,10 @@ pub use erase::{erase_phone, ErasureCounts};
 pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
 pub use ingest::{ingest, store_event, Ingested, Outcome};
 pub use memory::MemoryStore;
-pub use metrics::{emf_line, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+pub use metrics::{
+    emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,
+    KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
+};
 pub use replay::{replay_day, ReplayResult, Replayed};
 pub use secrets::SecretVariables;
 pub use serve::serve;

@@ -1,130 +1,354 @@
-//! Per-request counts as CloudWatch Embedded Metric Format lines on stdout: CloudWatch turns
-//! them into metrics without an agent, an SDK call or any extra latency.
+//! What each request counts, as CloudWatch Embedded Metric Format (EMF) fields of the request's
+//! one log line: CloudWatch turns any JSON log line that carries `_aws` metadata into metrics,
+//! without an agent, an SDK call or any extra latency.
+//!
+//! A custom metric (name x dimension values) is billed for every hour it receives data, so the
+//! line counts as little as the alarms need (README, "Metrics and what they cost"):
+//! - an event stored now: `DeliveryLag` (seconds from the provider's time to ours) by `Provider`
+//!   and `Kind`. Its sample count is the number of events stored, so the most frequent outcome
+//!   needs no second metric;
+//! - any other request: `Requests` = 1 by `Outcome`, and a storage fault also by its `Cause`;
+//! - an event stored through a route not named for its kind: `WrongRoute` = 1 beside the lag.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use serde_json::{json, Map, Value};
 
-use serde_json::json;
-
-/// The metric dimension: what happened to a request.
+/// The `Outcome` dimension: what happened to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutcomeClass {
-    /// Written now.
+    /// A modelled event, written now (counted through `DeliveryLag`).
     Stored,
-    /// edna's HEAD check of the URL: nothing to store.
-    UrlCheck,
-    /// Already stored.
+    /// An event or body already stored: nothing written.
     Duplicate,
-    /// Authenticated, but not an event this code can parse: stored raw for a replay.
+    /// An authenticated event of its provider that this code does not model, stored as such.
+    Unmodelled,
+    /// Authenticated, but broken: stored raw in quarantine for a replay.
     Quarantined,
-    /// A 4xx: the sender is not proven, or the request cannot be a webhook; nothing written.
-    Rejected,
-    /// A 5xx: not stored, the provider will retry.
+    /// edna's HEAD check of a URL: nothing to store.
+    UrlCheck,
+    /// 401: credentials missing or wrong; nothing written.
+    Unauthorized,
+    /// 413: the body is over the size limit; nothing written.
+    TooLarge,
+    /// 404: no webhook at this path.
+    UnknownPath,
+    /// 405: a method other than POST (and HEAD on edna's routes).
+    WrongMethod,
+    /// 503: not stored (a storage fault, see [`FaultCause`]); the provider will retry.
     Failed,
 }
 
 impl OutcomeClass {
     /// Every class, in the order the dashboard and the docs list them.
-    pub const ALL: [OutcomeClass; 6] = [
+    pub const ALL: [OutcomeClass; 10] = [
         OutcomeClass::Stored,
         OutcomeClass::Duplicate,
+        OutcomeClass::Unmodelled,
         OutcomeClass::Quarantined,
         OutcomeClass::UrlCheck,
-        OutcomeClass::Rejected,
+        OutcomeClass::Unauthorized,
+        OutcomeClass::TooLarge,
+        OutcomeClass::UnknownPath,
+        OutcomeClass::WrongMethod,
         OutcomeClass::Failed,
+    ];
+
+    /// The dimension value, and the `Outcome` of the log line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeClass::Stored => "stored",
+            OutcomeClass::Duplicate => "duplicate",
+            OutcomeClass::Unmodelled => "unmodelled",
+            OutcomeClass::Quarantined => "quarantined",
+            OutcomeClass::UrlCheck => "url_check",
+            OutcomeClass::Unauthorized => "unauthorized",
+            OutcomeClass::TooLarge => "too_large",
+            OutcomeClass::UnknownPath => "unknown_path",
+            OutcomeClass::WrongMethod => "wrong_method",
+            OutcomeClass::Failed => "failed",
+        }
+    }
+
+    /// Whether the request is counted as `Requests` by `Outcome` (every class but `Stored`,
+    /// which is counted by `DeliveryLag`'s sample count).
+    pub fn counts_requests(self) -> bool {
+        self != OutcomeClass::Stored
+    }
+}
+
+/// The `Cause` dimension of a storage fault (`Outcome` = `failed`): what an operator does next
+/// depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultCause {
+    /// DynamoDB throttled the write (on-demand scaling, or the table's limits): transient.
+    Throttled,
+    /// No answer within the client's or the request's time budget: usually transient.
+    Timeout,
+    /// The function's role may not write the table, or its credentials were refused: permanent
+    /// until the role is fixed.
+    AccessDenied,
+    /// DynamoDB refused the request as sent (a validation error, a missing table): permanent
+    /// until someone fixes the deployment.
+    Validation,
+    /// Anything else (unreachable endpoint, a 5xx from DynamoDB, an unreadable answer).
+    Other,
+}
+
+impl FaultCause {
+    /// Every cause, in the order the dashboard and the docs list them.
+    pub const ALL: [FaultCause; 5] = [
+        FaultCause::Throttled,
+        FaultCause::Timeout,
+        FaultCause::AccessDenied,
+        FaultCause::Validation,
+        FaultCause::Other,
     ];
 
     /// The dimension value.
     pub fn as_str(self) -> &'static str {
         match self {
-            OutcomeClass::Stored => "stored",
-            OutcomeClass::UrlCheck => "url_check",
-            OutcomeClass::Duplicate => "duplicate",
-            OutcomeClass::Quarantined => "quarantined",
-            OutcomeClass::Rejected => "rejected",
-            OutcomeClass::Failed => "failed",
+            FaultCause::Throttled => "throttled",
+            FaultCause::Timeout => "timeout",
+            FaultCause::AccessDenied => "access_denied",
+            FaultCause::Validation => "validation",
+            FaultCause::Other => "other",
+        }
+    }
+
+    /// Whether the fault lasts until a person fixes something (alarmed at once).
+    pub fn is_permanent(self) -> bool {
+        matches!(self, FaultCause::AccessDenied | FaultCause::Validation)
+    }
+
+    /// The cause of a DynamoDB error code (the service's `__type`), when DynamoDB answered.
+    pub fn of_error_code(code: &str) -> FaultCause {
+        match code {
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "LimitExceededException"
+            | "TransactionInProgressException" => FaultCause::Throttled,
+            "AccessDeniedException"
+            | "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "MissingAuthenticationTokenException"
+            | "ExpiredTokenException"
+            | "IncompleteSignatureException" => FaultCause::AccessDenied,
+            "ValidationException" | "ResourceNotFoundException" | "SerializationException" => {
+                FaultCause::Validation
+            }
+            _ => FaultCause::Other,
         }
     }
 }
 
-/// Name of the metric that counts requests, by `Outcome`.
+/// Name of the metric that counts requests, by `Outcome` (and a storage fault by `Cause`).
 pub const REQUESTS_METRIC: &str = "Requests";
+/// Name of the metric of seconds from the provider's event time to its storage, by `Provider`
+/// and `Kind`: one sample per event stored now.
+pub const DELIVERY_LAG_METRIC: &str = "DeliveryLag";
 /// Name of the metric that counts events stored through a route not named for their kind (an
 /// ack on `/botlinkd/messages`): the dashboard URL is set up wrong, though nothing is lost.
 pub const WRONG_ROUTE_METRIC: &str = "WrongRoute";
 
-/// One EMF line counting one request under `namespace`, dimension `Outcome`, and whether it came
-/// through the wrong route.
-pub fn emf_line(
-    namespace: &str,
-    class: OutcomeClass,
-    wrong_route: bool,
-    timestamp_ms: u64,
-) -> String {
-    let mut metrics = vec![json!({ "Name": REQUESTS_METRIC, "Unit": "Count" })];
-    if wrong_route {
-        metrics.push(json!({ "Name": WRONG_ROUTE_METRIC, "Unit": "Count" }));
-    }
-    let mut line = json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [["Outcome"]],
-                "Metrics": metrics
-            }]
-        },
-        "Outcome": class.as_str(),
-        REQUESTS_METRIC: 1
-    });
-    if wrong_route {
-        line[WRONG_ROUTE_METRIC] = json!(1);
-    }
-    line.to_string()
+/// Dimension of `Requests`: the [`OutcomeClass`].
+pub const OUTCOME_DIMENSION: &str = "Outcome";
+/// Second dimension set of `Requests` on a storage fault: the [`FaultCause`].
+pub const CAUSE_DIMENSION: &str = "Cause";
+/// Dimension of `DeliveryLag` and `WrongRoute`: the provider (`edna`, `botlinkd`).
+pub const PROVIDER_DIMENSION: &str = "Provider";
+/// Dimension of `DeliveryLag` and `WrongRoute`: the event kind (`click`, `message`, `ack`).
+pub const KIND_DIMENSION: &str = "Kind";
+
+/// What one request counts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// An event stored now: its provider, kind, lag in seconds, and whether it came through a
+    /// route not named for its kind.
+    Stored {
+        /// `edna` or `botlinkd`.
+        provider: &'static str,
+        /// `click`, `message` or `ack`.
+        kind: &'static str,
+        /// Seconds from the provider's time to ours (never negative).
+        lag_seconds: f64,
+        /// Counted as `WrongRoute` too.
+        wrong_route: bool,
+    },
+    /// A storage fault, by cause.
+    Failed(FaultCause),
+    /// Any other outcome.
+    Other(OutcomeClass),
 }
 
-/// Prints the request's EMF line, built whole first so that it goes out in one write. (`print!`
-/// rather than a raw stdout write, so that test harnesses capture it.)
-pub(crate) fn emit(namespace: &str, class: OutcomeClass, wrong_route: bool) {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+impl Measure {
+    /// The outcome this measure counts.
+    pub fn class(&self) -> OutcomeClass {
+        match self {
+            Measure::Stored { .. } => OutcomeClass::Stored,
+            Measure::Failed(_) => OutcomeClass::Failed,
+            Measure::Other(class) => *class,
+        }
+    }
+
+    /// The EMF fields of this measure (`_aws`, the dimension values and the metric values), to
+    /// be merged into the request's log line under `namespace`, dated `timestamp_ms`.
+    pub fn emf_fields(&self, namespace: &str, timestamp_ms: u64) -> Map<String, Value> {
+        let mut fields = Map::new();
+        let (dimensions, metrics) = match self {
+            Measure::Stored {
+                provider,
+                kind,
+                lag_seconds,
+                wrong_route,
+            } => {
+                fields.insert(PROVIDER_DIMENSION.into(), json!(provider));
+                fields.insert(KIND_DIMENSION.into(), json!(kind));
+                // Milliseconds are enough, and keep the line short.
+                let lag = (lag_seconds.max(0.0) * 1000.0).round() / 1000.0;
+                fields.insert(DELIVERY_LAG_METRIC.into(), json!(lag));
+                let mut metrics = vec![json!({ "Name": DELIVERY_LAG_METRIC })];
+                if *wrong_route {
+                    fields.insert(WRONG_ROUTE_METRIC.into(), json!(1));
+                    metrics.push(json!({ "Name": WRONG_ROUTE_METRIC }));
+                }
+                (json!([[PROVIDER_DIMENSION, KIND_DIMENSION]]), metrics)
+            }
+            Measure::Failed(cause) => {
+                fields.insert(CAUSE_DIMENSION.into(), json!(cause.as_str()));
+                fields.insert(REQUESTS_METRIC.into(), json!(1));
+                (
+                    json!([[OUTCOME_DIMENSION], [CAUSE_DIMENSION]]),
+                    vec![json!({ "Name": REQUESTS_METRIC })],
+                )
+            }
+            Measure::Other(_) => {
+                fields.insert(REQUESTS_METRIC.into(), json!(1));
+                (
+                    json!([[OUTCOME_DIMENSION]]),
+                    vec![json!({ "Name": REQUESTS_METRIC })],
+                )
+            }
+        };
+        fields.insert(OUTCOME_DIMENSION.into(), json!(self.class().as_str()));
+        fields.insert(
+            "_aws".into(),
+            json!({
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": dimensions,
+                    "Metrics": metrics
+                }]
+            }),
+        );
+        fields
+    }
+}
+
+/// Prints the request's EMF line, built whole first so that it goes out in one write.
+pub(crate) fn emit(namespace: &str, measure: &Measure) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| {
             u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
         });
-    println!("{}", emf_line(namespace, class, wrong_route, now_ms));
+    println!("{}", emf_line(namespace, measure, now_ms));
+}
+
+/// The EMF document of `measure` alone, as one JSON line (what the template tests read).
+pub fn emf_line(namespace: &str, measure: &Measure, timestamp_ms: u64) -> String {
+    Value::Object(measure.emf_fields(namespace, timestamp_ms)).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
 
-    #[test]
-    fn emf_line_declares_the_metric_and_its_dimension() {
-        let line: Value = serde_json::from_str(&emf_line(
+    fn line(measure: &Measure) -> Value {
+        serde_json::from_str(&emf_line(
             "WhatsAppWebhooks/prod",
-            OutcomeClass::Failed,
-            false,
+            measure,
             1_700_000_000_000,
         ))
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_refusal_counts_one_request_by_outcome() {
+        let line = line(&Measure::Other(OutcomeClass::Unauthorized));
         assert_eq!(line["_aws"]["Timestamp"], 1_700_000_000_000u64);
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "WhatsAppWebhooks/prod");
-        assert_eq!(directive["Dimensions"], serde_json::json!([["Outcome"]]));
-        assert_eq!(directive["Metrics"].as_array().unwrap().len(), 1);
-        assert_eq!(directive["Metrics"][0]["Name"], "Requests");
-        assert_eq!(line["Outcome"], "failed");
+        assert_eq!(directive["Dimensions"], json!([["Outcome"]]));
+        assert_eq!(directive["Metrics"], json!([{ "Name": "Requests" }]));
+        assert_eq!(line["Outcome"], "unauthorized");
         assert_eq!(line["Requests"], 1);
+        assert!(line.get("DeliveryLag").is_none());
+    }
+
+    #[test]
+    fn a_storage_fault_counts_by_outcome_and_by_cause() {
+        let line = line(&Measure::Failed(FaultCause::AccessDenied));
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Dimensions"], json!([["Outcome"], ["Cause"]]));
+        assert_eq!(line["Outcome"], "failed");
+        assert_eq!(line["Cause"], "access_denied");
+        assert_eq!(line["Requests"], 1);
+    }
+
+    #[test]
+    fn a_stored_event_counts_its_lag_by_provider_and_kind_and_no_request() {
+        let line = line(&Measure::Stored {
+            provider: "botlinkd",
+            kind: "ack",
+            lag_seconds: 12.345_678,
+            wrong_route: true,
+        });
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Dimensions"], json!([["Provider", "Kind"]]));
+        assert_eq!(
+            directive["Metrics"],
+            json!([{ "Name": "DeliveryLag" }, { "Name": "WrongRoute" }])
+        );
+        assert_eq!(line["DeliveryLag"], 12.346);
+        assert_eq!(line["WrongRoute"], 1);
+        assert_eq!(
+            (line["Provider"].clone(), line["Kind"].clone()),
+            (json!("botlinkd"), json!("ack"))
+        );
+        assert_eq!(line["Outcome"], "stored");
+        assert!(line.get("Requests").is_none());
+    }
+
+    #[test]
+    fn a_provider_clock_ahead_of_ours_is_no_negative_lag() {
+        let line = line(&Measure::Stored {
+            provider: "edna",
+            kind: "click",
+            lag_seconds: -3.0,
+            wrong_route: false,
+        });
+        assert_eq!(line["DeliveryLag"], 0.0);
         assert!(line.get("WrongRoute").is_none());
     }
 
     #[test]
-    fn a_wrong_route_is_counted_beside_the_request() {
-        let line: Value =
-            serde_json::from_str(&emf_line("n", OutcomeClass::Stored, true, 1)).unwrap();
-        let directive = &line["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(directive["Metrics"][1]["Name"], "WrongRoute");
-        assert_eq!(line["WrongRoute"], 1);
-        assert_eq!(line["Outcome"], "stored");
+    fn dynamodb_error_codes_map_to_their_cause() {
+        for (code, cause) in [
+            (
+                "ProvisionedThroughputExceededException",
+                FaultCause::Throttled,
+            ),
+            ("ThrottlingException", FaultCause::Throttled),
+            ("AccessDeniedException", FaultCause::AccessDenied),
+            ("UnrecognizedClientException", FaultCause::AccessDenied),
+            ("ValidationException", FaultCause::Validation),
+            ("ResourceNotFoundException", FaultCause::Validation),
+            ("InternalServerError", FaultCause::Other),
+        ] {
+            assert_eq!(FaultCause::of_error_code(code), cause, "{code}");
+        }
+        assert!(FaultCause::AccessDenied.is_permanent() && FaultCause::Validation.is_permanent());
+        assert!(!FaultCause::Throttled.is_permanent() && !FaultCause::Timeout.is_permanent());
     }
 }
