@@ -1,17 +1,23 @@
 //! Webhook authentication, checked before the body is read.
 //!
-//! edna Pulse sends an API key in a header (name configurable, `X-API-KEY` by default). BotLinkd
-//! signs nothing, so its URL carries a secret `token` query parameter. Two secrets per provider
-//! are accepted at once so that one can be rotated without downtime.
+//! edna Pulse sends the key it generated with every webhook, but none of its pages names the
+//! header, so the key is accepted in any request header, as the whole value or as
+//! `Bearer <key>`: a guessed header name can never turn every click into a 401. BotLinkd signs
+//! nothing, so its URL carries a secret `token` query parameter. Two secrets per provider are
+//! accepted at once so that one can be rotated without downtime.
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use lambda_http::http::HeaderName;
+use lambda_http::http::HeaderMap;
 use lambda_http::{Request, RequestExt};
 use subtle::{Choice, ConstantTimeEq};
 
 /// The query parameter that carries the BotLinkd token.
 pub const TOKEN_PARAMETER: &str = "token";
+
+/// The scheme edna may put before its key (`Authorization: Bearer <key>`), matched ignoring case.
+const BEARER: &[u8] = b"bearer ";
 
 /// A secret from the deployment; never printed.
 #[derive(Clone)]
@@ -20,6 +26,11 @@ pub(crate) struct Secret(Vec<u8>);
 impl Secret {
     pub(crate) fn new(value: &str) -> Secret {
         Secret(value.as_bytes().to_vec())
+    }
+
+    /// Whether `presented` is this secret, in time that depends only on the lengths.
+    fn matches(&self, presented: &[u8]) -> Choice {
+        self.0.ct_eq(presented)
     }
 }
 
@@ -34,10 +45,8 @@ impl fmt::Debug for Secret {
 pub enum Auth {
     /// No check. Only ever set explicitly (`AUTH_DISABLED=true`), for local runs.
     Disabled,
-    /// edna Pulse: one of `keys` in the `header` request header.
-    ApiKeyHeader {
-        /// Header that carries the key.
-        header: HeaderName,
+    /// edna Pulse: one of `keys` in any request header, whole or after `Bearer `.
+    ApiKey {
         /// Accepted keys (current and next).
         #[allow(private_interfaces)]
         keys: Vec<Secret>,
@@ -53,46 +62,86 @@ pub enum Auth {
 /// Why a request was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    /// The credential is absent.
-    #[error("missing credentials: send the API key in the {0} header")]
-    MissingHeader(String),
+    /// No header holds a key.
+    #[error("missing or invalid credentials: send the edna Pulse webhook key in a header")]
+    NoKey,
     /// The URL has no token.
     #[error("missing credentials: the webhook URL must carry ?token=")]
     MissingToken,
-    /// The credential does not match any configured secret.
+    /// The token does not match any configured secret.
     #[error("invalid credentials")]
     Invalid,
 }
 
+impl AuthError {
+    /// A short, stable name for the log line.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::NoKey => "no_key",
+            AuthError::MissingToken => "no_token",
+            AuthError::Invalid => "invalid",
+        }
+    }
+}
+
+/// The name of the header edna's key was first found in, logged once per cold start (the name
+/// only, never the value) so that an operator can see where edna sends it.
+static EDNA_KEY_HEADER: OnceLock<String> = OnceLock::new();
+
 impl Auth {
     /// Checks a request's credentials in constant time against every accepted secret.
     pub fn check(&self, request: &Request) -> Result<(), AuthError> {
-        let (presented, accepted) = match self {
-            Auth::Disabled => return Ok(()),
-            Auth::ApiKeyHeader { header, keys } => {
-                let value = request
-                    .headers()
-                    .get(header)
-                    .ok_or_else(|| AuthError::MissingHeader(header.to_string()))?;
-                (value.as_bytes().to_vec(), keys)
+        match self {
+            Auth::Disabled => Ok(()),
+            Auth::ApiKey { keys } => {
+                let header = key_header(request.headers(), keys).ok_or(AuthError::NoKey)?;
+                EDNA_KEY_HEADER.get_or_init(|| {
+                    tracing::info!(header, "edna Pulse sends its webhook key in this header");
+                    header.to_owned()
+                });
+                Ok(())
             }
             Auth::UrlToken { tokens } => {
                 let query = request.query_string_parameters();
                 let token = query
                     .first(TOKEN_PARAMETER)
                     .ok_or(AuthError::MissingToken)?;
-                (token.as_bytes().to_vec(), tokens)
+                if bool::from(any_matches(tokens, token.as_bytes())) {
+                    Ok(())
+                } else {
+                    Err(AuthError::Invalid)
+                }
             }
-        };
-        let matched = accepted.iter().fold(Choice::from(0), |found, secret| {
-            found | secret.0.ct_eq(&presented)
-        });
-        if bool::from(matched) {
-            Ok(())
-        } else {
-            Err(AuthError::Invalid)
         }
     }
+}
+
+/// The name of the first header whose value is one of `keys`, whole or after `Bearer `. Every
+/// header value is compared with every key, so the time taken does not tell which header or how
+/// much of a key matched.
+fn key_header<'h>(headers: &'h HeaderMap, keys: &[Secret]) -> Option<&'h str> {
+    let mut found = None;
+    for (name, value) in headers {
+        let value = value.as_bytes();
+        let bearer = value
+            .get(..BEARER.len())
+            .filter(|scheme| scheme.eq_ignore_ascii_case(BEARER))
+            .map(|_| &value[BEARER.len()..]);
+        let mut matched = any_matches(keys, value);
+        if let Some(token) = bearer {
+            matched |= any_matches(keys, token);
+        }
+        if bool::from(matched) && found.is_none() {
+            found = Some(name.as_str());
+        }
+    }
+    found
+}
+
+fn any_matches(secrets: &[Secret], presented: &[u8]) -> Choice {
+    secrets.iter().fold(Choice::from(0), |found, secret| {
+        found | secret.matches(presented)
+    })
 }
 
 #[cfg(test)]
@@ -108,8 +157,7 @@ mod tests {
     const NEXT: &str = "next-secret-0123456789abcdef0123456";
 
     fn edna() -> Auth {
-        Auth::ApiKeyHeader {
-            header: HeaderName::from_static("x-api-key"),
+        Auth::ApiKey {
             keys: vec![Secret::new(CURRENT), Secret::new(NEXT)],
         }
     }
@@ -137,38 +185,63 @@ mod tests {
     }
 
     #[test]
-    fn edna_accepts_either_key_while_one_is_rotated_in_any_header_case() {
+    fn edna_accepts_either_key_in_any_header_whole_or_as_a_bearer_token() {
         for key in [CURRENT, NEXT] {
-            assert_eq!(
-                edna().check(&with_header("x-api-key", key.as_bytes())),
-                Ok(())
-            );
-            // Header names are case-insensitive: API Gateway lowercases them, a proxy may not.
-            assert_eq!(
-                edna().check(&with_header("X-API-KEY", key.as_bytes())),
-                Ok(())
-            );
+            for (header, value) in [
+                ("x-api-key", key.to_owned()),
+                ("X-API-KEY", key.to_owned()),
+                ("x-edna-key", key.to_owned()),
+                ("authorization", format!("Bearer {key}")),
+                ("authorization", format!("bearer {key}")),
+                ("x-anything", format!("BEARER {key}")),
+            ] {
+                let answer = edna().check(&with_header(header, value.as_bytes()));
+                assert_eq!(answer, Ok(()), "{header}");
+            }
         }
     }
 
     #[test]
-    fn edna_refuses_a_missing_a_wrong_a_partial_or_a_longer_key() {
-        let missing = edna().check(&Request::new(Body::Empty));
-        assert_eq!(missing, Err(AuthError::MissingHeader("x-api-key".into())));
+    fn edna_refuses_a_missing_a_wrong_a_partial_a_longer_or_an_embedded_key() {
+        assert_eq!(
+            edna().check(&Request::new(Body::Empty)),
+            Err(AuthError::NoKey)
+        );
         for wrong in [
-            "not-the-key",
-            &CURRENT[..CURRENT.len() - 1],
-            &format!("{CURRENT}x"),
-            "",
+            "not-the-key".to_owned(),
+            CURRENT[..CURRENT.len() - 1].to_owned(),
+            format!("{CURRENT}x"),
+            format!("x{CURRENT}"),
+            // The key as a substring of a longer value is no key.
+            format!("key={CURRENT}; other"),
+            format!("Bearer {CURRENT} extra"),
+            format!("Basic {CURRENT}"),
+            format!("Bearer  {CURRENT}"),
+            "Bearer ".to_owned(),
+            String::new(),
         ] {
             let answer = edna().check(&with_header("x-api-key", wrong.as_bytes()));
-            assert_eq!(answer, Err(AuthError::Invalid), "{wrong:?}");
+            assert_eq!(answer, Err(AuthError::NoKey), "{wrong:?}");
         }
-        // The key in another header, or in the URL, is no key.
-        let elsewhere = edna().check(&with_header("authorization", CURRENT.as_bytes()));
-        assert!(matches!(elsewhere, Err(AuthError::MissingHeader(_))));
+        // In the URL, the key is no key.
         let in_url = edna().check(&with_query(&[(TOKEN_PARAMETER, CURRENT)]));
-        assert!(matches!(in_url, Err(AuthError::MissingHeader(_))));
+        assert_eq!(in_url, Err(AuthError::NoKey));
+    }
+
+    #[test]
+    fn edna_finds_the_key_beside_other_headers() {
+        let mut request = with_header("content-type", b"application/json");
+        request
+            .headers_mut()
+            .insert("x-edna-key", HeaderValue::from_static(CURRENT));
+        request
+            .headers_mut()
+            .insert("user-agent", HeaderValue::from_static("edna"));
+        assert_eq!(edna().check(&request), Ok(()));
+        assert_eq!(
+            key_header(request.headers(), &[Secret::new(CURRENT)]),
+            Some("x-edna-key")
+        );
     }
 
     #[test]

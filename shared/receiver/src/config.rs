@@ -1,13 +1,10 @@
 //! Function configuration, read from the environment once per cold start.
 
-use lambda_http::http::HeaderName;
 use webhook_payload::Provider;
 
 use crate::auth::{Auth, Secret};
 use crate::secrets::{read_parameter, SecretSource, SecretVariables};
 
-/// edna's own API uses this header; the webhook pages do not name one.
-pub const DEFAULT_EDNA_KEY_HEADER: &str = "X-API-KEY";
 /// Where the per-request metrics go unless `METRICS_NAMESPACE` says otherwise.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "WhatsAppWebhooks";
 /// 128 bits of entropy, hex-encoded.
@@ -170,10 +167,7 @@ impl Config {
                     }
                 };
                 match provider {
-                    Provider::Edna => Auth::ApiKeyHeader {
-                        header: edna_header(get("EDNA_API_KEY_HEADER"))?,
-                        keys: secrets,
-                    },
+                    Provider::Edna => Auth::ApiKey { keys: secrets },
                     Provider::Botlinkd => Auth::UrlToken { tokens: secrets },
                 }
             }
@@ -227,14 +221,6 @@ fn flag(name: &'static str, value: Option<String>) -> Result<bool, ConfigError> 
             reason: format!("expected true or false, found {other:?}"),
         }),
     }
-}
-
-fn edna_header(value: Option<String>) -> Result<HeaderName, ConfigError> {
-    let name = value.unwrap_or_else(|| DEFAULT_EDNA_KEY_HEADER.to_owned());
-    HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| ConfigError::Invalid {
-        name: "EDNA_API_KEY_HEADER",
-        reason: "not a valid HTTP header name".into(),
-    })
 }
 
 /// Comma-separated secrets: one, or two while rotating. `from` prefixes the reason of an error

@@ -239,7 +239,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(matches!(config.auth, Auth::ApiKeyHeader { ref keys, .. } if keys.len() == 1));
+        assert!(matches!(config.auth, Auth::ApiKey { ref keys } if keys.len() == 1));
     }
 
     #[tokio::test]

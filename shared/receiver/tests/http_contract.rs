@@ -91,7 +91,7 @@ async fn missing_or_wrong_credentials_are_401_and_nothing_is_written() {
     let (status, body) = send(&receiver, &no_key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(receiver.store().write_attempts(), 0);
-    assert!(error_of(&body).contains("x-api-key"), "{body}");
+    assert!(error_of(&body).contains("header"), "{body}");
 
     let mut wrong_key = fixture_event("click.json");
     wrong_key["headers"]["x-api-key"] = json!("local-edna-key-0002");
