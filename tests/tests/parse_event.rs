@@ -97,6 +97,17 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
                 prop_assert_eq!(&status.key.pk, &record.key.pk);
             }
         }
+        WebhookEvent::Unmodelled(provider) => {
+            // Keyed by the body's hash alone: a retry of the same body is the same key.
+            expect_segments(&pk, &["UNMODELLED", provider.as_str(), &record.body_sha256])?;
+            expect_segments(&sk, &["EVENT", "unmodelled"])?;
+            prop_assert_eq!(phone, None);
+            prop_assert!(record.status_change().is_none());
+            prop_assert!(
+                record.occurred_at.is_empty(),
+                "an unmodelled event has no time"
+            );
+        }
     }
     let collision = record.key.collision(&record.body_sha256);
     prop_assert!(
@@ -109,7 +120,10 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
         "sk of {} bytes",
         collision.sk.len()
     );
-    prop_assert!(!record.occurred_at.is_empty() && record.occurred_at.len() <= MAX_SK_BYTES);
+    prop_assert!(record.occurred_at.len() <= MAX_SK_BYTES);
+    prop_assert!(
+        !record.occurred_at.is_empty() || matches!(record.event, WebhookEvent::Unmodelled(_))
+    );
     if let Some(phone_key) = &record.phone_key {
         prop_assert!(
             phone_key.len() <= MAX_PK_BYTES,

@@ -30,21 +30,73 @@ async fn quarantined_today(client: &Client, table: &str) -> Vec<Item> {
 }
 
 #[tokio::test]
+async fn provider_events_of_unmodelled_types_are_stored_once_as_events_and_never_quarantined() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let events = receiver(&client, &table, Route::BotlinkdEvents);
+    let presence = payload("botlinkd-ack.json").replace("\"ack\"", "\"presence\"");
+    let cases = [
+        (
+            &click,
+            "click.json",
+            payload("edna-template-status.json"),
+            "edna",
+        ),
+        (
+            &click,
+            "click.json",
+            payload("edna-category-changed.json"),
+            "edna",
+        ),
+        (&events, "events-ack.json", presence, "botlinkd"),
+    ];
+    for (handler, fixture, body, provider) in &cases {
+        let event = with_body(fixture_event(fixture), body);
+        for expected in ["stored", "duplicate"] {
+            let (status, answer) = send(*handler, &event).await;
+            assert_eq!(
+                (status, answer),
+                (StatusCode::OK, json!({ "status": expected }))
+            );
+        }
+        let pk = format!(
+            "{}#{provider}#{}",
+            webhook_payload::UNMODELLED_PREFIX,
+            webhook_payload::body_sha256(body.as_bytes())
+        );
+        let items = partition(&client, &table, &pk).await;
+        assert_eq!(items.len(), 1, "stored once: {body}");
+        assert_eq!(s(&items[0], item::KIND), "unmodelled");
+        assert_eq!(s(&items[0], item::SK), "EVENT#unmodelled");
+        assert_eq!(
+            item::raw_body_of(&items[0]).as_deref(),
+            Some(body.as_bytes())
+        );
+        assert_eq!(
+            s(&items[0], item::OCCURRED_AT),
+            s(&items[0], item::RECEIVED_AT)
+        );
+    }
+    assert!(quarantined_today(&client, &table).await.is_empty());
+}
+
+#[tokio::test]
 async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_listed_by_day() {
     let client = local_client();
     let table = fresh_table(&client).await;
     let click = receiver(&client, &table, Route::EdnaClicks);
     let acks = receiver(&client, &table, Route::BotlinkdAcks);
-    // edna's status webhook on the click URL (one URL for all event types), a body that is not
-    // JSON, an ack without a message id, and bytes that are not UTF-8.
+    // BotLinkd's ack on the edna URL (the other provider's body), a body that is not JSON, an
+    // ack without a message id, and bytes that are not UTF-8.
     const EMPTY_MESSAGE_ID: &str = r#"{"event":"ack","instance_id":"10922","data":{"message_id":"","status":"read","timestamp":1}}"#;
-    let status_webhook = r#"{"type":"status","version":"v1","payload":{"status":"READ"}}"#;
+    let other_provider = payload("botlinkd-ack.json");
     let cases: [(&_, Value, &[u8], &str); 4] = [
         (
             &click,
-            with_body(fixture_event("click.json"), status_webhook),
-            status_webhook.as_bytes(),
-            "unsupported_event",
+            with_body(fixture_event("click.json"), &other_provider),
+            other_provider.as_bytes(),
+            "wrong_provider",
         ),
         (
             &click,

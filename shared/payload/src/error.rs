@@ -1,4 +1,4 @@
-use crate::route::{EventKind, Provider, Route};
+use crate::route::{Provider, Route};
 
 /// Why a webhook body cannot become a record. The sender proved who it is before the body was
 /// read, so none of these refuses the event: the HTTP layer quarantines the body (stores it raw,
@@ -20,20 +20,12 @@ pub enum PayloadError {
         reason: String,
     },
     /// A well-formed event of the other provider: its credentials were not checked for it.
-    #[error("{kind} events are not accepted on {route}, which authenticates {}", route.provider())]
+    #[error("{provider} events are not accepted on {route}, which authenticates {}", route.provider())]
     WrongProvider {
-        /// The kind the body is.
-        kind: EventKind,
+        /// The provider the body is from, by its shape.
+        provider: Provider,
         /// The route it was sent to.
         route: Route,
-    },
-    /// A well-formed event type that this product does not store.
-    #[error("unsupported {provider} event `{name}`")]
-    UnsupportedEvent {
-        /// Who sent it.
-        provider: Provider,
-        /// The event's declared type.
-        name: String,
     },
 }
 
@@ -54,7 +46,6 @@ impl PayloadError {
             PayloadError::MissingField(_) => "missing_field",
             PayloadError::InvalidField { .. } => "invalid_field",
             PayloadError::WrongProvider { .. } => "wrong_provider",
-            PayloadError::UnsupportedEvent { .. } => "unsupported_event",
         }
     }
 

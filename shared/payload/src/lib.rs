@@ -22,7 +22,7 @@ pub use error::PayloadError;
 pub use function::Function;
 pub use key::{phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
 pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
-pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent};
+pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent, UNMODELLED_PREFIX};
 pub use route::{EventKind, Provider, Route};
 pub use timestamp::utc_now;
 

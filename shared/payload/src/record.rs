@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::digest::body_sha256;
@@ -19,6 +20,9 @@ pub enum WebhookEvent {
     InboundMessage(InboundMessage),
     /// BotLinkd delivery ack.
     Ack(AckEvent),
+    /// An authenticated event of `provider` that this product does not model: valid JSON of
+    /// its provider's shape, kept whole (its raw body) and keyed by its body hash.
+    Unmodelled(Provider),
 }
 
 /// What is written to the table for one event: its key, its fields, and the raw body.
@@ -27,6 +31,7 @@ pub struct EventRecord {
     /// The idempotency key: a retry of the same event has the same key.
     pub key: ItemKey,
     /// When the event happened, RFC 3339 UTC with milliseconds (also the phone index's sort key).
+    /// Empty for an unmodelled event, whose time is not read: its item takes the receive time.
     pub occurred_at: String,
     /// Partition key of the `by_phone` index, for events that involve a customer's phone.
     pub phone_key: Option<String>,
@@ -53,19 +58,23 @@ pub struct StatusChange {
 
 /// Turns a webhook body received on `route` into the record to store.
 ///
-/// The body's own discriminator (`type` for edna, `event` for BotLinkd) decides what it is; every
-/// kind of the route's provider is accepted ([`Route::accepts`]).
+/// The body's own discriminator (`type` for edna, `event` for BotLinkd) or, where a provider sends
+/// none, its shape decides what it is. Every kind of the route's provider is accepted
+/// ([`Route::accepts`]); a well-formed body of the provider that this code does not model is an
+/// [`EventKind::Unmodelled`] event, not an error. Errors are for broken bodies: not JSON, a
+/// modelled event with a bad field, the other provider's event.
 pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| PayloadError::MalformedJson("body is not UTF-8".into()))?;
-    let kind = identify(route, text)?;
-    if !route.accepts(kind) {
-        return Err(PayloadError::WrongProvider { kind, route });
+    let (provider, kind) = identify(route, text)?;
+    if !route.accepts(provider) {
+        return Err(PayloadError::WrongProvider { provider, route });
     }
     let event = match kind {
         EventKind::Click => WebhookEvent::Click(ClickEvent::parse(text)?),
         EventKind::InboundMessage => WebhookEvent::InboundMessage(InboundMessage::parse(text)?),
         EventKind::Ack => WebhookEvent::Ack(AckEvent::parse(text)?),
+        EventKind::Unmodelled => WebhookEvent::Unmodelled(provider),
     };
     Ok(EventRecord::new(event, text))
 }
@@ -77,27 +86,40 @@ struct Discriminator<'a> {
     event: Option<Cow<'a, str>>,
     #[serde(rename = "type", borrow)]
     edna_type: Option<Cow<'a, str>>,
+    /// Only edna's click wraps its fields in `payload`: a body with one but no `type` is a
+    /// click with a missing field, not an unmodelled event.
+    payload: Option<IgnoredAny>,
 }
 
-fn identify(route: Route, body: &str) -> Result<EventKind, PayloadError> {
-    let found: Discriminator = parse_json(body, "")?;
-    match (found.event.as_deref(), found.edna_type.as_deref()) {
-        (Some("message"), _) => Ok(EventKind::InboundMessage),
-        (Some("ack"), _) => Ok(EventKind::Ack),
-        (Some(other), _) => Err(PayloadError::UnsupportedEvent {
-            provider: Provider::Botlinkd,
-            name: other.to_owned(),
-        }),
-        (None, Some("short_link_visited")) => Ok(EventKind::Click),
-        (None, Some(other)) => Err(PayloadError::UnsupportedEvent {
-            provider: Provider::Edna,
-            name: other.to_owned(),
-        }),
-        (None, None) => Err(PayloadError::MissingField(match route.provider() {
-            Provider::Edna => "type",
-            Provider::Botlinkd => "event",
-        })),
+/// Who sent a body and what it is, from its discriminator, or its shape where there is none.
+fn identify(route: Route, body: &str) -> Result<(Provider, EventKind), PayloadError> {
+    if body.trim_start().starts_with('[') {
+        // edna sends its template-status updates as a JSON array; BotLinkd sends only objects.
+        serde_json::from_str::<IgnoredAny>(body)
+            .map_err(|err| PayloadError::MalformedJson(err.to_string()))?;
+        return match route.provider() {
+            Provider::Edna => Ok((Provider::Edna, EventKind::Unmodelled)),
+            Provider::Botlinkd => Err(PayloadError::MalformedJson(
+                "the body must be a JSON object".into(),
+            )),
+        };
     }
+    let found: Discriminator = parse_json(body, "")?;
+    Ok(match (found.event.as_deref(), found.edna_type.as_deref()) {
+        (Some("message"), _) => (Provider::Botlinkd, EventKind::InboundMessage),
+        (Some("ack"), _) => (Provider::Botlinkd, EventKind::Ack),
+        (Some(_), _) => (Provider::Botlinkd, EventKind::Unmodelled),
+        (None, Some("short_link_visited")) => (Provider::Edna, EventKind::Click),
+        (None, Some(_)) => (Provider::Edna, EventKind::Unmodelled),
+        (None, None) => match route.provider() {
+            Provider::Edna if found.payload.is_some() => {
+                return Err(PayloadError::MissingField("type"))
+            }
+            // edna's status and incoming-message webhooks name no type.
+            Provider::Edna => (Provider::Edna, EventKind::Unmodelled),
+            Provider::Botlinkd => return Err(PayloadError::MissingField("event")),
+        },
+    })
 }
 
 /// Deserializes `json` (the body, or a nested object found at `prefix`), naming the offending
@@ -125,6 +147,7 @@ pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
 
 impl EventRecord {
     fn new(event: WebhookEvent, raw_body: &str) -> EventRecord {
+        let body_sha256 = body_sha256(raw_body.as_bytes());
         let (key, occurred_at, phone) = match &event {
             WebhookEvent::Click(click) => (
                 ItemKey {
@@ -155,12 +178,20 @@ impl EventRecord {
                 &ack.occurred_at,
                 None,
             ),
+            WebhookEvent::Unmodelled(provider) => (
+                ItemKey {
+                    pk: compose(&[UNMODELLED_PREFIX, provider.as_str(), &body_sha256]),
+                    sk: compose(&["EVENT", EventKind::Unmodelled.as_str()]),
+                },
+                &String::new(),
+                None,
+            ),
         };
         EventRecord {
             key,
             occurred_at: occurred_at.clone(),
             phone_key: phone.map(|phone| phone_key(phone)),
-            body_sha256: body_sha256(raw_body.as_bytes()),
+            body_sha256,
             raw_body: raw_body.to_owned(),
             event,
         }
@@ -172,12 +203,17 @@ impl EventRecord {
             WebhookEvent::Click(_) => EventKind::Click,
             WebhookEvent::InboundMessage(_) => EventKind::InboundMessage,
             WebhookEvent::Ack(_) => EventKind::Ack,
+            WebhookEvent::Unmodelled(_) => EventKind::Unmodelled,
         }
     }
 
     /// Who sent it.
     pub fn provider(&self) -> Provider {
-        self.kind().provider()
+        match self.event {
+            WebhookEvent::Click(_) => Provider::Edna,
+            WebhookEvent::InboundMessage(_) | WebhookEvent::Ack(_) => Provider::Botlinkd,
+            WebhookEvent::Unmodelled(provider) => provider,
+        }
     }
 
     /// The customer's phone number, if the event involves one.
@@ -185,7 +221,7 @@ impl EventRecord {
         match &self.event {
             WebhookEvent::Click(click) => Some(&click.phone),
             WebhookEvent::InboundMessage(message) => Some(&message.from),
-            WebhookEvent::Ack(_) => None,
+            WebhookEvent::Ack(_) | WebhookEvent::Unmodelled(_) => None,
         }
     }
 
@@ -205,6 +241,9 @@ impl EventRecord {
         })
     }
 }
+
+/// Partition-key prefix of unmodelled provider events (`UNMODELLED#<provider>#<body hash>`).
+pub const UNMODELLED_PREFIX: &str = "UNMODELLED";
 
 fn message_partition(instance_id: &str, message_id: &str) -> String {
     compose(&["MSG", "botlinkd", instance_id, message_id])

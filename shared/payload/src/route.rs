@@ -28,7 +28,7 @@ impl fmt::Display for Provider {
     }
 }
 
-/// The three kinds of event this product stores.
+/// The kinds of event this product stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     /// edna Pulse `short_link_visited`.
@@ -37,6 +37,9 @@ pub enum EventKind {
     InboundMessage,
     /// BotLinkd `ack`.
     Ack,
+    /// An event of its provider that this product does not model (an edna template-status
+    /// update, a BotLinkd event other than `message` and `ack`): kept whole, under its body hash.
+    Unmodelled,
 }
 
 impl EventKind {
@@ -46,14 +49,7 @@ impl EventKind {
             EventKind::Click => "click",
             EventKind::InboundMessage => "message",
             EventKind::Ack => "ack",
-        }
-    }
-
-    /// The provider that sends this kind of event.
-    pub fn provider(self) -> Provider {
-        match self {
-            EventKind::Click => Provider::Edna,
-            EventKind::InboundMessage | EventKind::Ack => Provider::Botlinkd,
+            EventKind::Unmodelled => "unmodelled",
         }
     }
 }
@@ -64,6 +60,7 @@ impl fmt::Display for EventKind {
             EventKind::Click => "edna Pulse `short_link_visited`",
             EventKind::InboundMessage => "BotLinkd `message`",
             EventKind::Ack => "BotLinkd `ack`",
+            EventKind::Unmodelled => "unmodelled provider event",
         })
     }
 }
@@ -111,23 +108,25 @@ impl Route {
         }
     }
 
-    /// Whether an event of `kind` is stored when it arrives here: every route stores every kind
-    /// of its own provider, because the credentials it checks prove the provider, and BotLinkd
-    /// sends every ticked event to one dashboard URL.
-    pub fn accepts(self, kind: EventKind) -> bool {
-        kind.provider() == self.provider()
+    /// Whether an event from `provider` is stored when it arrives here: every route stores every
+    /// kind of its own provider, because the credentials it checks prove the provider, and both
+    /// providers can send every event type to one URL.
+    pub fn accepts(self, provider: Provider) -> bool {
+        provider == self.provider()
     }
 
-    /// Whether `kind` is what this route is named for. An accepted kind that is not expected
-    /// (an ack on `/botlinkd/messages`) is stored all the same, and logged and counted as
-    /// `wrong_route` so that the dashboard URL can be fixed.
+    /// Whether `kind` (of this route's provider) is what this route is named for. An accepted
+    /// kind that is not expected (an ack on `/botlinkd/messages`) is stored all the same, and
+    /// logged and counted as `WrongRoute` so that the dashboard URL can be fixed. An unmodelled
+    /// event is never a wrong route: it has no route of its own.
     pub fn expects(self, kind: EventKind) -> bool {
-        match self {
-            Route::EdnaClicks => kind == EventKind::Click,
-            Route::BotlinkdMessages => kind == EventKind::InboundMessage,
-            Route::BotlinkdAcks => kind == EventKind::Ack,
-            Route::BotlinkdEvents => kind != EventKind::Click,
-        }
+        kind == EventKind::Unmodelled
+            || match self {
+                Route::EdnaClicks => kind == EventKind::Click,
+                Route::BotlinkdMessages => kind == EventKind::InboundMessage,
+                Route::BotlinkdAcks => kind == EventKind::Ack,
+                Route::BotlinkdEvents => kind != EventKind::Click,
+            }
     }
 
     /// The API Gateway v2 request for this route under `fixtures/apigw/` (used by the tests, the
@@ -183,18 +182,17 @@ mod tests {
     }
 
     #[test]
-    fn every_botlinkd_route_accepts_both_botlinkd_kinds_and_no_route_the_other_provider() {
+    fn every_route_accepts_its_own_provider_only() {
         for route in [
             Route::BotlinkdMessages,
             Route::BotlinkdAcks,
             Route::BotlinkdEvents,
         ] {
-            assert!(route.accepts(EventKind::InboundMessage), "{route}");
-            assert!(route.accepts(EventKind::Ack), "{route}");
-            assert!(!route.accepts(EventKind::Click), "{route}");
+            assert!(route.accepts(Provider::Botlinkd), "{route}");
+            assert!(!route.accepts(Provider::Edna), "{route}");
         }
-        assert!(Route::EdnaClicks.accepts(EventKind::Click));
-        assert!(!Route::EdnaClicks.accepts(EventKind::Ack));
+        assert!(Route::EdnaClicks.accepts(Provider::Edna));
+        assert!(!Route::EdnaClicks.accepts(Provider::Botlinkd));
     }
 
     #[test]
@@ -204,5 +202,8 @@ mod tests {
         assert!(!Route::BotlinkdMessages.expects(EventKind::Ack));
         assert!(!Route::BotlinkdAcks.expects(EventKind::InboundMessage));
         assert!(Route::EdnaClicks.expects(EventKind::Click));
+        for route in Route::ALL {
+            assert!(route.expects(EventKind::Unmodelled), "{route}");
+        }
     }
 }

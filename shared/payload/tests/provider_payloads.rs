@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 use webhook_payload::{
-    parse_event, AckStatus, EventKind, EventRecord, ItemKey, PayloadError, Route, StatusChange,
-    WebhookEvent, STATUS_SORT_KEY,
+    parse_event, AckStatus, EventKind, EventRecord, ItemKey, PayloadError, Provider, Route,
+    StatusChange, WebhookEvent, STATUS_SORT_KEY,
 };
 
 const CLICK: &str = include_str!("../../../fixtures/payloads/edna-click.json");
@@ -193,17 +193,103 @@ fn quoted_numbers_empty_request_ids_and_offset_timestamps_are_accepted() {
     assert_eq!(quoted.occurred_at, message.occurred_at);
 }
 
+const TEMPLATE_STATUS: &str = include_str!("../../../fixtures/payloads/edna-template-status.json");
+const CATEGORY_CHANGED: &str =
+    include_str!("../../../fixtures/payloads/edna-category-changed.json");
+
 #[test]
-fn unknown_event_types_are_unsupported_not_malformed() {
-    for (route, body, path, value) in [
-        (Route::BotlinkdEvents, ACK, "event", "presence"),
-        (Route::EdnaClicks, CLICK, "type", "status"),
+fn a_provider_event_of_an_unmodelled_type_is_an_unmodelled_event_keyed_by_its_body_hash() {
+    let botlinkd_presence = parse_with(Route::BotlinkdEvents, ACK, "event", json!("presence"))
+        .map(|record| record.raw_body);
+    let edna_status_like =
+        r#"{"messageId": 1, "status": "READ", "statusAt": "2025-01-01T00:00:00Z"}"#;
+    for (route, body, provider) in [
+        // edna's documented template-status update: a JSON array.
+        (
+            Route::EdnaClicks,
+            TEMPLATE_STATUS.to_owned(),
+            Provider::Edna,
+        ),
+        // edna's documented template-category change: a `type` this code does not model.
+        (
+            Route::EdnaClicks,
+            CATEGORY_CHANGED.to_owned(),
+            Provider::Edna,
+        ),
+        // edna's status and incoming-message webhooks name no type.
+        (
+            Route::EdnaClicks,
+            edna_status_like.to_owned(),
+            Provider::Edna,
+        ),
+        // A BotLinkd event other than `message` and `ack`, on any BotLinkd route.
+        (
+            Route::BotlinkdEvents,
+            botlinkd_presence.clone().unwrap(),
+            Provider::Botlinkd,
+        ),
+        (
+            Route::BotlinkdAcks,
+            botlinkd_presence.clone().unwrap(),
+            Provider::Botlinkd,
+        ),
     ] {
-        let err = parse_with(route, body, path, json!(value)).unwrap_err();
-        assert!(
-            matches!(err, PayloadError::UnsupportedEvent { .. }),
-            "{err}"
+        let record = parse_event(route, body.as_bytes()).unwrap();
+        assert_eq!(record.kind(), EventKind::Unmodelled, "{body}");
+        assert_eq!(record.provider(), provider, "{body}");
+        assert_eq!(record.raw_body, body);
+        assert_eq!(
+            record.key.pk,
+            format!("UNMODELLED#{}#{}", provider.as_str(), record.body_sha256)
         );
+        assert_eq!(record.key.sk, "EVENT#unmodelled");
+        assert!(record.phone().is_none() && record.phone_key.is_none());
+        assert!(record.status_change().is_none());
+        assert!(route.expects(record.kind()), "never a wrong route");
+    }
+}
+
+#[test]
+fn broken_bodies_stay_errors_whoever_sent_them() {
+    for (route, body, reason) in [
+        // An array is edna's shape only.
+        (
+            Route::BotlinkdEvents,
+            TEMPLATE_STATUS.to_owned(),
+            "malformed_json",
+        ),
+        // A broken array is no event.
+        (
+            Route::EdnaClicks,
+            TEMPLATE_STATUS[..40].to_owned(),
+            "malformed_json",
+        ),
+        // A click that lost its `type` is a click with a missing field.
+        (
+            Route::EdnaClicks,
+            CLICK.replace("\"type\"", "\"kind\""),
+            "missing_field",
+        ),
+        // BotLinkd always names its event.
+        (
+            Route::BotlinkdEvents,
+            ACK.replace("\"event\"", "\"kind\""),
+            "missing_field",
+        ),
+        // The other provider's unmodelled event is the other provider's.
+        (
+            Route::EdnaClicks,
+            ACK.replace("\"ack\"", "\"presence\""),
+            "wrong_provider",
+        ),
+        (
+            Route::BotlinkdEvents,
+            CATEGORY_CHANGED.to_owned(),
+            "wrong_provider",
+        ),
+    ] {
+        let err = parse_event(route, body.as_bytes()).unwrap_err();
+        assert_eq!(err.reason(), reason, "{route} {body}");
     }
 }
 

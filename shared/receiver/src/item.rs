@@ -25,7 +25,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub const PK: &str = "pk";
 /// Sort key.
 pub const SK: &str = "sk";
-/// `click`, `message`, `ack`, `status` or `quarantine`.
+/// `click`, `message`, `ack`, `unmodelled`, `status` or `quarantine`.
 pub const KIND: &str = "kind";
 /// `edna` or `botlinkd`.
 pub const PROVIDER: &str = "provider";
@@ -92,7 +92,13 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
     item.insert(PK.into(), s(&key.pk));
     item.insert(SK.into(), s(&key.sk));
     item.insert(KIND.into(), s(record.kind().as_str()));
-    item.insert(OCCURRED_AT.into(), s(&record.occurred_at));
+    // An unmodelled event's time is not read: the receive time stands in (the pipe dates events
+    // by `occurred_at`).
+    let occurred_at = match record.occurred_at.as_str() {
+        "" => received_at,
+        at => at,
+    };
+    item.insert(OCCURRED_AT.into(), s(occurred_at));
     item.insert(RECEIVED_AT.into(), s(received_at));
     item.insert(BODY_SHA256.into(), s(&record.body_sha256));
     item.insert(RAW_BODY.into(), s(&record.raw_body));

@@ -197,7 +197,7 @@ async fn bodies_that_cannot_become_events_are_quarantined_raw_with_reason_and_fi
         (
             "click.json",
             Route::EdnaClicks,
-            "[1,2]",
+            "[1,2",
             "malformed_json",
             None,
         ),
@@ -209,13 +209,6 @@ async fn bodies_that_cannot_become_events_are_quarantined_raw_with_reason_and_fi
             Some("payload"),
         ),
         (
-            "click.json",
-            Route::EdnaClicks,
-            r#"{"type":"status","payload":{}}"#,
-            "unsupported_event",
-            None,
-        ),
-        (
             "message.json",
             Route::BotlinkdMessages,
             r#"{"event":"message","instance_id":"1","data":{"from":"4471","to":"1555","type":"text","message_id":"m","timestamp":"yesterday"}}"#,
@@ -225,8 +218,8 @@ async fn bodies_that_cannot_become_events_are_quarantined_raw_with_reason_and_fi
         (
             "events-ack.json",
             Route::BotlinkdEvents,
-            r#"{"event":"presence","instance_id":"1","data":{}}"#,
-            "unsupported_event",
+            r#"[{"event":"presence","instance_id":"1","data":{}}]"#,
+            "malformed_json",
             None,
         ),
     ];

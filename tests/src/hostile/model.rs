@@ -265,10 +265,18 @@ pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// What the documented formats make of `body` sent to `route`: refused (and with which status
-/// and field) or stored.
+/// and field) or stored. A well-formed body of the route's provider that is none of the modelled
+/// kinds (an edna JSON array or object of another shape, a BotLinkd event of another type) is
+/// stored as an unmodelled event.
 pub fn model(route: Route, body: &Value) -> Expect {
+    let edna_route = route == Route::EdnaClicks;
     let Some(object) = body.as_object() else {
-        return Expect::Quarantined(None);
+        // edna's template-status updates are JSON arrays; BotLinkd sends only objects.
+        return if edna_route && body.is_array() {
+            Expect::Stored
+        } else {
+            Expect::Quarantined(None)
+        };
     };
     // The discriminators: BotLinkd's `event`, edna's `type`; each a string when present.
     let bad: Vec<&str> = ["event", "type"]
@@ -284,20 +292,27 @@ pub fn model(route: Route, body: &Value) -> Expect {
     }
     let event = object.get("event").and_then(Value::as_str);
     let edna_type = object.get("type").and_then(Value::as_str);
+    // An unmodelled event of the route's provider is stored; of the other provider, quarantined.
+    let unmodelled = |edna: bool| {
+        if edna == edna_route {
+            Expect::Stored
+        } else {
+            Expect::Quarantined(None)
+        }
+    };
     let kind = match (event, edna_type) {
         (Some("message"), _) => Kind::Message,
         (Some("ack"), _) => Kind::Ack,
-        (Some(_), _) => return Expect::Quarantined(None),
+        (Some(_), _) => return unmodelled(false),
         (None, Some("short_link_visited")) => Kind::Click,
-        (None, Some(_)) => return Expect::Quarantined(None),
-        (None, None) => {
-            let missing = if route == Route::EdnaClicks {
-                "type"
-            } else {
-                "event"
-            };
-            return Expect::Quarantined(Some(missing.to_owned()));
+        (None, Some(_)) => return unmodelled(true),
+        // Only edna's click wraps its fields in `payload`: with one, the `type` is missing.
+        (None, None) if edna_route && object.get("payload").is_some_and(|p| !p.is_null()) => {
+            return Expect::Quarantined(Some("type".to_owned()))
         }
+        // edna's status and incoming-message webhooks name no type.
+        (None, None) if edna_route => return Expect::Stored,
+        (None, None) => return Expect::Quarantined(Some("event".to_owned())),
     };
     if !kind.routes().contains(&route) {
         return Expect::Quarantined(None);
