@@ -13,7 +13,7 @@ use integration_tests::{
 use serde_json::{json, Value};
 use tracing_subscriber::fmt::MakeWriter;
 use webhook_payload::{Provider, Route};
-use webhook_receiver::{Config, DynamoDbStore, Receiver};
+use webhook_receiver::{Config, DynamoDbStore, LineSink, Receiver};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -73,12 +73,15 @@ fn digit_runs(text: &str) -> Vec<String> {
 #[tokio::test]
 async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_body() {
     let (captured, _guard) = Captured::install();
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let lines_to_buffer =
+        |receiver: Receiver<DynamoDbStore>| receiver.with_lines(LineSink::Buffer(buffer.clone()));
 
     let client = local_client();
     let table = fresh_table(&client).await;
-    let click = receiver(&client, &table, Route::EdnaClicks);
-    let messages = receiver(&client, &table, Route::BotlinkdMessages);
-    let acks = receiver(&client, &table, Route::BotlinkdAcks);
+    let click = lines_to_buffer(receiver(&client, &table, Route::EdnaClicks));
+    let messages = lines_to_buffer(receiver(&client, &table, Route::BotlinkdMessages));
+    let acks = lines_to_buffer(receiver(&client, &table, Route::BotlinkdAcks));
 
     let wrong_key = "wrong-edna-key-presented-by-a-caller";
     let mut bad_key = fixture_event("click.json");
@@ -136,8 +139,8 @@ async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_bod
             "stored",
         ),
         (&messages, form_declared, "stored"),
-        (&click, bad_key, "rejected:auth"),
-        (&acks, bad_token, "rejected:auth"),
+        (&click, bad_key, "unauthorized"),
+        (&acks, bad_token, "unauthorized"),
         (
             &messages,
             with_body(fixture_event("message.json"), &mistyped),
@@ -146,24 +149,25 @@ async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_bod
         (
             &messages,
             with_body(fixture_event("message.json"), &mistyped),
-            "quarantined:duplicate",
+            "duplicate",
         ),
     ];
     for (handler, event, _) in &requests {
         send(handler, event).await;
     }
-    let offline = receiver(
+    let offline = lines_to_buffer(receiver(
         &client_for(&closed_endpoint()),
         &table,
         Route::BotlinkdMessages,
-    );
+    ));
     send(
         &offline,
         &with_body(fixture_event("message.json"), &message),
     )
     .await;
 
-    let text = captured.text();
+    // The request lines, and whatever else was logged (nothing else may leak either).
+    let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap() + &captured.text();
     let mut forbidden: Vec<String> = [
         EDNA_KEY,
         BOTLINKD_TOKEN,
@@ -197,10 +201,10 @@ async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_bod
         );
     }
 
-    let lines: Vec<Value> = text
+    let lines: Vec<Value> = String::from_utf8(buffer.lock().unwrap().clone())
+        .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
-        .filter(|line: &Value| line["fields"]["message"] == "webhook request")
         .collect();
     let expected: Vec<&str> = requests
         .iter()
@@ -209,36 +213,39 @@ async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_bod
         .collect();
     let outcomes: Vec<&str> = lines
         .iter()
-        .map(|l| l["fields"]["outcome"].as_str().unwrap())
+        .map(|l| l["Outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, expected, "one line per request, in order");
     for line in &lines {
-        let fields = &line["fields"];
-        for name in ["route", "provider", "kind", "latency_us", "phone", "key"] {
-            assert!(!fields[name].is_null(), "{name} missing in {line}");
-        }
-        assert!(fields.get("pk").is_none(), "a key is never logged: {line}");
+        assert!(line["us"].is_u64(), "latency missing in {line}");
+        assert!(
+            line["_aws"].is_object(),
+            "the line is the EMF document: {line}"
+        );
+        assert!(line.get("pk").is_none(), "a key is never logged: {line}");
     }
-    let field = |i: usize, name: &str| lines[i]["fields"][name].clone();
-    assert_eq!(field(0, "provider"), "edna");
-    assert_eq!(field(0, "kind"), "click");
-    assert_eq!(field(0, "phone"), "*******4567");
-    assert_eq!(field(2, "phone"), "********0123");
+    let field = |i: usize, name: &str| lines[i][name].clone();
+    assert_eq!(field(0, "Provider"), "edna");
+    assert_eq!(field(0, "Kind"), "click");
+    assert_eq!(field(0, "phone"), "4567");
+    assert_eq!(field(2, "phone"), "0123");
     assert_eq!(field(2, "key").as_str().map(str::len), Some(12));
     // The two acks of one message share a key hash, so a message can be followed in the logs.
     assert_eq!(field(3, "key"), field(4, "key"));
-    assert_eq!(field(3, "wrong_route"), false);
-    assert_eq!(field(4, "wrong_route"), true);
+    assert!(lines[3].get("WrongRoute").is_none());
+    assert_eq!(field(4, "WrongRoute"), 1);
+    assert_eq!(field(4, "route"), Route::BotlinkdMessages.path());
     assert_eq!(lines[4]["level"], "WARN");
-    assert_eq!(
-        field(6, "content_type"),
-        "application/x-www-form-urlencoded"
-    );
-    assert_eq!(field(3, "content_type"), "-");
+    assert_eq!(field(6, "ct"), "application/x-www-form-urlencoded");
+    assert!(lines[3].get("ct").is_none());
+    assert_eq!(field(7, "auth"), "no_key");
+    assert_eq!(field(8, "auth"), "invalid");
     assert_eq!(field(9, "reason"), "invalid_field");
     assert_eq!(field(9, "field"), "data.from");
     assert_eq!(lines[9]["level"], "WARN");
+    assert_eq!(field(10, "detail"), "again");
     assert_eq!(lines[11]["level"], "ERROR");
+    assert_eq!(field(11, "Cause"), "other");
 }
 
 #[test]

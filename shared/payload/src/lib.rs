@@ -24,7 +24,7 @@ pub use key::{phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
 pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
 pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent, UNMODELLED_PREFIX};
 pub use route::{EventKind, Provider, Route};
-pub use timestamp::utc_now;
+pub use timestamp::{seconds_until, utc_now};
 
 /// A short, stable stand-in for a key in logs. Keys hold message ids, and a WhatsApp message id
 /// (`wamid.` + base64) encodes the other party's phone number, so a key is never logged itself.

@@ -64,6 +64,13 @@ pub fn utc_now() -> String {
     canonical(OffsetDateTime::now_utc(), "now").unwrap_or_default()
 }
 
+/// Seconds from the canonical time `at` (as [`utc_now`] and the records write it) to `now`, or
+/// `None` when `at` is not such a time. Negative when `at` is later than `now`.
+pub fn seconds_until(at: &str, now: std::time::SystemTime) -> Option<f64> {
+    let at = OffsetDateTime::parse(at, &Rfc3339).ok()?;
+    Some((OffsetDateTime::from(now) - at).as_seconds_f64())
+}
+
 fn canonical(at: OffsetDateTime, field: &str) -> Result<String, PayloadError> {
     let utc = at.to_offset(time::UtcOffset::UTC);
     if !(0..=9999).contains(&utc.year()) {
@@ -76,6 +83,15 @@ fn canonical(at: OffsetDateTime, field: &str) -> Result<String, PayloadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_until_measures_from_a_canonical_time_and_refuses_anything_else() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(90_500);
+        assert_eq!(seconds_until("1970-01-01T00:01:00.000Z", now), Some(30.5));
+        assert_eq!(seconds_until("1970-01-01T00:02:00.000Z", now), Some(-29.5));
+        assert_eq!(seconds_until("", now), None);
+        assert_eq!(seconds_until("yesterday", now), None);
+    }
 
     #[test]
     fn every_offset_form_converts_to_the_same_utc_instant() {

@@ -64,7 +64,7 @@ pub async fn erase_phone(
                 .key(item::SK, doomed[item::SK].clone())
                 .send()
                 .await
-                .map_err(|err| StoreError::request("DeleteItem", err))?;
+                .map_err(|err| StoreError::request("DeleteItem", &err))?;
         }
     }
     Ok(counts)

@@ -5,18 +5,19 @@
 //! quarantine. A 200 is sent only after that write; a storage fault is a fast 503.
 
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
-use tracing::{error, info, warn};
-use webhook_payload::{key_hash, mask_phone, Route};
+use tracing::warn;
+use webhook_payload::{seconds_until, EventKind, Route};
 
 use crate::auth::{Auth, AuthError};
 use crate::config::Config;
 use crate::ingest::{ingest, Ingested, Outcome};
-use crate::metrics::{self, OutcomeClass};
+use crate::metrics::{FaultCause, Measure, OutcomeClass};
+use crate::request_line::{request_line, Answered, LineSink};
 use crate::store::{EventStore, StoreError};
 
 /// Largest accepted body. Provider events are well under 2 KiB; 256 KiB leaves room for any
@@ -100,6 +101,7 @@ pub struct Receiver<S> {
     auth: Auth,
     routes: &'static [Route],
     metrics_namespace: String,
+    lines: LineSink,
 }
 
 impl<S: EventStore> Receiver<S> {
@@ -113,7 +115,15 @@ impl<S: EventStore> Receiver<S> {
             auth: config.auth,
             routes,
             metrics_namespace: config.metrics_namespace,
+            lines: LineSink::default(),
         }
+    }
+
+    /// The same receiver, writing its request lines to `lines` instead of stdout.
+    #[cfg(feature = "testing")]
+    pub fn with_lines(mut self, lines: LineSink) -> Receiver<S> {
+        self.lines = lines;
+        self
     }
 
     /// The store, for tests that read back what was written.
@@ -122,20 +132,28 @@ impl<S: EventStore> Receiver<S> {
     }
 
     /// Handles one request and always answers; only a storage fault gives a 5xx. Writes one log
-    /// line and one metric line per request.
+    /// line per request, which carries the request's metrics too.
     pub async fn respond(&self, request: Request) -> Result<Response<Body>, Infallible> {
         let started = Instant::now();
         let route =
             Route::for_path(request.raw_http_path()).filter(|route| self.routes.contains(route));
         let result = self.handle(route, &request).await;
         let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let class = outcome_class(&result);
+        let now = SystemTime::now();
         let wrong_route = wrong_route(route, &result);
-        log_request(route, &request, &result, class, wrong_route, latency_us);
-        metrics::emit(
-            &self.metrics_namespace,
-            &measure(class, wrong_route, &result),
-        );
+        let answered = Answered {
+            request: &request,
+            route,
+            result: &result,
+            measure: &measure(&result, wrong_route, now),
+            wrong_route,
+            latency_us,
+        };
+        let now_ms = now.duration_since(UNIX_EPOCH).map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        });
+        self.lines
+            .write(&request_line(&answered, &self.metrics_namespace, now_ms));
         Ok(match result {
             Ok(handled) => success(&handled),
             Err(err) => failure(&err),
@@ -172,39 +190,38 @@ impl<S: EventStore> Receiver<S> {
     }
 }
 
-fn outcome_class(result: &Result<Handled, WebhookError>) -> OutcomeClass {
-    match result {
-        Ok(Handled::UrlCheck) => OutcomeClass::UrlCheck,
-        Ok(Handled::Ingested(ingested)) => match ingested.outcome {
-            Outcome::Stored | Outcome::StoredCollision => OutcomeClass::Stored,
-            Outcome::Duplicate | Outcome::QuarantinedAgain => OutcomeClass::Duplicate,
-            Outcome::Quarantined => OutcomeClass::Quarantined,
-        },
-        Err(WebhookError::UnknownPath(_)) => OutcomeClass::UnknownPath,
-        Err(WebhookError::MethodNotAllowed { .. }) => OutcomeClass::WrongMethod,
-        Err(WebhookError::Unauthorized(_)) => OutcomeClass::Unauthorized,
-        Err(WebhookError::PayloadTooLarge) => OutcomeClass::TooLarge,
-        Err(WebhookError::Storage(_) | WebhookError::StorageTimeout) => OutcomeClass::Failed,
-    }
-}
-
-fn measure(
-    class: OutcomeClass,
-    wrong_route: bool,
-    result: &Result<Handled, WebhookError>,
-) -> metrics::Measure {
-    match (class, result) {
-        (OutcomeClass::Stored, Ok(Handled::Ingested(ingested))) => match &ingested.parsed {
-            Ok(record) => metrics::Measure::Stored {
-                provider: record.provider().as_str(),
-                kind: record.kind().as_str(),
-                lag_seconds: 0.0,
-                wrong_route,
-            },
-            Err(_) => metrics::Measure::Other(class),
-        },
-        (OutcomeClass::Failed, _) => metrics::Measure::Failed(metrics::FaultCause::Other),
-        _ => metrics::Measure::Other(class),
+/// What a request counts: the lag of an event stored now, the cause of a storage fault, or
+/// its outcome.
+fn measure(result: &Result<Handled, WebhookError>, wrong_route: bool, now: SystemTime) -> Measure {
+    let ingested = match result {
+        Ok(Handled::UrlCheck) => return Measure::Other(OutcomeClass::UrlCheck),
+        Ok(Handled::Ingested(ingested)) => ingested,
+        Err(WebhookError::UnknownPath(_)) => return Measure::Other(OutcomeClass::UnknownPath),
+        Err(WebhookError::MethodNotAllowed { .. }) => {
+            return Measure::Other(OutcomeClass::WrongMethod)
+        }
+        Err(WebhookError::Unauthorized(_)) => return Measure::Other(OutcomeClass::Unauthorized),
+        Err(WebhookError::PayloadTooLarge) => return Measure::Other(OutcomeClass::TooLarge),
+        Err(WebhookError::Storage(err)) => return Measure::Failed(err.cause()),
+        Err(WebhookError::StorageTimeout) => return Measure::Failed(FaultCause::Timeout),
+    };
+    match (ingested.outcome, &ingested.parsed) {
+        (Outcome::Duplicate | Outcome::QuarantinedAgain, _) => {
+            Measure::Other(OutcomeClass::Duplicate)
+        }
+        (Outcome::Quarantined, _) | (_, Err(_)) => Measure::Other(OutcomeClass::Quarantined),
+        (Outcome::Stored | Outcome::StoredCollision, Ok(record)) => {
+            match seconds_until(&record.occurred_at, now) {
+                Some(lag_seconds) if record.kind() != EventKind::Unmodelled => Measure::Stored {
+                    provider: record.provider().as_str(),
+                    kind: record.kind().as_str(),
+                    lag_seconds,
+                    wrong_route,
+                },
+                // No provider time to measure from.
+                _ => Measure::Other(OutcomeClass::Unmodelled),
+            }
+        }
     }
 }
 
@@ -217,102 +234,6 @@ fn wrong_route(route: Option<Route>, result: &Result<Handled, WebhookError>) -> 
             .as_ref()
             .is_ok_and(|record| !route.expects(record.kind())),
         _ => false,
-    }
-}
-
-/// The declared content type, when it is not JSON. The body is parsed whatever it says (many
-/// HTTP clients default to a form type), and the mismatch is logged.
-fn content_type_mismatch(request: &Request) -> Option<String> {
-    let declared = request.headers().get(header::CONTENT_TYPE)?;
-    let declared = String::from_utf8_lossy(declared.as_bytes());
-    let essence = declared
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json" || essence.ends_with("+json") {
-        None
-    } else {
-        // Only the media type: parameters could carry anything.
-        Some(essence.chars().take(64).collect())
-    }
-}
-
-/// One log line per request. Keys are logged as a short hash and phone numbers masked: message
-/// ids encode phone numbers. A payload error's message can quote the body, so only its reason
-/// and field are logged.
-fn log_request(
-    route: Option<Route>,
-    request: &Request,
-    result: &Result<Handled, WebhookError>,
-    class: OutcomeClass,
-    wrong_route: bool,
-    latency_us: u64,
-) {
-    let outcome = match result {
-        Ok(Handled::UrlCheck) => "url_check".to_owned(),
-        Ok(Handled::Ingested(ingested)) => ingested.outcome.as_str().to_owned(),
-        Err(err) if class != OutcomeClass::Failed => format!("rejected:{}", err.reason()),
-        Err(_) => "failed".to_owned(),
-    };
-    let route = route.map_or("-", Route::path);
-    let parsed = match result {
-        Ok(Handled::Ingested(ingested)) => Some(&ingested.parsed),
-        _ => None,
-    };
-    let record = parsed.and_then(|parsed| parsed.as_ref().ok());
-    let payload_error = parsed.and_then(|parsed| parsed.as_ref().err());
-    let kind = record.map_or("-", |r| r.kind().as_str());
-    let provider = record.map_or("-", |r| r.provider().as_str());
-    let key = record.map_or_else(|| "-".to_owned(), |r| key_hash(&r.key.pk));
-    let phone = record
-        .and_then(|r| r.phone())
-        .map_or_else(|| "-".to_owned(), mask_phone);
-    let reason = payload_error.map_or("-", |err| err.reason());
-    let field = payload_error.and_then(|err| err.field()).unwrap_or("-");
-    let content_type = content_type_mismatch(request);
-    let content_type = content_type.as_deref().unwrap_or("-");
-    let detail = match result {
-        Err(err) => err.to_string(),
-        Ok(_) => String::new(),
-    };
-    macro_rules! request_line {
-        ($level:ident) => {
-            $level!(
-                route,
-                provider,
-                kind,
-                outcome,
-                reason,
-                field,
-                key,
-                phone,
-                wrong_route,
-                content_type,
-                latency_us,
-                error = detail,
-                "webhook request"
-            )
-        };
-    }
-    match class {
-        OutcomeClass::Stored
-        | OutcomeClass::Duplicate
-        | OutcomeClass::UrlCheck
-        | OutcomeClass::Unmodelled => {
-            if wrong_route {
-                request_line!(warn)
-            } else {
-                request_line!(info)
-            }
-        }
-        OutcomeClass::Quarantined
-        | OutcomeClass::Unauthorized
-        | OutcomeClass::TooLarge
-        | OutcomeClass::UnknownPath
-        | OutcomeClass::WrongMethod => request_line!(warn),
-        OutcomeClass::Failed => request_line!(error),
     }
 }
 

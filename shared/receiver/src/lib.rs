@@ -15,6 +15,7 @@ pub mod item;
 mod memory;
 mod metrics;
 mod replay;
+mod request_line;
 mod secrets;
 mod serve;
 mod store;
@@ -33,6 +34,7 @@ pub use metrics::{
     KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
 };
 pub use replay::{replay_day, ReplayResult, Replayed};
+pub use request_line::LineSink;
 pub use secrets::SecretVariables;
 pub use serve::serve;
 pub use store::{

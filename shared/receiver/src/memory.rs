@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
 
 use crate::item::{self, ack_attribute, AckField, Item};
+use crate::metrics::FaultCause;
 use crate::store::{Conditional, EventStore, StatusOutcome, StoreError};
 
 /// Items by `(pk, sk)`, and a switch that makes every write fail like an unreachable table.
@@ -17,6 +18,8 @@ use crate::store::{Conditional, EventStore, StatusOutcome, StoreError};
 pub struct MemoryStore {
     items: Mutex<BTreeMap<(String, String), Item>>,
     failing: AtomicBool,
+    /// The cause and code of the injected failure (`Other`, an unreachable table, by default).
+    failure: Mutex<(FaultCause, String)>,
     attempts: AtomicUsize,
 }
 
@@ -29,6 +32,12 @@ impl MemoryStore {
     /// From now on every write fails (`failing = true`) or succeeds again.
     pub fn set_failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Makes every later write fail with `cause` and DynamoDB's error `code`.
+    pub fn fail_with(&self, cause: FaultCause, code: &str) {
+        *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = (cause, code.to_owned());
+        self.set_failing(true);
     }
 
     /// Every item, ordered by key.
@@ -48,9 +57,20 @@ impl MemoryStore {
     fn attempt(&self, operation: &'static str) -> Result<(), StoreError> {
         self.attempts.fetch_add(1, Ordering::SeqCst);
         if self.failing.load(Ordering::SeqCst) {
+            let (cause, code) = self
+                .failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let code = if code.is_empty() {
+                "DispatchFailure".to_owned()
+            } else {
+                code
+            };
             return Err(StoreError::Request {
                 operation,
-                detail: "the in-memory store is set to fail".into(),
+                cause,
+                code,
             });
         }
         Ok(())

@@ -77,7 +77,7 @@ impl OutcomeClass {
 
 /// The `Cause` dimension of a storage fault (`Outcome` = `failed`): what an operator does next
 /// depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FaultCause {
     /// DynamoDB throttled the write (on-demand scaling, or the table's limits): transient.
     Throttled,
@@ -90,6 +90,7 @@ pub enum FaultCause {
     /// until someone fixes the deployment.
     Validation,
     /// Anything else (unreachable endpoint, a 5xx from DynamoDB, an unreadable answer).
+    #[default]
     Other,
 }
 
@@ -243,16 +244,6 @@ impl Measure {
         );
         fields
     }
-}
-
-/// Prints the request's EMF line, built whole first so that it goes out in one write.
-pub(crate) fn emit(namespace: &str, measure: &Measure) {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        });
-    println!("{}", emf_line(namespace, measure, now_ms));
 }
 
 /// The EMF document of `measure` alone, as one JSON line (what the template tests read).

@@ -123,7 +123,7 @@ async fn mark_replayed(
         Ok(_) => Ok(()),
         Err(err) => match err.as_service_error() {
             Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-            _ => Err(StoreError::request("UpdateItem", err)),
+            _ => Err(StoreError::request("UpdateItem", &err)),
         },
     }
 }

@@ -3,8 +3,10 @@
 
 use std::future::Future;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
+
+use crate::metrics::FaultCause;
 
 mod conditional;
 mod dynamodb;
@@ -20,13 +22,17 @@ pub const WARM_UP_KEY: &str = "WARM-UP";
 /// answer 200.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The request failed: unreachable, timed out, throttled, or a service error.
-    #[error("DynamoDB {operation} failed: {detail}")]
+    /// The request failed: unreachable, timed out, throttled, refused, or a service error.
+    #[error("DynamoDB {operation} failed: {code} ({})", cause.as_str())]
     Request {
         /// The DynamoDB operation.
         operation: &'static str,
-        /// The SDK's error with its full context.
-        detail: String,
+        /// What kind of fault it is, which decides what a person does about it.
+        cause: FaultCause,
+        /// DynamoDB's error code (`ProvisionedThroughputExceededException`, ...), or the SDK's
+        /// name for a failure without an answer (`TimeoutError`, `DispatchFailure`, ...). Never
+        /// the message: a service message can quote the request.
+        code: String,
     },
     /// A conditional-check failure came back without the existing item, so a duplicate cannot
     /// be told from a collision.
@@ -35,10 +41,55 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn request(operation: &'static str, err: impl std::error::Error) -> StoreError {
+    /// The fault of `operation` that the SDK reported as `err`, classified by its code.
+    pub(crate) fn request<E, R>(operation: &'static str, err: &SdkError<E, R>) -> StoreError
+    where
+        E: ProvideErrorMetadata,
+    {
+        let (cause, code) = match err {
+            SdkError::ServiceError(service) => {
+                let code = service.err().code().unwrap_or("UnknownServiceError");
+                (FaultCause::of_error_code(code), code.to_owned())
+            }
+            SdkError::TimeoutError(_) => (FaultCause::Timeout, "TimeoutError".to_owned()),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+                (FaultCause::Timeout, "DispatchTimeout".to_owned())
+            }
+            SdkError::DispatchFailure(_) => (FaultCause::Other, "DispatchFailure".to_owned()),
+            SdkError::ResponseError(_) => (FaultCause::Other, "ResponseError".to_owned()),
+            SdkError::ConstructionFailure(_) => {
+                (FaultCause::Validation, "ConstructionFailure".to_owned())
+            }
+            _ => (FaultCause::Other, "SdkError".to_owned()),
+        };
         StoreError::Request {
             operation,
-            detail: DisplayErrorContext(err).to_string(),
+            cause,
+            code,
+        }
+    }
+
+    /// What kind of fault this is (the `Cause` of the metric and the log line).
+    pub fn cause(&self) -> FaultCause {
+        match self {
+            StoreError::Request { cause, .. } => *cause,
+            StoreError::ExistingItemMissing => FaultCause::Other,
+        }
+    }
+
+    /// The error code for the log line.
+    pub fn code(&self) -> &str {
+        match self {
+            StoreError::Request { code, .. } => code,
+            StoreError::ExistingItemMissing => "ExistingItemMissing",
+        }
+    }
+
+    /// The DynamoDB operation that failed, if one did.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Request { operation, .. } => Some(operation),
+            StoreError::ExistingItemMissing => Some("PutItem"),
         }
     }
 }

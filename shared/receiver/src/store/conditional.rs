@@ -1,7 +1,7 @@
 //! One conditional write's answer, read the same way for PutItem and UpdateItem: its write units
 //! counted, and a failed condition (with the item that failed it) told apart from a fault.
 
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ConsumedCapacity;
@@ -19,7 +19,7 @@ impl WriteUsage {
         consumed: fn(&O) -> Option<&ConsumedCapacity>,
     ) -> Result<Answer<'a>, StoreError>
     where
-        E: ConditionFailure + std::error::Error + 'static,
+        E: ConditionFailure + ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
         self.record(result.as_ref().ok().and_then(consumed));

@@ -124,7 +124,7 @@ impl DynamoDbStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|err| StoreError::request("Query", err))?;
+                .map_err(|err| StoreError::request("Query", &err))?;
             items.extend(page.items().iter().cloned());
             start = page.last_evaluated_key().cloned();
             if start.is_none() {
@@ -166,7 +166,7 @@ impl DynamoDbStore {
             .projection_expression(item::PK)
             .send()
             .await
-            .map_err(|err| StoreError::request("GetItem", err))?;
+            .map_err(|err| StoreError::request("GetItem", &err))?;
         Ok(())
     }
 

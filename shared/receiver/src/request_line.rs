@@ -1,0 +1,200 @@
+//! The one log line of a request. It is also the request's EMF document (CloudWatch extracts the
+//! metrics from its `_aws` part), so each request writes one line, and only what an operator
+//! reads: fields that would say nothing are left out, names are short.
+//!
+//! Fields, each present only when it says something (README, "Logs"):
+//! `level` (WARN and ERROR only: Lambda reads a line without one as INFO), `req` (API Gateway's
+//! request id, the same as in the access log), `trace` (X-Ray trace id, only when sampled),
+//! `Outcome` (and `Cause`, `Provider`, `Kind` dimension values), `detail` (`collision`, `again`),
+//! `route` (when it matters: wrong route, quarantine, unmodelled, refusals), `key` (a 12-hex hash
+//! of the event's partition key), `phone` (its last four digits), `reason` and `field` (why a
+//! body was quarantined), `auth` (why credentials were refused), `ct` (a declared content type
+//! that is not JSON), `op` and `code` (the DynamoDB operation and error code of a fault), `us`
+//! (microseconds spent), then the metric values.
+//!
+//! Never a secret, a body, a phone number, a message id or a key: ids encode phone numbers.
+
+use lambda_http::http::header;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde_json::{json, Map, Value};
+use webhook_payload::{key_hash, Route};
+
+use crate::handler::{Handled, WebhookError};
+use crate::ingest::Outcome;
+use crate::metrics::{Measure, OutcomeClass};
+
+/// Where the request lines go: stdout in Lambda (CloudWatch Logs), or a buffer in tests.
+#[derive(Debug, Clone, Default)]
+pub enum LineSink {
+    /// Standard output, one write per line.
+    #[default]
+    Stdout,
+    /// A shared buffer (the log budget and privacy tests read it).
+    #[cfg(feature = "testing")]
+    Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>),
+}
+
+impl LineSink {
+    /// Writes `line` and its newline at once.
+    pub(crate) fn write(&self, line: &str) {
+        match self {
+            // `println!` rather than a raw stdout write, so that test harnesses capture it.
+            LineSink::Stdout => println!("{line}"),
+            #[cfg(feature = "testing")]
+            LineSink::Buffer(buffer) => {
+                let mut buffer = buffer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                buffer.extend_from_slice(line.as_bytes());
+                buffer.push(b'\n');
+            }
+        }
+    }
+}
+
+/// What the handler knows of a request once it is answered.
+pub(crate) struct Answered<'a> {
+    pub request: &'a Request,
+    pub route: Option<Route>,
+    pub result: &'a Result<Handled, WebhookError>,
+    pub measure: &'a Measure,
+    pub wrong_route: bool,
+    pub latency_us: u64,
+}
+
+/// The request's line: its fields, then the EMF fields of its measure under `namespace`.
+pub(crate) fn request_line(answered: &Answered<'_>, namespace: &str, now_ms: u64) -> String {
+    let mut line = Map::new();
+    let class = answered.measure.class();
+    let level = match class {
+        OutcomeClass::Failed => Some("ERROR"),
+        OutcomeClass::Quarantined
+        | OutcomeClass::Unauthorized
+        | OutcomeClass::TooLarge
+        | OutcomeClass::UnknownPath
+        | OutcomeClass::WrongMethod => Some("WARN"),
+        _ if answered.wrong_route => Some("WARN"),
+        _ => None,
+    };
+    if let Some(level) = level {
+        line.insert("level".into(), json!(level));
+    }
+    if let Some(id) = api_request_id(answered.request) {
+        line.insert("req".into(), json!(id));
+    }
+    if let Some(trace) = sampled_trace(answered.request) {
+        line.insert("trace".into(), json!(trace));
+    }
+    let route_matters = answered.wrong_route
+        || !matches!(
+            class,
+            OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck
+        );
+    if route_matters {
+        if let Some(route) = answered.route {
+            line.insert("route".into(), json!(route.path()));
+        }
+    }
+    match answered.result {
+        Ok(Handled::Ingested(ingested)) => {
+            match ingested.outcome {
+                Outcome::StoredCollision => line.insert("detail".into(), json!("collision")),
+                Outcome::QuarantinedAgain => line.insert("detail".into(), json!("again")),
+                _ => None,
+            };
+            match &ingested.parsed {
+                Ok(record) => {
+                    line.insert("key".into(), json!(key_hash(&record.key.pk)));
+                    if let Some(phone) = record.phone() {
+                        line.insert("phone".into(), json!(last_digits(phone)));
+                    }
+                }
+                Err(error) => {
+                    line.insert("reason".into(), json!(error.reason()));
+                    if let Some(field) = error.field() {
+                        line.insert("field".into(), json!(field));
+                    }
+                }
+            }
+            if let Some(declared) = content_type_mismatch(answered.request) {
+                line.insert("ct".into(), json!(declared));
+            }
+        }
+        Ok(Handled::UrlCheck) => {}
+        Err(WebhookError::Unauthorized(err)) => {
+            line.insert("auth".into(), json!(err.reason()));
+        }
+        Err(WebhookError::Storage(err)) => {
+            if let Some(operation) = err.operation() {
+                line.insert("op".into(), json!(operation));
+            }
+            line.insert("code".into(), json!(err.code()));
+        }
+        Err(WebhookError::StorageTimeout) => {
+            line.insert("code".into(), json!("StoreBudgetExceeded"));
+        }
+        Err(_) => {}
+    }
+    line.insert("us".into(), json!(answered.latency_us));
+    line.extend(answered.measure.emf_fields(namespace, now_ms));
+    Value::Object(line).to_string()
+}
+
+/// API Gateway's id of the request, which its access log line carries too.
+fn api_request_id(request: &Request) -> Option<&str> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.request_id.as_deref(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// The X-Ray trace id, only when the trace is sampled (an unsampled id leads nowhere).
+fn sampled_trace(request: &Request) -> Option<&str> {
+    let trace = request.lambda_context_ref()?.xray_trace_id.as_deref()?;
+    let root = trace.split(';').find_map(|part| part.strip_prefix("Root="));
+    trace
+        .split(';')
+        .any(|part| part == "Sampled=1")
+        .then_some(root)
+        .flatten()
+}
+
+/// The last four digits of a phone number: enough to tell people apart in a support case.
+fn last_digits(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(4)..].iter().collect()
+}
+
+/// The declared content type, when it is not JSON. The body is parsed whatever it says (many
+/// HTTP clients default to a form type), and the mismatch is logged.
+fn content_type_mismatch(request: &Request) -> Option<String> {
+    let declared = request.headers().get(header::CONTENT_TYPE)?;
+    let declared = String::from_utf8_lossy(declared.as_bytes());
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        None
+    } else {
+        // Only the media type: parameters could carry anything.
+        Some(essence.chars().take(64).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_four_digits_of_a_phone_are_kept() {
+        assert_eq!(last_digits("+44 7123 456789"), "6789");
+        assert_eq!(last_digits("447123456789@c.us"), "6789");
+        assert_eq!(last_digits("12"), "12");
+        assert_eq!(last_digits(""), "");
+    }
+}
