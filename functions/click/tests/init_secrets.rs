@@ -73,8 +73,8 @@ fn init_with_ssm_at(endpoint: &str) -> (bool, String, Duration) {
     (output.status.success(), text, started.elapsed())
 }
 
-/// Runs the click binary's init with SSM at `ssm` and asserts that it failed within 5 s (the
-/// client's 1.8 s operation timeout, not Lambda's 10 s init limit) with an error that names the
+/// Runs the click binary's init with SSM at `ssm` and asserts that it failed within Lambda's 10 s
+/// init limit (the SSM client gives up after 4 s, retries included) with an error that names the
 /// parameter and its variable, followed by `detail`; returns the binary's output.
 fn assert_init_fails_naming_the_parameter(ssm: &str, detail: &str) -> String {
     let (succeeded, output, took) = init_with_ssm_at(ssm);
@@ -85,7 +85,7 @@ fn assert_init_fails_naming_the_parameter(ssm: &str, detail: &str) -> String {
         )),
         "{output}"
     );
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
     output
 }
 

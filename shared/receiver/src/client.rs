@@ -1,7 +1,8 @@
 //! The AWS clients of the functions (DynamoDB, and SSM Parameter Store for the secrets): built
-//! once per cold start from the Lambda environment, with TLS, timeouts and retries that fit the
-//! providers' answer budgets. Both are built from one [`SdkConfig`], so they cannot differ in
-//! anything but their endpoint variable.
+//! once per cold start from the Lambda environment, with TLS, timeouts and retries that fit their
+//! budgets. Both are built from one [`SdkConfig`], so they cannot differ in anything but their
+//! endpoint variable and those budgets: DynamoDB's calls fit in a provider's answer budget, the
+//! secrets' read at init may take a few seconds to ride out SSM's throttle.
 
 use std::time::Duration;
 
@@ -31,7 +32,51 @@ impl Service {
             Service::Ssm => "AWS_ENDPOINT_URL_SSM",
         }
     }
+
+    /// Connect 400 ms and attempt 700 ms for both; the whole operation, retries included, 1.8 s
+    /// for DynamoDB (a failing call ends well inside a provider's 3 s) and [`SSM_INIT_BUDGET`]
+    /// for SSM.
+    fn timeouts(self) -> TimeoutConfig {
+        let operation = match self {
+            Service::DynamoDb => Duration::from_millis(1_800),
+            Service::Ssm => SSM_INIT_BUDGET,
+        };
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_millis(400))
+            .operation_attempt_timeout(Duration::from_millis(700))
+            .operation_timeout(operation)
+            .build()
+    }
+
+    /// The SDK's standard retries (throttling, transient and 5xx errors; SSM's
+    /// `ThrottlingException` is one of the throttling codes of aws-runtime's
+    /// `AwsErrorCodeClassifier`, which `GetParameter` uses), each wait a random part of an
+    /// exponential backoff (full jitter). DynamoDB: up to 3 attempts, 20-200 ms apart. SSM:
+    /// [`SSM_INIT_ATTEMPTS`], 100 ms doubling up to 1 s apart, at most 2.5 s of waits, so a read
+    /// that SSM keeps throttling ends with SSM's answer, inside [`SSM_INIT_BUDGET`]. Standard,
+    /// not adaptive: adaptive's client-side rate limiter learns across the calls of one client,
+    /// and a cold start makes one call.
+    fn retries(self) -> RetryConfig {
+        match self {
+            Service::DynamoDb => RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(20))
+                .with_max_backoff(Duration::from_millis(200)),
+            Service::Ssm => RetryConfig::standard()
+                .with_max_attempts(SSM_INIT_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(100))
+                .with_max_backoff(Duration::from_secs(1)),
+        }
+    }
 }
+
+/// How long a cold start may spend reading its secrets, retries included: 4 of Lambda's 10 s
+/// init limit, which leaves room for the DynamoDB warm-up (1.8 s at most) and the runtime.
+pub(crate) const SSM_INIT_BUDGET: Duration = Duration::from_secs(4);
+
+/// How many times a cold start asks SSM for its secrets while SSM throttles or fails
+/// transiently; a refusal (no permission, no parameter) is not asked again.
+pub(crate) const SSM_INIT_ATTEMPTS: u32 = 6;
 
 /// Builds the DynamoDB client once per cold start from what Lambda puts in the environment:
 /// see [`sdk_config`].
@@ -58,9 +103,9 @@ fn sdk_config_from_env(service: Service) -> SdkConfig {
 /// `AWS_ENDPOINT_URL`, `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT`, all read
 /// through `lookup`, plus `credentials` (in the functions, aws-config's environment provider:
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), [`https_client`], and
-/// the timeouts and retries of [`with_client_settings`]. aws-config's default chain is left out
-/// on purpose: its profile files, SSO, web identity (an STS client) and IMDS never apply in
-/// Lambda, and they are 1.1 MB of every binary (BENCHMARKS.md).
+/// `service`'s timeouts and retries. aws-config's default chain is left out on purpose: its
+/// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
+/// 1.1 MB of every binary (BENCHMARKS.md).
 pub fn sdk_config(
     service: Service,
     lookup: impl Fn(&str) -> Option<String>,
@@ -76,8 +121,8 @@ pub fn sdk_config(
         .use_dual_stack(flag("AWS_USE_DUALSTACK_ENDPOINT"))
         .credentials_provider(credentials)
         .http_client(https_client())
-        .timeout_config(timeouts())
-        .retry_config(retries());
+        .timeout_config(service.timeouts())
+        .retry_config(service.retries());
     // The order of aws-config's environment region provider.
     config.set_region(
         get("AWS_REGION")
@@ -96,25 +141,8 @@ pub fn with_client_settings(
 ) -> aws_sdk_dynamodb::config::Builder {
     config
         .http_client(https_client())
-        .timeout_config(timeouts())
-        .retry_config(retries())
-}
-
-/// Connect 400 ms, attempt 700 ms, operation 1.8 s: a failing call ends well inside 3 s.
-fn timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_millis(400))
-        .operation_attempt_timeout(Duration::from_millis(700))
-        .operation_timeout(Duration::from_millis(1_800))
-        .build()
-}
-
-/// Up to 3 attempts, 20-200 ms apart.
-fn retries() -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(20))
-        .with_max_backoff(Duration::from_millis(200))
+        .timeout_config(Service::DynamoDb.timeouts())
+        .retry_config(Service::DynamoDb.retries())
 }
 
 /// The root certificates of Amazon Trust Services, which issues the certificates of the AWS
@@ -281,16 +309,31 @@ mod tests {
     }
 
     #[test]
-    fn both_clients_have_the_same_timeouts_and_attempts() {
-        for service in [Service::DynamoDb, Service::Ssm] {
-            let config = sdk_config(service, lookup(&[]), test_credentials());
-            let timeouts = config.timeout_config().expect("timeouts are set");
-            assert_eq!(
-                timeouts.operation_timeout(),
-                Some(Duration::from_millis(1_800))
-            );
-            assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(3));
-        }
+    fn dynamodb_fits_an_answer_budget_and_ssm_the_init_budget() {
+        let config = sdk_config(Service::DynamoDb, lookup(&[]), test_credentials());
+        let timeouts = config.timeout_config().expect("timeouts are set");
+        assert_eq!(
+            timeouts.operation_timeout(),
+            Some(Duration::from_millis(1_800))
+        );
+        assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(3));
+
+        let config = sdk_config(Service::Ssm, lookup(&[]), test_credentials());
+        let timeouts = config.timeout_config().expect("timeouts are set");
+        assert_eq!(timeouts.operation_timeout(), Some(SSM_INIT_BUDGET));
+        assert!(SSM_INIT_BUDGET + Duration::from_millis(1_800) < Duration::from_secs(10));
+        let retries = config.retry_config().expect("retries are set");
+        assert_eq!(retries.max_attempts(), SSM_INIT_ATTEMPTS);
+        // The longest waits (full jitter waits a random part of each) leave the budget room for
+        // the attempts themselves, so a read that SSM keeps throttling ends with SSM's answer.
+        let waits: Duration = (0..SSM_INIT_ATTEMPTS - 1)
+            .map(|retry| (retries.initial_backoff() * 2u32.pow(retry)).min(retries.max_backoff()))
+            .sum();
+        assert_eq!(waits, Duration::from_millis(2_500));
+        assert!(
+            waits + Duration::from_secs(1) <= SSM_INIT_BUDGET,
+            "{waits:?}"
+        );
     }
 
     #[test]

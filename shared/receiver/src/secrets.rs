@@ -67,8 +67,9 @@ pub(crate) enum SecretSource {
     Parameter(String),
 }
 
-/// Reads the SecureString parameter `name`, decrypted. The reason of a failure is meant for the
-/// init error: SSM's error code and message, and what usually causes it.
+/// Reads the SecureString parameter `name`, decrypted. The client retries a throttle within the
+/// init budget ([`ssm_client`](crate::ssm_client)). The reason of a failure is meant for the init
+/// error: SSM's error code and message, and what usually causes it.
 pub(crate) async fn read_parameter(
     client: &aws_sdk_ssm::Client,
     name: &str,
@@ -87,6 +88,9 @@ pub(crate) async fn read_parameter(
                     " (create it: docs/deploy.md, \"Secrets\")"
                 } else if code == "AccessDeniedException" {
                     " (the function's role needs ssm:GetParameter on it, and kms:Decrypt through SSM)"
+                } else if code == "ThrottlingException" {
+                    " (throttled at every attempt: more cold starts at once than the account's \
+                     Parameter Store throughput; docs/deploy.md, \"Secrets\")"
                 } else {
                     ""
                 };
@@ -113,6 +117,7 @@ pub(crate) async fn read_parameter(
 mod tests {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
@@ -120,6 +125,7 @@ mod tests {
     use serde_json::{json, Value};
     use webhook_payload::Provider;
 
+    use crate::client::SSM_INIT_ATTEMPTS;
     use crate::{sdk_config, Auth, Config, ConfigError, Service};
 
     const PARAMETER: &str = "/whatsapp-webhooks/test/botlinkd-tokens";
@@ -264,14 +270,62 @@ mod tests {
             let err = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
                 .await
                 .unwrap_err();
-            let message = err.to_string();
-            assert!(
-                matches!(err, ConfigError::Parameter { variable: "BOTLINKD_TOKENS_PARAMETER", ref name, .. } if name == PARAMETER),
-                "{message}"
-            );
-            assert!(message.contains(PARAMETER), "{message}");
-            assert!(message.contains(expected), "{message}");
+            assert_names_the_parameter(&err, expected);
+            // A refusal is final: asked once, not retried.
+            assert_eq!(ssm.requests.lock().unwrap().len(), 1, "{err}");
         }
+    }
+
+    fn assert_names_the_parameter(err: &ConfigError, expected: &str) {
+        let message = err.to_string();
+        assert!(
+            matches!(err, ConfigError::Parameter { variable: "BOTLINKD_TOKENS_PARAMETER", name, .. } if name == PARAMETER),
+            "{message}"
+        );
+        assert!(message.contains(PARAMETER), "{message}");
+        assert!(message.contains(expected), "{message}");
+    }
+
+    /// SSM's answer to a caller above the account's Parameter Store throughput.
+    fn throttled() -> (u16, Value) {
+        error("ThrottlingException", "Rate exceeded")
+    }
+
+    #[tokio::test]
+    async fn init_rides_out_a_throttle_of_ssm() {
+        let answered = AtomicUsize::new(0);
+        let ssm = stub(move |_, _| match answered.fetch_add(1, Ordering::SeqCst) {
+            0 | 1 => throttled(),
+            _ => secure_string(OLD),
+        });
+        let config = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
+            .await
+            .unwrap();
+        assert!(matches!(config.auth, Auth::UrlToken { ref tokens } if tokens.len() == 1));
+        let requests = ssm.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 3, "{requests:?}");
+        assert!(
+            requests
+                .iter()
+                .all(|(_, body)| body == &json!({ "Name": PARAMETER, "WithDecryption": true })),
+            "{requests:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn init_fails_naming_the_parameter_when_ssm_keeps_throttling() {
+        let ssm = stub(|_, _| throttled());
+        let err = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
+            .await
+            .unwrap_err();
+        // Every attempt was made and the last answer is in the error (not a timeout): the
+        // waits fit in the init budget (client.rs tests the arithmetic).
+        assert_names_the_parameter(&err, "ThrottlingException: Rate exceeded (throttled");
+        assert_eq!(
+            ssm.requests.lock().unwrap().len(),
+            SSM_INIT_ATTEMPTS as usize,
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -295,9 +349,10 @@ mod tests {
             ),
             "{message}"
         );
-        // Within the client's operation timeout: init (10 s in Lambda) is not used up.
+        // Within the client's operation timeout (the init budget, retries included): init
+        // (10 s in Lambda) is not used up.
         assert!(
-            started.elapsed() < Duration::from_secs(3),
+            started.elapsed() < Duration::from_secs(10),
             "{:?}",
             started.elapsed()
         );
