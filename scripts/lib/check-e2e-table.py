@@ -1,10 +1,11 @@
 """Checks what scripts/e2e left in the table: the click and the message stored exactly once with
 their raw bodies, the ack kept in the message's status item (`read_body`) with the status at
-`read`, and nothing else.
+`read`, two unmodelled provider events (edna's template-status update and a BotLinkd event of
+another type), nothing in quarantine, and nothing else.
 
-    dynamodb_local_api ... Scan ... | python3 scripts/lib/check-e2e-table.py CLICK MESSAGE ACK
+    dynamodb_local_api ... Scan ... | python3 scripts/lib/check-e2e-table.py CLICK MESSAGE ACK TEMPLATE
 
-CLICK, MESSAGE and ACK are the payload files that were sent. Reads the Scan answer (DynamoDB JSON)
+CLICK, MESSAGE, ACK and TEMPLATE (edna's template-status update) are the payload files sent. Reads the Scan answer (DynamoDB JSON)
 on stdin; prints what it found and exits 1 on any problem.
 """
 
@@ -17,7 +18,7 @@ def log(message):
 
 
 scan = json.load(sys.stdin)
-files = dict(zip(["click", "message", "ack"], sys.argv[1:4]))
+files = dict(zip(["click", "message", "ack", "template"], sys.argv[1:5]))
 # {"pk": {"S": "..."}} -> {"pk": "..."}
 items = [{k: next(iter(v.values())) for k, v in item.items()} for item in scan["Items"]]
 problems = []
@@ -42,8 +43,21 @@ elif status[0].get("read_body") != read(files["ack"]):
     problems.append(f"ack: read_body differs from {files['ack']}: {status[0].get('read_body')!r}")
 else:
     log(f"ack: kept once in the status item, status {status[0]['status']} (pk={status[0]['pk']})")
-if len(items) != 3:
-    problems.append(f"expected 3 items (click, message, status item with the ack), found {len(items)}")
+unmodelled = [i for i in items if i.get("kind") == "unmodelled"]
+providers = sorted(i["pk"].split("#")[1] for i in unmodelled)
+if providers != ["botlinkd", "edna"]:
+    problems.append(f"expected one unmodelled event per provider, found {providers}")
+elif read(files["template"]) not in [i.get("raw_body") for i in unmodelled]:
+    problems.append("edna's template-status update: raw body not kept")
+else:
+    log("unmodelled events: edna's template-status update and BotLinkd's other event, once each")
+quarantined = [i for i in items if i.get("kind") == "quarantine"]
+if quarantined:
+    problems.append(f"nothing may be quarantined, found {len(quarantined)}")
+if len(items) != 5:
+    problems.append(
+        f"expected 5 items (click, message, status item with the ack, 2 unmodelled), found {len(items)}"
+    )
 for problem in problems:
     log(problem)
 sys.exit(1 if problems else 0)
