@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use integration_tests::template::{
-    cargo_metadata, describe, function_mut, load_template, resources_of_type, statement_mut,
-    sub_string, template_functions, watch_router, TABLE,
+    cargo_metadata, describe, function_mut, load_template, one_or_many, resources_of_type,
+    statement_mut, sub_string, template_functions, watch_router, TABLE,
 };
 use integration_tests::wiring::{template_routes, wiring_problems};
 use serde_yaml_ng::Value as Yaml;
@@ -157,6 +157,85 @@ fn mutation_a_wider_permission_is_caught() {
                 .push(Yaml::from("AmazonDynamoDBFullAccess"));
         },
         "not an inline",
+    );
+}
+
+#[test]
+fn mutation_a_write_outside_the_functions_own_keys_is_caught() {
+    for function in Function::ALL {
+        fn write_statement(t: &mut Yaml, function: Function) -> &mut Yaml {
+            function_mut(t, function)["Properties"]["Policies"]
+                .as_sequence_mut()
+                .unwrap()
+                .iter_mut()
+                .flat_map(|p| p["Statement"].as_sequence_mut().unwrap().iter_mut())
+                .find(|s| {
+                    one_or_many(&s["Action"])
+                        .iter()
+                        .any(|a| a.as_str() == Some("dynamodb:PutItem"))
+                })
+                .expect("the write statement")
+        }
+        assert_caught(
+            |t| {
+                write_statement(t, function)
+                    .as_mapping_mut()
+                    .unwrap()
+                    .remove("Condition");
+            },
+            "limited to its own keys",
+        );
+        assert_caught(
+            |t| {
+                write_statement(t, function)["Condition"]["ForAllValues:StringLike"]
+                    ["dynamodb:LeadingKeys"] = Yaml::from("*");
+            },
+            "limited to its own keys",
+        );
+        // The other provider's messages.
+        assert_caught(
+            |t| {
+                let keys = &mut write_statement(t, function)["Condition"]
+                    ["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                keys[0] = Yaml::from(if function == Function::Click {
+                    "MSG#botlinkd#*"
+                } else {
+                    "MSG#edna#*"
+                });
+            },
+            "limited to its own keys",
+        );
+    }
+}
+
+#[test]
+fn mutation_a_table_without_deletion_protection_or_a_small_throttle_is_caught() {
+    assert_caught(
+        |t| {
+            t["Resources"][TABLE]["Properties"]
+                .as_mapping_mut()
+                .unwrap()
+                .remove("DeletionProtectionEnabled");
+        },
+        "DeletionProtectionEnabled must be true",
+    );
+    assert_caught(
+        |t| t["Parameters"]["ApiThrottleRateLimit"]["Default"] = Yaml::from(1000),
+        "a campaign needs 3000/s",
+    );
+    assert_caught(
+        |t| t["Parameters"]["ApiThrottleBurstLimit"]["Default"] = Yaml::from(500),
+        "a burst at least the rate",
+    );
+    assert_caught(
+        |t| {
+            let api = resources_of_type(t, "AWS::Serverless::HttpApi")[0]
+                .0
+                .to_owned();
+            t["Resources"][api.as_str()]["Properties"]["DefaultRouteSettings"]
+                ["ThrottlingRateLimit"] = Yaml::from(1000);
+        },
+        "ThrottlingRateLimit must be !Ref ApiThrottleRateLimit",
     );
 }
 
