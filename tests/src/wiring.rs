@@ -3,6 +3,7 @@
 //! `webhook_payload::Function`), the local router, the table and the outputs. The template tests
 //! assert there are none, and break copies of the template to prove each check can fail.
 
+pub mod alarms;
 mod permissions;
 
 use std::collections::{BTreeMap, BTreeSet};

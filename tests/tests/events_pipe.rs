@@ -13,6 +13,7 @@ use base64::Engine as _;
 use integration_tests::pattern::{at_path, matches_any, parameter, template_path};
 use integration_tests::stack::{Stack, ACCOUNT, REGION};
 use integration_tests::template::{intrinsic, is_ref, load_template, one_or_many, TABLE};
+use integration_tests::wiring::alarms::PIPE_DEAD_LETTER_QUEUE;
 use integration_tests::wiring::EVENTS_PIPE_ROLE;
 use integration_tests::{
     fixture_event, fresh_table, local_client, local_endpoint, receiver, send, with_body,
@@ -180,6 +181,21 @@ fn each_pipe_reads_the_table_stream_and_puts_events_on_the_given_bus_only() {
     }
 }
 
+/// `!GetAtt PipeDeadLetterQueue.Arn`, in either form.
+fn is_dead_letter_queue_arn(value: &Yaml) -> bool {
+    match intrinsic(value) {
+        Some((name, Yaml::String(arg))) if name == "Fn::GetAtt" => {
+            arg == &format!("{PIPE_DEAD_LETTER_QUEUE}.Arn")
+        }
+        Some((name, Yaml::Sequence(parts))) if name == "Fn::GetAtt" => {
+            parts.len() == 2
+                && parts[0].as_str() == Some(PIPE_DEAD_LETTER_QUEUE)
+                && parts[1].as_str() == Some("Arn")
+        }
+        _ => false,
+    }
+}
+
 #[test]
 fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_bus() {
     let template = load_template();
@@ -209,7 +225,7 @@ fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_b
     let policies = one_or_many(&role["Policies"]);
     assert_eq!(policies.len(), 1);
     let statements = one_or_many(&policies[0]["PolicyDocument"]["Statement"]);
-    assert_eq!(statements.len(), 2);
+    assert_eq!(statements.len(), 3);
     for statement in &statements {
         assert_eq!(statement["Effect"].as_str(), Some("Allow"));
         assert!(statement["Condition"].is_null() && statement["NotAction"].is_null());
@@ -225,10 +241,35 @@ fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_b
                 is_stream_arn(resources[0]),
                 "stream actions: the stream only"
             );
+        } else if actions == ["sqs:SendMessage"] {
+            assert!(
+                is_dead_letter_queue_arn(resources[0]),
+                "SendMessage: the dead-letter queue only"
+            );
         } else {
             assert_eq!(actions, ["events:PutEvents"]);
             assert!(is_ref(resources[0], PARAMETER), "PutEvents: the bus only");
         }
+    }
+}
+
+#[test]
+fn what_a_pipe_cannot_deliver_goes_to_one_encrypted_dead_letter_queue() {
+    let template = load_template();
+    let queue = &template["Resources"][PIPE_DEAD_LETTER_QUEUE];
+    assert_eq!(queue["Type"].as_str(), Some("AWS::SQS::Queue"));
+    assert_eq!(queue["Condition"].as_str(), Some(CONDITION));
+    assert_eq!(
+        queue["Properties"]["SqsManagedSseEnabled"].as_bool(),
+        Some(true),
+        "encrypted at rest"
+    );
+    for (id, pipe) in resources_of(&template, "AWS::Pipes::Pipe") {
+        let stream = &pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"];
+        assert!(
+            is_dead_letter_queue_arn(&stream["DeadLetterConfig"]["Arn"]),
+            "{id}: DeadLetterConfig.Arn must be !GetAtt {PIPE_DEAD_LETTER_QUEUE}.Arn"
+        );
     }
 }
 
