@@ -150,8 +150,52 @@ impl<'a> Stack<'a> {
                 };
                 Some(self.substitute(text, &vars))
             }
+            "Fn::Join" => {
+                let args = arg.as_sequence().expect("!Join [separator, [values]]");
+                let separator = args[0].as_str().expect("a separator");
+                Some(self.list(&args[1]).join(separator))
+            }
+            "Fn::Select" => {
+                let args = arg.as_sequence().expect("!Select [index, list]");
+                let index = self.eval(&args[0]).expect("an index");
+                let index: usize = index.parse().expect("a number");
+                let list = self.list(&args[1]);
+                Some(
+                    list.get(index)
+                        .unwrap_or_else(|| panic!("!Select {index} of {list:?}: out of range"))
+                        .clone(),
+                )
+            }
             other => panic!("{other} is not evaluated here"),
         }
+    }
+
+    /// A list value: a YAML sequence (each item evaluated, `AWS::NoValue` left out) or `!Split`.
+    pub fn list(&self, value: &Yaml) -> Vec<String> {
+        match intrinsic(value) {
+            Some((name, arg)) if name == "Fn::Split" => {
+                let args = arg.as_sequence().expect("!Split [separator, text]");
+                let separator = args[0].as_str().expect("a separator");
+                let text = self.eval(&args[1]).expect("a text to split");
+                text.split(separator).map(str::to_owned).collect()
+            }
+            Some((name, _)) => panic!("{name} is not a list here"),
+            None => value
+                .as_sequence()
+                .expect("a list")
+                .iter()
+                .filter_map(|item| self.eval(item))
+                .collect(),
+        }
+    }
+
+    /// Whether a resource exists in this stack: it has no `Condition`, or its condition holds.
+    pub fn exists(&self, logical_id: &str) -> bool {
+        let resource = &self.template["Resources"][logical_id];
+        assert!(!resource.is_null(), "no resource {logical_id}");
+        resource["Condition"]
+            .as_str()
+            .is_none_or(|condition| self.condition(condition))
     }
 
     pub fn substitute(&self, text: &str, vars: &BTreeMap<String, String>) -> String {

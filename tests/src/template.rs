@@ -264,3 +264,29 @@ pub fn statement_mut<'t>(template: &'t mut Yaml, function: Function, action: &st
         .find(|statement| statement["Action"].as_str() == Some(action))
         .expect("the statement")
 }
+
+/// The condition under which the API writes its access log (`ApiAccessLogs`).
+pub const ACCESS_LOGS_CONDITION: &str = "ApiAccessLogsOn";
+
+/// An API's `AccessLogSettings` as written when access logs are on: the mapping itself, or the
+/// first branch of `!If [ApiAccessLogsOn, {...}, !Ref AWS::NoValue]`.
+pub fn access_log_settings(api: &Yaml) -> &Yaml {
+    let settings = &api["Properties"]["AccessLogSettings"];
+    match intrinsic(settings) {
+        Some((name, arg)) if name == "Fn::If" => &arg[1],
+        _ => settings,
+    }
+}
+
+/// [`access_log_settings`], to change it.
+pub fn access_log_settings_mut(api: &mut Yaml) -> &mut Yaml {
+    let settings = &mut api["Properties"]["AccessLogSettings"];
+    if intrinsic(settings).is_some_and(|(name, _)| name == "Fn::If") {
+        return match settings {
+            Yaml::Tagged(tagged) => &mut tagged.value[1],
+            Yaml::Mapping(map) => &mut map.values_mut().next().expect("!If's arguments")[1],
+            _ => unreachable!("an intrinsic is tagged or a one-key mapping"),
+        };
+    }
+    settings
+}

@@ -3,6 +3,7 @@
 //! `webhook_payload::Function`), the local router, the table and the outputs. The template tests
 //! assert there are none, and break copies of the template to prove each check can fail.
 
+pub mod alarms;
 mod permissions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,6 +52,7 @@ pub fn wiring_problems(template: &Yaml, metadata: &Json) -> Vec<String> {
         log_group_problems(template, id, problems);
     }
     router_problems(template, metadata, &mut problems);
+    throttle_problems(template, api_id, &mut problems);
     table_problems(template, &mut problems);
     output_problems(template, api_id, &mut problems);
     problems
@@ -84,6 +86,36 @@ fn api_problems<'a>(template: &'a Yaml, problems: &mut Vec<String>) -> &'a str {
             ));
             ""
         }
+    }
+}
+
+/// The rate one WhatsApp number can cause at Meta's highest tier: 1,000 messages a second, each
+/// followed by up to three status webhooks (sent, delivered, read).
+pub const CAMPAIGN_REQUESTS_PER_SECOND: u64 = 1_000 * 3;
+
+/// The API's throttle comes from `ApiThrottleRateLimit` and `ApiThrottleBurstLimit`, whose
+/// defaults carry a campaign ([`CAMPAIGN_REQUESTS_PER_SECOND`]) with a burst at least as large.
+fn throttle_problems(template: &Yaml, api_id: &str, problems: &mut Vec<String>) {
+    let settings = &template["Resources"][api_id]["Properties"]["DefaultRouteSettings"];
+    let default = |parameter: &str| template["Parameters"][parameter]["Default"].as_u64();
+    for (property, parameter) in [
+        ("ThrottlingRateLimit", "ApiThrottleRateLimit"),
+        ("ThrottlingBurstLimit", "ApiThrottleBurstLimit"),
+    ] {
+        if !is_ref(&settings[property], parameter) {
+            problems.push(format!(
+                "{api_id}: DefaultRouteSettings.{property} must be !Ref {parameter}"
+            ));
+        }
+    }
+    let rate = default("ApiThrottleRateLimit").unwrap_or_default();
+    let burst = default("ApiThrottleBurstLimit").unwrap_or_default();
+    if rate < CAMPAIGN_REQUESTS_PER_SECOND || burst < rate {
+        problems.push(format!(
+            "ApiThrottleRateLimit defaults to {rate}/s and ApiThrottleBurstLimit to {burst}: a \
+             campaign needs {CAMPAIGN_REQUESTS_PER_SECOND}/s (1,000 messages/s, three acks each) \
+             and a burst at least the rate"
+        ));
     }
 }
 
@@ -256,6 +288,11 @@ fn table_problems(template: &Yaml, problems: &mut Vec<String>) {
     }
     if !is_true(&properties["SSESpecification"]["SSEEnabled"]) {
         problems.push(format!("{TABLE}: SSESpecification.SSEEnabled must be true"));
+    }
+    if !is_true(&properties["DeletionProtectionEnabled"]) {
+        problems.push(format!(
+            "{TABLE}: DeletionProtectionEnabled must be true (a DeleteTable by hand is refused)"
+        ));
     }
     key_problems(properties, problems);
 }

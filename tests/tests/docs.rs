@@ -1,17 +1,19 @@
 //! Keeps docs/deploy.md in step with what it describes: the alarms it names and counts are the
-//! `AWS::CloudWatch::Alarm` resources of template.yaml; the custom metrics it counts are the
-//! `Outcome` values of the `Requests` metric (`OutcomeClass::ALL` in
-//! shared/receiver/src/metrics.rs: each value is one CloudWatch custom metric), and it names every
-//! value and every metric metrics.rs defines. Both sides come from the files, so adding an alarm,
-//! an outcome or a metric without updating the guide fails here. The README names every attribute
+//! `AWS::CloudWatch::Alarm` resources of template.yaml; the custom metrics it counts are the series
+//! the functions' EMF lines can create (`integration_tests::wiring::alarms::emitted_series`, read
+//! from `webhook_receiver::emf_line` over every measure: each name and dimension values is one
+//! CloudWatch custom metric), and it names every `Outcome` and `Cause` value and every metric
+//! metrics.rs defines. Both sides come from the files, so adding an alarm, an outcome, a cause, a
+//! stored kind or a metric without updating the guide fails here. The README names every attribute
 //! of the table the same way.
 
 use integration_tests::repo_root;
 use integration_tests::template::{load_template, resources_of_type};
+use integration_tests::wiring::alarms::emitted_series;
 use std::collections::BTreeSet;
 use webhook_payload::AckStatus;
 use webhook_receiver::item::{self, ack_attribute, AckField};
-use webhook_receiver::{OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+use webhook_receiver::{FaultCause, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo_root().join(path))
@@ -26,11 +28,16 @@ fn template_alarms() -> BTreeSet<String> {
         .collect()
 }
 
-/// The `Outcome` dimension values the functions emit: one custom metric each for `Requests`.
-fn metric_outcomes() -> BTreeSet<String> {
+/// The `Outcome` and `Cause` dimension values the functions emit.
+fn dimension_values() -> BTreeSet<String> {
     OutcomeClass::ALL
         .iter()
         .map(|class| class.as_str().to_owned())
+        .chain(
+            FaultCause::ALL
+                .iter()
+                .map(|cause| cause.as_str().to_owned()),
+        )
         .collect()
 }
 
@@ -150,22 +157,22 @@ fn the_deploy_guide_counts_and_names_the_alarms_of_the_template() {
 #[test]
 fn the_deploy_guide_counts_and_lists_the_custom_metrics_the_functions_emit() {
     let doc = read("docs/deploy.md");
-    let outcomes = metric_outcomes();
+    let values = dimension_values();
     assert_counts(
         &doc,
         "custom metrics",
-        outcomes.len(),
-        "shared/receiver/src/metrics.rs (OutcomeClass::ALL, the Outcome values of Requests)",
+        emitted_series("ns").len(),
+        "the series of shared/receiver/src/metrics.rs's EMF lines (emitted_series)",
     );
     let names = metric_names(&read("shared/receiver/src/metrics.rs"));
     assert!(
         names.contains(REQUESTS_METRIC) && names.contains(WRONG_ROUTE_METRIC),
         "metric_names found {names:?} in metrics.rs: update it to how metrics are named there"
     );
-    let missing = not_named(&doc, outcomes.iter().chain(&names));
+    let missing = not_named(&doc, values.iter().chain(&names));
     assert!(
         missing.is_empty(),
-        "docs/deploy.md does not name these metrics or Outcome values: {missing:?}"
+        "docs/deploy.md does not name these metrics or Outcome/Cause values: {missing:?}"
     );
 }
 

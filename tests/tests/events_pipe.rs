@@ -11,7 +11,9 @@ use aws_sdk_dynamodb::types::AttributeValue as TableValue;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine as _;
 use integration_tests::pattern::{at_path, matches_any, parameter, template_path};
+use integration_tests::stack::{Stack, ACCOUNT, REGION};
 use integration_tests::template::{intrinsic, is_ref, load_template, one_or_many, TABLE};
+use integration_tests::wiring::alarms::PIPE_DEAD_LETTER_QUEUE;
 use integration_tests::wiring::EVENTS_PIPE_ROLE;
 use integration_tests::{
     fixture_event, fresh_table, local_client, local_endpoint, receiver, send, with_body,
@@ -24,6 +26,8 @@ use webhook_receiver::item::{self, ack_attribute, AckField};
 use webhook_receiver::{sdk_config, Service};
 
 const PARAMETER: &str = "EventBusArn";
+/// A bus in the account and region the stack is evaluated in.
+const BUS: &str = "arn:aws:events:eu-west-1:123456789012:event-bus/automation";
 const CONDITION: &str = "PublishEvents";
 const ROLE: &str = EVENTS_PIPE_ROLE;
 const STREAM_ACTIONS: [&str; 4] = [
@@ -146,7 +150,11 @@ fn each_pipe_reads_the_table_stream_and_puts_events_on_the_given_bus_only() {
     for (id, pipe) in &pipes {
         let properties = &pipe["Properties"];
         assert!(is_stream_arn(&properties["Source"]), "{id}: source");
-        assert!(is_ref(&properties["Target"], PARAMETER), "{id}: target");
+        let target = intrinsic(&properties["Target"]).expect("!If [EventBusHere, ...]");
+        assert!(
+            target.0 == "Fn::If" && is_ref(&target.1[1], PARAMETER),
+            "{id}: target"
+        );
         let role = intrinsic(&properties["RoleArn"]).expect("RoleArn");
         assert_eq!(
             (role.0.as_str(), role.1.as_str()),
@@ -173,6 +181,21 @@ fn each_pipe_reads_the_table_stream_and_puts_events_on_the_given_bus_only() {
     }
 }
 
+/// `!GetAtt PipeDeadLetterQueue.Arn`, in either form.
+fn is_dead_letter_queue_arn(value: &Yaml) -> bool {
+    match intrinsic(value) {
+        Some((name, Yaml::String(arg))) if name == "Fn::GetAtt" => {
+            arg == &format!("{PIPE_DEAD_LETTER_QUEUE}.Arn")
+        }
+        Some((name, Yaml::Sequence(parts))) if name == "Fn::GetAtt" => {
+            parts.len() == 2
+                && parts[0].as_str() == Some(PIPE_DEAD_LETTER_QUEUE)
+                && parts[1].as_str() == Some("Arn")
+        }
+        _ => false,
+    }
+}
+
 #[test]
 fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_bus() {
     let template = load_template();
@@ -183,18 +206,26 @@ fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_b
         trust[0]["Principal"]["Service"].as_str(),
         Some("pipes.amazonaws.com")
     );
+    let condition = &trust[0]["Condition"];
     assert!(
         is_ref(
-            &trust[0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            &condition["StringEquals"]["aws:SourceAccount"],
             "AWS::AccountId"
         ),
         "only pipes of this account assume it"
     );
+    let stack = Stack::new(&template, &[(PARAMETER, BUS)]);
+    assert_eq!(
+        stack.eval(&condition["ArnLike"]["aws:SourceArn"]),
+        Some(format!("arn:aws:pipes:{REGION}:{ACCOUNT}:pipe/*")),
+        "only pipes of this account and region assume it"
+    );
+    assert_eq!(condition.as_mapping().map(|c| c.len()), Some(2));
     assert!(role["ManagedPolicyArns"].is_null(), "no managed policies");
     let policies = one_or_many(&role["Policies"]);
     assert_eq!(policies.len(), 1);
     let statements = one_or_many(&policies[0]["PolicyDocument"]["Statement"]);
-    assert_eq!(statements.len(), 2);
+    assert_eq!(statements.len(), 3);
     for statement in &statements {
         assert_eq!(statement["Effect"].as_str(), Some("Allow"));
         assert!(statement["Condition"].is_null() && statement["NotAction"].is_null());
@@ -210,9 +241,62 @@ fn the_pipe_role_reads_exactly_the_table_stream_and_puts_events_on_exactly_the_b
                 is_stream_arn(resources[0]),
                 "stream actions: the stream only"
             );
+        } else if actions == ["sqs:SendMessage"] {
+            assert!(
+                is_dead_letter_queue_arn(resources[0]),
+                "SendMessage: the dead-letter queue only"
+            );
         } else {
             assert_eq!(actions, ["events:PutEvents"]);
             assert!(is_ref(resources[0], PARAMETER), "PutEvents: the bus only");
+        }
+    }
+}
+
+#[test]
+fn what_a_pipe_cannot_deliver_goes_to_one_encrypted_dead_letter_queue() {
+    let template = load_template();
+    let queue = &template["Resources"][PIPE_DEAD_LETTER_QUEUE];
+    assert_eq!(queue["Type"].as_str(), Some("AWS::SQS::Queue"));
+    assert_eq!(queue["Condition"].as_str(), Some(CONDITION));
+    assert_eq!(
+        queue["Properties"]["SqsManagedSseEnabled"].as_bool(),
+        Some(true),
+        "encrypted at rest"
+    );
+    for (id, pipe) in resources_of(&template, "AWS::Pipes::Pipe") {
+        let stream = &pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"];
+        assert!(
+            is_dead_letter_queue_arn(&stream["DeadLetterConfig"]["Arn"]),
+            "{id}: DeadLetterConfig.Arn must be !GetAtt {PIPE_DEAD_LETTER_QUEUE}.Arn"
+        );
+    }
+}
+
+#[test]
+fn the_pipes_target_the_bus_only_in_this_account_and_region() {
+    let template = load_template();
+    let target = |bus: &str| -> BTreeMap<String, String> {
+        let stack = Stack::new(&template, &[(PARAMETER, bus)]);
+        resources_of(&template, "AWS::Pipes::Pipe")
+            .into_iter()
+            .map(|(id, pipe)| (id, stack.eval(&pipe["Properties"]["Target"]).unwrap()))
+            .collect()
+    };
+    for (id, arn) in target(BUS) {
+        assert_eq!(arn, BUS, "{id}");
+    }
+    let elsewhere = [
+        BUS.replace(REGION, "us-east-1"),
+        BUS.replace(ACCOUNT, "210987654321"),
+    ];
+    for bus in elsewhere {
+        for (id, arn) in target(&bus) {
+            assert!(
+                arn.starts_with(&format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/"))
+                    && arn.ends_with("EventBusArn-is-not-in-this-account-and-Region"),
+                "{id}: {bus} gives {arn}"
+            );
         }
     }
 }

@@ -6,9 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use integration_tests::stack::Stack;
 use integration_tests::template::{
-    cargo_metadata, describe, function_mut, load_template, resources_of_type, statement_mut,
-    sub_string, template_functions, watch_router, TABLE,
+    access_log_settings, access_log_settings_mut, cargo_metadata, describe, function_mut,
+    load_template, one_or_many, resources_of_type, statement_mut, sub_string, template_functions,
+    watch_router, ACCESS_LOGS_CONDITION, TABLE,
 };
 use integration_tests::wiring::{template_routes, wiring_problems};
 use serde_yaml_ng::Value as Yaml;
@@ -157,6 +159,85 @@ fn mutation_a_wider_permission_is_caught() {
                 .push(Yaml::from("AmazonDynamoDBFullAccess"));
         },
         "not an inline",
+    );
+}
+
+#[test]
+fn mutation_a_write_outside_the_functions_own_keys_is_caught() {
+    for function in Function::ALL {
+        fn write_statement(t: &mut Yaml, function: Function) -> &mut Yaml {
+            function_mut(t, function)["Properties"]["Policies"]
+                .as_sequence_mut()
+                .unwrap()
+                .iter_mut()
+                .flat_map(|p| p["Statement"].as_sequence_mut().unwrap().iter_mut())
+                .find(|s| {
+                    one_or_many(&s["Action"])
+                        .iter()
+                        .any(|a| a.as_str() == Some("dynamodb:PutItem"))
+                })
+                .expect("the write statement")
+        }
+        assert_caught(
+            |t| {
+                write_statement(t, function)
+                    .as_mapping_mut()
+                    .unwrap()
+                    .remove("Condition");
+            },
+            "limited to its own keys",
+        );
+        assert_caught(
+            |t| {
+                write_statement(t, function)["Condition"]["ForAllValues:StringLike"]
+                    ["dynamodb:LeadingKeys"] = Yaml::from("*");
+            },
+            "limited to its own keys",
+        );
+        // The other provider's messages.
+        assert_caught(
+            |t| {
+                let keys = &mut write_statement(t, function)["Condition"]
+                    ["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                keys[0] = Yaml::from(if function == Function::Click {
+                    "MSG#botlinkd#*"
+                } else {
+                    "MSG#edna#*"
+                });
+            },
+            "limited to its own keys",
+        );
+    }
+}
+
+#[test]
+fn mutation_a_table_without_deletion_protection_or_a_small_throttle_is_caught() {
+    assert_caught(
+        |t| {
+            t["Resources"][TABLE]["Properties"]
+                .as_mapping_mut()
+                .unwrap()
+                .remove("DeletionProtectionEnabled");
+        },
+        "DeletionProtectionEnabled must be true",
+    );
+    assert_caught(
+        |t| t["Parameters"]["ApiThrottleRateLimit"]["Default"] = Yaml::from(1000),
+        "a campaign needs 3000/s",
+    );
+    assert_caught(
+        |t| t["Parameters"]["ApiThrottleBurstLimit"]["Default"] = Yaml::from(500),
+        "a burst at least the rate",
+    );
+    assert_caught(
+        |t| {
+            let api = resources_of_type(t, "AWS::Serverless::HttpApi")[0]
+                .0
+                .to_owned();
+            t["Resources"][api.as_str()]["Properties"]["DefaultRouteSettings"]
+                ["ThrottlingRateLimit"] = Yaml::from(1000);
+        },
+        "ThrottlingRateLimit must be !Ref ApiThrottleRateLimit",
     );
 }
 
@@ -327,7 +408,7 @@ fn api_access_logs_never_record_the_url_that_carries_the_botlinkd_token() {
         .into_iter()
         .next()
         .expect("one HttpApi");
-    let format = api["Properties"]["AccessLogSettings"]["Format"]
+    let format = access_log_settings(api)["Format"]
         .as_str()
         .expect("access logs are configured with an explicit format");
     for leaky in [
@@ -348,7 +429,7 @@ fn api_access_logs_never_record_the_url_that_carries_the_botlinkd_token() {
 fn access_log_problems(template: &Yaml) -> Vec<String> {
     let mut problems = Vec::new();
     for (id, api) in resources_of_type(template, "AWS::Serverless::HttpApi") {
-        let destination = &api["Properties"]["AccessLogSettings"]["DestinationArn"];
+        let destination = &access_log_settings(api)["DestinationArn"];
         let Some(arn) = sub_string(destination) else {
             problems.push(format!(
                 "{id}: AccessLogSettings.DestinationArn must be a !Sub of the log group's name, found {}",
@@ -404,7 +485,7 @@ fn mutation_an_access_log_arn_from_getatt_or_a_group_outside_vendedlogs_is_caugh
     };
     let mut template = load_template();
     let api = api_id(&template);
-    template["Resources"][api.as_str()]["Properties"]["AccessLogSettings"]["DestinationArn"] =
+    access_log_settings_mut(&mut template["Resources"][api.as_str()])["DestinationArn"] =
         serde_yaml_ng::from_str("!GetAtt ApiAccessLogGroup.Arn").unwrap();
     let problems = access_log_problems(&template);
     assert!(
@@ -419,5 +500,65 @@ fn mutation_an_access_log_arn_from_getatt_or_a_group_outside_vendedlogs_is_caugh
     assert!(
         problems.iter().any(|p| p.contains("/aws/vendedlogs/")),
         "{problems:#?}"
+    );
+}
+
+/// What API Gateway writes for a refused BotLinkd ack, filled in as it would be: a request id of
+/// its usual length, the route, a source IP and latency.
+fn access_log_line(format: &str) -> String {
+    [
+        ("$context.requestId", "Jt1Y3hQ2IAMEVbQ="),
+        ("$context.status", "401"),
+        ("$context.routeKey", "ANY /botlinkd/acks"),
+        ("$context.identity.sourceIp", "203.0.113.195"),
+        ("$context.responseLatency", "12"),
+        ("$context.integrationErrorMessage", "-"),
+    ]
+    .into_iter()
+    .fold(format.to_owned(), |line, (variable, value)| {
+        line.replace(variable, value)
+    })
+}
+
+#[test]
+fn the_access_log_line_is_lean_json_and_can_be_turned_off() {
+    let template = load_template();
+    let (id, api) = resources_of_type(&template, "AWS::Serverless::HttpApi")[0];
+    let format = access_log_settings(api)["Format"]
+        .as_str()
+        .expect("a format");
+    let line = access_log_line(format);
+    assert!(
+        !line.contains("$context"),
+        "a variable not filled in: {line}"
+    );
+    let fields: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+    assert_eq!(fields.as_object().map(|f| f.len()), Some(6), "{line}");
+    assert!(
+        line.len() <= 120,
+        "{} bytes, over the 120 of issue 22: {line}",
+        line.len()
+    );
+    // On by default; off, the stage has no access log and the group does not exist.
+    let settings = &api["Properties"]["AccessLogSettings"];
+    let group = "ApiAccessLogGroup";
+    for (value, on) in [("true", true), ("false", false)] {
+        let stack = Stack::new(&template, &[("ApiAccessLogs", value)]);
+        assert_eq!(stack.condition(ACCESS_LOGS_CONDITION), on, "{id}");
+        assert_eq!(
+            stack.exists(group),
+            on,
+            "{group} with ApiAccessLogs={value}"
+        );
+        let (name, arg) = integration_tests::template::intrinsic(settings).expect("an !If");
+        assert_eq!(
+            (name.as_str(), arg[0].as_str()),
+            ("Fn::If", Some(ACCESS_LOGS_CONDITION))
+        );
+        assert!(stack.eval(&arg[2]).is_none(), "off: AWS::NoValue");
+    }
+    assert_eq!(
+        template["Parameters"]["ApiAccessLogs"]["Default"].as_str(),
+        Some("true")
     );
 }

@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::Function;
+use webhook_payload::{parse_event, Function, QUARANTINE_PREFIX};
 use webhook_receiver::{SecretVariables, WARM_UP_KEY};
 
+use crate::fixture_event;
 use crate::template::{
     describe, environment, is_ref, is_table_arn, one_or_many, only_warm_up_key, TABLE,
 };
@@ -15,6 +16,35 @@ use crate::template::{
 struct Expected {
     /// The IAM actions its inline policy allows, exactly.
     actions: &'static [&'static str],
+}
+
+/// The first segment of an unmodelled provider event's partition key
+/// (`UNMODELLED#<provider>#<body sha>`).
+// TODO(contract): take it from the store's key builder once it exports it.
+const UNMODELLED_PREFIX: &str = "UNMODELLED";
+
+/// The partition keys `function` may write, as `dynamodb:LeadingKeys` patterns: its provider's
+/// messages (the prefix of the key its routes' documented events are stored under: every route
+/// stores every kind of its provider), its provider's unmodelled events, and quarantined bodies,
+/// whose key is a hash of the body and names no provider.
+pub fn write_key_patterns(function: Function) -> BTreeSet<String> {
+    let provider = function.provider();
+    let mut patterns: BTreeSet<String> = function
+        .routes()
+        .iter()
+        .map(|route| {
+            let event = fixture_event(route.apigw_fixture());
+            let body = event["body"].as_str().expect("the fixture has a body");
+            let record = parse_event(*route, body.as_bytes()).expect("a documented event");
+            // MSG#<provider>#<id...>: the first two segments.
+            let segments: Vec<&str> = record.key.pk.splitn(3, '#').collect();
+            assert_eq!(segments[1], provider.as_str(), "{}", record.key.pk);
+            format!("{}#{}#*", segments[0], segments[1])
+        })
+        .collect();
+    patterns.insert(format!("{UNMODELLED_PREFIX}#{}#*", provider.as_str()));
+    patterns.insert(format!("{QUARANTINE_PREFIX}#*"));
+    patterns
 }
 
 /// What the template must grant `function`.
@@ -101,6 +131,7 @@ pub fn permission_problems(
         };
         for statement in one_or_many(statements) {
             statement_problems(id, statement, &mut actions, problems);
+            write_key_problems(id, statement, expected_function, problems);
         }
     }
     let want: BTreeSet<String> = expected(expected_function)
@@ -173,5 +204,38 @@ fn statement_problems(
                 describe(resource)
             ));
         }
+    }
+}
+
+/// A statement that allows a write (`PutItem`, `UpdateItem`) does so only under the function's
+/// own partition keys: `ForAllValues:StringLike` on `dynamodb:LeadingKeys`, exactly
+/// [`write_key_patterns`].
+fn write_key_problems(id: &str, statement: &Yaml, function: Function, problems: &mut Vec<String>) {
+    let writes = one_or_many(&statement["Action"]).into_iter().any(|action| {
+        matches!(
+            action.as_str(),
+            Some("dynamodb:PutItem" | "dynamodb:UpdateItem")
+        )
+    });
+    if !writes {
+        return;
+    }
+    let want = write_key_patterns(function);
+    let condition = &statement["Condition"];
+    let like = &condition["ForAllValues:StringLike"];
+    let got: Option<BTreeSet<String>> = (condition.as_mapping().map(|c| c.len()) == Some(1)
+        && like.as_mapping().map(|c| c.len()) == Some(1))
+    .then(|| {
+        one_or_many(&like["dynamodb:LeadingKeys"])
+            .into_iter()
+            .filter_map(|key| key.as_str().map(str::to_owned))
+            .collect()
+    });
+    if got.as_ref() != Some(&want) {
+        problems.push(format!(
+            "{id}: its writes must be limited to its own keys: Condition \
+             ForAllValues:StringLike dynamodb:LeadingKeys {want:?}, found {}",
+            describe(condition)
+        ));
     }
 }
