@@ -51,7 +51,6 @@ def register(stack, region):
         sys.exit(f"stack {stack} does not exist in {region}")
     outputs = {o["OutputKey"]: o for o in description.get("Outputs", [])}
     parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in description.get("Parameters", [])}
-    header = parameters.get("EdnaApiKeyHeader", "X-API-KEY")
     edna_auth_off = parameters.get("EdnaAuthDisabled") == "true"
 
     print(f"\nStack {stack} ({region}). Register these URLs (docs/deploy.md, section 4):\n")
@@ -67,8 +66,9 @@ def register(stack, region):
         print("\n  edna Pulse: authentication is OFF (EdnaAuthDisabled=true): the click URL accepts anyone.")
     else:
         print(
-            f"\n  edna Pulse must send its webhook key in the header {header} (EdnaApiKeyHeader);"
-            "\n  a 401 with outcome rejected:auth in the logs means it does not (docs/deploy.md, section 5)."
+            "\n  edna Pulse may send its webhook key in any header (whole, or as 'Bearer <key>');"
+            "\n  a 401 with Outcome unauthorized in the logs means it sent none of the keys"
+            " (docs/deploy.md, section 5)."
         )
     if "EventTableName" in outputs:
         print(f"\n  Events are stored in the DynamoDB table {outputs['EventTableName']['OutputValue']}.")

@@ -10,6 +10,18 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 2] = [Provider::Edna, Provider::Botlinkd];
+
+    /// The kinds of event this product models for the provider (anything else it sends is
+    /// [`EventKind::Unmodelled`]).
+    pub fn modelled_kinds(self) -> &'static [EventKind] {
+        match self {
+            Provider::Edna => &[EventKind::Click],
+            Provider::Botlinkd => &[EventKind::InboundMessage, EventKind::Ack],
+        }
+    }
+
     /// The provider's name as stored and logged.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -8,22 +8,32 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::{EventKind, Route};
+use webhook_payload::{EventKind, Provider, Route};
 use webhook_receiver::{emf_line, FaultCause, Measure, OutcomeClass};
 
 use crate::stack::Stack;
 use crate::template::{one_or_many, resources_of_type, template_functions, TABLE};
 
-/// The event kinds stored today, each counted as `DeliveryLag` by its provider and kind: the one
-/// list the alarms' sums of stored events and the dashboard's lag series are checked against.
-pub const STORED_KINDS: [EventKind; 3] =
-    [EventKind::Click, EventKind::InboundMessage, EventKind::Ack];
+/// Each modelled kind of each provider, counted as `DeliveryLag` by provider and kind when
+/// stored: the one list the alarms' sums of stored events and the dashboard's lag series are
+/// checked against (from `Provider::modelled_kinds`).
+pub fn stored_kinds() -> Vec<(Provider, EventKind)> {
+    Provider::ALL
+        .into_iter()
+        .flat_map(|provider| {
+            provider
+                .modelled_kinds()
+                .iter()
+                .map(move |kind| (provider, *kind))
+        })
+        .collect()
+}
 
 /// `(provider, kind)` of each stored kind, as the `Provider` and `Kind` dimensions carry them.
 pub fn stored_series() -> Vec<(&'static str, &'static str)> {
-    STORED_KINDS
-        .iter()
-        .map(|kind| (kind.provider().as_str(), kind.as_str()))
+    stored_kinds()
+        .into_iter()
+        .map(|(provider, kind)| (provider.as_str(), kind.as_str()))
         .collect()
 }
 
@@ -52,15 +62,15 @@ impl std::fmt::Display for Series {
 /// it, where a route accepts it, so that `WrongRoute` is there too), each storage fault cause,
 /// and every other outcome.
 pub fn every_measure() -> Vec<Measure> {
-    let stored = STORED_KINDS.iter().flat_map(|kind| {
+    let stored = stored_kinds().into_iter().flat_map(|(provider, kind)| {
         let wrong_route_possible = Route::ALL
             .iter()
-            .any(|route| route.accepts(*kind) && !route.expects(*kind));
+            .any(|route| route.accepts(provider) && !route.expects(kind));
         [false, true]
             .into_iter()
             .filter(move |wrong| !wrong || wrong_route_possible)
-            .map(|wrong_route| Measure::Stored {
-                provider: kind.provider().as_str(),
+            .map(move |wrong_route| Measure::Stored {
+                provider: provider.as_str(),
                 kind: kind.as_str(),
                 lag_seconds: 1.0,
                 wrong_route,

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::{parse_event, Function, QUARANTINE_PREFIX};
+use webhook_payload::{parse_event, Function, QUARANTINE_PREFIX, UNMODELLED_PREFIX};
 use webhook_receiver::{SecretVariables, WARM_UP_KEY};
 
 use crate::fixture_event;
@@ -17,11 +17,6 @@ struct Expected {
     /// The IAM actions its inline policy allows, exactly.
     actions: &'static [&'static str],
 }
-
-/// The first segment of an unmodelled provider event's partition key
-/// (`UNMODELLED#<provider>#<body sha>`).
-// TODO(contract): take it from the store's key builder once it exports it.
-const UNMODELLED_PREFIX: &str = "UNMODELLED";
 
 /// The partition keys `function` may write, as `dynamodb:LeadingKeys` patterns: its provider's
 /// messages (the prefix of the key its routes' documented events are stored under: every route
