@@ -167,7 +167,7 @@ impl InboundMessage {
             message_id: required_id(wire.message_id, "data.message_id")?,
             timestamp,
             occurred_at: timestamp::from_epoch_seconds(timestamp, "data.timestamp")?,
-            extra: extra_fields(data, "data", MESSAGE_FIELDS)?,
+            extra: extra_fields(data.get(), "data", MESSAGE_FIELDS)?,
         })
     }
 }
@@ -191,7 +191,7 @@ impl AckEvent {
             status,
             timestamp,
             occurred_at: timestamp::from_epoch_seconds(timestamp, "data.timestamp")?,
-            extra: extra_fields(data, "data", ACK_FIELDS)?,
+            extra: extra_fields(data.get(), "data", ACK_FIELDS)?,
         })
     }
 }

@@ -49,15 +49,15 @@ pub(crate) fn check_id(value: &str, field: &str) -> Result<(), PayloadError> {
     Ok(())
 }
 
-/// The fields of the JSON object `object` (found at `prefix`, empty for the body itself) that are
-/// not in `known`, re-encoded as a JSON object, or `None` when there are none (the common case),
-/// so that no field a provider sends is lost.
+/// The fields of the JSON object `object` (the text of the object found at `prefix`, empty for the
+/// body itself) that are not in `known`, re-encoded as a JSON object, or `None` when there are
+/// none (the common case), so that no field a provider sends is lost.
 pub(crate) fn extra_fields(
-    object: &RawValue,
+    object: &str,
     prefix: &str,
     known: &[&str],
 ) -> Result<Option<String>, PayloadError> {
-    let fields: BTreeMap<Cow<str>, &RawValue> = parse_json(object.get(), prefix)?;
+    let fields: BTreeMap<Cow<str>, &RawValue> = parse_json(object, prefix)?;
     let extra: BTreeMap<&str, &RawValue> = fields
         .iter()
         .filter(|(name, _)| !known.contains(&name.as_ref()))
