@@ -6,6 +6,7 @@
 mod botlinkd;
 mod digest;
 mod edna;
+mod edna_message;
 mod edna_status;
 mod error;
 mod fields;
@@ -19,6 +20,7 @@ mod timestamp;
 pub use botlinkd::{AckEvent, AckStatus, InboundMessage};
 pub use digest::body_sha256;
 pub use edna::ClickEvent;
+pub use edna_message::{EdnaIncomingMessage, EdnaMessageContent};
 pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
