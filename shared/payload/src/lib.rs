@@ -7,6 +7,7 @@ mod botlinkd;
 mod digest;
 mod edna;
 mod edna_message;
+mod edna_shape;
 mod edna_status;
 mod error;
 mod fields;
