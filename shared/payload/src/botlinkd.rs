@@ -1,13 +1,11 @@
 //! BotLinkd `message` (inbound WhatsApp message) and `ack` (delivery status) events.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::fields::{lenient_i64, required, required_id};
+use crate::fields::{extra_fields, lenient_i64, required, required_id};
 use crate::record::parse_json;
 use crate::{timestamp, PayloadError};
 
@@ -169,7 +167,7 @@ impl InboundMessage {
             message_id: required_id(wire.message_id, "data.message_id")?,
             timestamp,
             occurred_at: timestamp::from_epoch_seconds(timestamp, "data.timestamp")?,
-            extra: extra_fields(data, MESSAGE_FIELDS)?,
+            extra: extra_fields(data.get(), "data", MESSAGE_FIELDS)?,
         })
     }
 }
@@ -193,26 +191,9 @@ impl AckEvent {
             status,
             timestamp,
             occurred_at: timestamp::from_epoch_seconds(timestamp, "data.timestamp")?,
-            extra: extra_fields(data, ACK_FIELDS)?,
+            extra: extra_fields(data.get(), "data", ACK_FIELDS)?,
         })
     }
-}
-
-/// The fields of `data` that are not in `known`, re-encoded as a JSON object, or `None` when
-/// there are none (the common case).
-fn extra_fields(data: &RawValue, known: &[&str]) -> Result<Option<String>, PayloadError> {
-    let fields: BTreeMap<Cow<str>, &RawValue> = parse_json(data.get(), "data")?;
-    let extra: BTreeMap<&str, &RawValue> = fields
-        .iter()
-        .filter(|(name, _)| !known.contains(&name.as_ref()))
-        .map(|(name, value)| (name.as_ref(), *value))
-        .collect();
-    if extra.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(&extra)
-        .map(Some)
-        .map_err(|err| PayloadError::invalid("data", err.to_string()))
 }
 
 #[cfg(test)]

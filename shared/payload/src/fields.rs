@@ -1,9 +1,13 @@
 //! Field checks shared by both providers' formats.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
+use serde_json::value::RawValue;
 
+use crate::record::parse_json;
 use crate::PayloadError;
 
 /// Longest identifier accepted in a key part, in bytes. edna documents 256 characters for
@@ -43,6 +47,31 @@ pub(crate) fn check_id(value: &str, field: &str) -> Result<(), PayloadError> {
         return Err(PayloadError::invalid(field, "contains control characters"));
     }
     Ok(())
+}
+
+/// The fields of the JSON object `object` (the text of the object found at `prefix`, empty for the
+/// body itself) that are not in `known`, re-encoded as a JSON object, or `None` when there are
+/// none (the common case), so that no field a provider sends is lost.
+pub(crate) fn extra_fields(
+    object: &str,
+    prefix: &str,
+    known: &[&str],
+) -> Result<Option<String>, PayloadError> {
+    let fields: BTreeMap<Cow<str>, &RawValue> = parse_json(object, prefix)?;
+    let extra: BTreeMap<&str, &RawValue> = fields
+        .iter()
+        .filter(|(name, _)| !known.contains(&name.as_ref()))
+        .map(|(name, value)| (name.as_ref(), *value))
+        .collect();
+    if extra.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&extra).map(Some).map_err(|err| {
+        PayloadError::invalid(
+            if prefix.is_empty() { "body" } else { prefix },
+            err.to_string(),
+        )
+    })
 }
 
 /// An optional unsigned integer that may also arrive as a string of digits (`"1333"`): some

@@ -6,6 +6,9 @@
 mod botlinkd;
 mod digest;
 mod edna;
+mod edna_message;
+mod edna_shape;
+mod edna_status;
 mod error;
 mod fields;
 mod function;
@@ -18,6 +21,8 @@ mod timestamp;
 pub use botlinkd::{AckEvent, AckStatus, InboundMessage};
 pub use digest::body_sha256;
 pub use edna::ClickEvent;
+pub use edna_message::{EdnaIncomingMessage, EdnaMessageContent};
+pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
 pub use key::{phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
