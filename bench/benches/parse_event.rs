@@ -18,6 +18,8 @@ fn read(relative: &str) -> String {
 fn payload_fixture(route: Route) -> &'static str {
     match route {
         Route::EdnaClicks => "fixtures/payloads/edna-click.json",
+        Route::EdnaStatuses | Route::EdnaEvents => "fixtures/payloads/edna-status.json",
+        Route::EdnaMessages => "fixtures/payloads/edna-message.json",
         Route::BotlinkdMessages => "fixtures/payloads/botlinkd-message.json",
         Route::BotlinkdAcks | Route::BotlinkdEvents => "fixtures/payloads/botlinkd-ack.json",
     }

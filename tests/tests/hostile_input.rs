@@ -23,7 +23,7 @@ use integration_tests::{BOTLINKD_TOKEN, EDNA_KEY};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Value};
-use webhook_payload::{parse_event, Route, WebhookEvent};
+use webhook_payload::{parse_event, Provider, Route, WebhookEvent};
 use webhook_receiver::item;
 
 // ---------------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ fn the_request_envelope_is_checked_in_the_documented_order() {
         if let Some((content_type, _)) = envelope.content_type {
             headers.insert("content-type".into(), json!(content_type));
         }
-        let edna = envelope.route == Route::EdnaClicks;
+        let edna = envelope.route.provider() == Provider::Edna;
         let secret = if edna { EDNA_KEY } else { BOTLINKD_TOKEN };
         let presented = match &envelope.credentials {
             Credentials::Good => Some(secret.to_owned()),

@@ -252,7 +252,7 @@ async fn one_json_line_per_request_with_no_secret_phone_number_message_id_or_bod
 fn disabling_authentication_is_explicit_and_logged_at_start() {
     let (captured, _guard) = Captured::install();
     let vars = [("TABLE_NAME", "events"), ("AUTH_DISABLED", "true")];
-    let config = Config::from_lookup(Provider::Botlinkd, |name| {
+    let config = Config::from_lookup(&[Provider::Botlinkd], |name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.to_string())

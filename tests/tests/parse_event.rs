@@ -97,6 +97,31 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
                 prop_assert_eq!(&status.key.pk, &record.key.pk);
             }
         }
+        WebhookEvent::EdnaStatus(status) => {
+            expect_segments(&pk, &["MSG", "edna", &status.message_id.to_string()])?;
+            let lower = status.status.to_ascii_lowercase();
+            expect_segments(&sk, &["EVENT", "ack", &lower])?;
+            prop_assert_eq!(phone, None);
+            prop_assert_eq!(
+                record.status_change().is_some(),
+                status.known_status().is_some()
+            );
+        }
+        WebhookEvent::EdnaMessage(message) => {
+            let partition = match message.reply_out_message_id {
+                Some(replied) => vec!["MSG".to_owned(), "edna".to_owned(), replied.to_string()],
+                None => vec![
+                    "MSG".to_owned(),
+                    "edna".to_owned(),
+                    "in".to_owned(),
+                    message.id.to_string(),
+                ],
+            };
+            prop_assert_eq!(&pk, &partition, "key segments");
+            expect_segments(&sk, &["EVENT", "message", &message.id.to_string()])?;
+            prop_assert!(phone.is_some());
+            prop_assert!(record.status_change().is_none());
+        }
         WebhookEvent::Unmodelled(provider) => {
             // Keyed by the body's hash alone: a retry of the same body is the same key.
             expect_segments(&pk, &["UNMODELLED", provider.as_str(), &record.body_sha256])?;

@@ -3,14 +3,15 @@
 //! its environment names (never the values in the environment), and may read and decrypt that
 //! parameter only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use integration_tests::stack::{Stack, ACCOUNT, REGION, STACK};
 use integration_tests::template::{
-    environment, function_mut, load_template, one_or_many, statement_mut, template_functions,
+    describe, environment, function_mut, load_template, one_or_many, statement_mut,
+    template_functions,
 };
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::Function;
+use webhook_payload::{Function, Provider};
 use webhook_receiver::SecretVariables;
 
 /// The function's policy statements.
@@ -30,7 +31,25 @@ fn actions(statement: &Yaml) -> Vec<&str> {
         .collect()
 }
 
-/// What is wrong with how the stack gives `function` its secrets.
+/// The SSM parameter the stack grants `function` for `provider`: the name its environment
+/// gives, or, when that provider's authentication is off (no name in the environment), the name
+/// it would give with authentication on.
+fn granted_name(stack: &Stack, function: &Yaml, provider: Provider) -> Option<String> {
+    let vars = SecretVariables::of(provider);
+    let env = environment(stack.template, function);
+    env.get(vars.parameter)
+        .and_then(|value| stack.eval(value))
+        .or_else(|| {
+            let on = Stack::new(stack.template, &[]);
+            environment(on.template, function)
+                .get(vars.parameter)
+                .and_then(|value| on.eval(value))
+        })
+}
+
+/// What is wrong with how the stack gives `function` its secrets: for each provider it serves,
+/// the parameter its environment names (unless that provider's authentication is off), read and
+/// decrypted through SSM, and no other parameter.
 fn secret_problems(
     stack: &Stack,
     id: &str,
@@ -38,22 +57,46 @@ fn secret_problems(
     provider_function: Function,
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    let vars = SecretVariables::of(provider_function.provider());
     let env = environment(stack.template, function);
-    let auth_disabled = env
-        .get("AUTH_DISABLED")
-        .and_then(|value| stack.eval(value))
-        .is_some_and(|value| value == "true");
-    let name = env.get(vars.parameter).and_then(|value| stack.eval(value));
-    for secret in [
-        SecretVariables::of(webhook_payload::Provider::Edna),
-        SecretVariables::of(webhook_payload::Provider::Botlinkd),
-    ] {
+    let flag = |name: &str| {
+        env.get(name)
+            .and_then(|value| stack.eval(value))
+            .is_some_and(|value| value == "true")
+    };
+    for secret in Provider::ALL.map(SecretVariables::of) {
         if env.contains_key(secret.value) {
             problems.push(format!(
                 "{id}: {} puts a secret in the environment",
                 secret.value
             ));
+        }
+    }
+    let mut wanted = BTreeSet::new();
+    let mut granted = BTreeSet::new();
+    for provider in provider_function.providers() {
+        let vars = SecretVariables::of(provider);
+        let off =
+            flag("AUTH_DISABLED") || (provider == Provider::Edna && flag("EDNA_AUTH_DISABLED"));
+        let name = env.get(vars.parameter).and_then(|value| stack.eval(value));
+        match (&name, off) {
+            (None, false) => problems.push(format!("{id}: {} is not set", vars.parameter)),
+            (Some(_), true) => problems.push(format!(
+                "{id}: {} is set though authentication is off",
+                vars.parameter
+            )),
+            _ => {}
+        }
+        if let Some(name) = &name {
+            if !name.starts_with('/') {
+                problems.push(format!(
+                    "{id}: parameter {name} must be a path (/...), so that its ARN is one of \
+                     this account's parameters"
+                ));
+            }
+            wanted.insert(format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"));
+        }
+        if let Some(name) = granted_name(stack, function, provider) {
+            granted.insert(format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"));
         }
     }
     let mut get_parameter = Vec::new();
@@ -76,39 +119,28 @@ fn secret_problems(
             }
         }
     }
-    let Some(name) = name else {
-        if !auth_disabled {
-            problems.push(format!("{id}: {} is not set", vars.parameter));
-        }
-        return problems;
-    };
-    if auth_disabled {
-        problems.push(format!(
-            "{id}: {} is set though authentication is off",
-            vars.parameter
-        ));
-    }
-    let arn = format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}");
-    if !name.starts_with('/') {
-        problems.push(format!(
-            "{id}: parameter {name} must be a path (/...), so that its ARN is {arn}"
-        ));
-    }
-    let resources = |statement: &Yaml| -> Vec<Option<String>> {
-        one_or_many(&statement["Resource"])
+    let all = |value: &Yaml| -> BTreeSet<String> {
+        one_or_many(value)
             .into_iter()
-            .map(|resource| stack.eval(resource))
+            .map(|v| {
+                stack
+                    .eval(v)
+                    .unwrap_or_else(|| format!("<unreadable {}>", describe(v)))
+            })
             .collect()
     };
+    // Exactly the parameters of the providers it serves: those it reads, and at most the one
+    // of a provider whose authentication is off.
+    let exactly = |found: &BTreeSet<String>| wanted.is_subset(found) && found.is_subset(&granted);
     match get_parameter.as_slice() {
-        [statement] if resources(statement) == [Some(arn.clone())] => {
+        [statement] if exactly(&all(&statement["Resource"])) => {
             if !statement["Condition"].is_null() {
                 problems.push(format!("{id}: ssm:GetParameter needs no condition"));
             }
         }
         [statement] => problems.push(format!(
-            "{id}: ssm:GetParameter on {:?}, expected exactly {arn}",
-            resources(statement)
+            "{id}: ssm:GetParameter on {:?}, expected exactly {wanted:?}",
+            all(&statement["Resource"])
         )),
         other => problems.push(format!(
             "{id}: {} ssm:GetParameter statements, expected one",
@@ -117,10 +149,12 @@ fn secret_problems(
     }
     match decrypt.as_slice() {
         [statement] => {
-            if resources(statement) != [Some(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*"))] {
+            if all(&statement["Resource"])
+                != BTreeSet::from([format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*")])
+            {
                 problems.push(format!(
                     "{id}: kms:Decrypt on {:?}, expected this account's keys in this region",
-                    resources(statement)
+                    all(&statement["Resource"])
                 ));
             }
             let condition = statement["Condition"].as_mapping();
@@ -140,13 +174,14 @@ fn secret_problems(
                     "{id}: kms:Decrypt must be through SSM only (kms:ViaService)"
                 ));
             }
-            if equals
+            let context = equals
                 .get("kms:EncryptionContext:PARAMETER_ARN")
-                .and_then(|v| stack.eval(v))
-                != Some(arn.clone())
-            {
+                .map(all)
+                .unwrap_or_default();
+            if !exactly(&context) {
                 problems.push(format!(
-                    "{id}: kms:Decrypt must be for {arn} only (kms:EncryptionContext:PARAMETER_ARN)"
+                    "{id}: kms:Decrypt must be for {wanted:?} only \
+                     (kms:EncryptionContext:PARAMETER_ARN), found {context:?}"
                 ));
             }
         }
@@ -171,21 +206,30 @@ fn all_secret_problems(template: &Yaml, overrides: &[(&str, &str)]) -> Vec<Strin
     problems
 }
 
-/// The parameter names each function reads on the stack deployed with `overrides`.
+/// The parameter names each function reads for each provider on the stack deployed with
+/// `overrides`.
 fn parameter_names(
     template: &Yaml,
     overrides: &[(&str, &str)],
-) -> BTreeMap<String, Option<String>> {
+) -> BTreeMap<(String, &'static str), Option<String>> {
     let stack = Stack::new(template, overrides);
     template_functions(template)
         .into_iter()
-        .map(|(_, binary, function)| {
-            let vars = SecretVariables::of(Function::from_binary(binary).unwrap().provider());
+        .flat_map(|(_, binary, function)| {
             let env = environment(template, function);
-            (
-                binary.to_owned(),
-                env.get(vars.parameter).and_then(|value| stack.eval(value)),
-            )
+            let stack = &stack;
+            Function::from_binary(binary)
+                .unwrap()
+                .providers()
+                .into_iter()
+                .map(move |provider| {
+                    let vars = SecretVariables::of(provider);
+                    (
+                        (binary.to_owned(), provider.as_str()),
+                        env.get(vars.parameter).and_then(|value| stack.eval(value)),
+                    )
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -216,26 +260,31 @@ fn the_parameters_default_to_one_path_per_stack_and_can_be_named() {
     let names = |overrides: &[(&str, &str)]| parameter_names(&template, overrides);
     let edna = format!("/whatsapp-webhooks/{STACK}/edna-api-keys");
     let botlinkd = format!("/whatsapp-webhooks/{STACK}/botlinkd-tokens");
-    let expected: BTreeMap<String, Option<String>> = [
-        (Function::Click, Some(edna)),
-        (Function::InboundMessage, Some(botlinkd.clone())),
-        (Function::Ack, Some(botlinkd)),
-    ]
-    .into_iter()
-    .map(|(function, name)| (function.binary().to_owned(), name))
-    .collect();
+    let key =
+        |function: Function, provider: Provider| (function.binary().to_owned(), provider.as_str());
+    let mut expected = BTreeMap::new();
+    for function in Function::ALL {
+        for provider in function.providers() {
+            let name = match provider {
+                Provider::Edna => edna.clone(),
+                Provider::Botlinkd => botlinkd.clone(),
+            };
+            expected.insert(key(function, provider), Some(name));
+        }
+    }
     assert_eq!(names(&[]), expected);
     let named = names(&[("BotlinkdTokensParameter", "/x/tokens")]);
-    assert_eq!(named[Function::Ack.binary()].as_deref(), Some("/x/tokens"));
-    assert_eq!(
-        named[Function::InboundMessage.binary()].as_deref(),
-        Some("/x/tokens")
-    );
-    // With edna authentication off, the click function names no parameter (and so reads none).
-    assert_eq!(
-        names(&[("EdnaAuthDisabled", "true")])[Function::Click.binary()],
-        None
-    );
+    for function in [Function::Ack, Function::InboundMessage] {
+        let name = named[&key(function, Provider::Botlinkd)].as_deref();
+        assert_eq!(name, Some("/x/tokens"));
+    }
+    // With edna authentication off, no function names edna's parameter (and so reads none).
+    let off = names(&[("EdnaAuthDisabled", "true")]);
+    for function in Function::ALL {
+        if function.providers().contains(&Provider::Edna) {
+            assert_eq!(off[&key(function, Provider::Edna)], None, "{function}");
+        }
+    }
 }
 
 #[test]

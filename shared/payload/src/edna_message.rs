@@ -163,9 +163,6 @@ fn raw_text(value: Option<&RawValue>) -> Option<String> {
 
 impl EdnaIncomingMessage {
     /// Parses and validates an incoming-message webhook body.
-    // Reached from parse_event once edna's message routes land (issue 20); until then only tests
-    // call it.
-    #[allow(dead_code)]
     pub(crate) fn parse(body: &str) -> Result<EdnaIncomingMessage, PayloadError> {
         let wire: MessageWire = parse_json(body, "")?;
         let id = required(wire.id, "id")?;

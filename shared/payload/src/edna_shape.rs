@@ -53,9 +53,6 @@ const CLICK_TYPE: &str = "short_link_visited";
 /// A status is recognised by `status` and `statusAt` alone, not by `messageId`: a status without
 /// the message it is about is then reported by the status parser as missing `messageId`, instead
 /// of passing as an event of an unknown kind.
-// Matched by parse_event once edna's status and message routes land (issue 20); until then only
-// tests call it.
-#[allow(dead_code)]
 pub(crate) fn edna_shape(body: &str) -> Result<EdnaShape, PayloadError> {
     if body.trim_start().starts_with('[') {
         let mut de = serde_json::Deserializer::from_str(body);

@@ -114,9 +114,6 @@ impl EdnaStatusEvent {
     }
 
     /// Parses and validates a message-status webhook body.
-    // Reached from parse_event once edna's status routes land (issue 20); until then only tests
-    // call it.
-    #[allow(dead_code)]
     pub(crate) fn parse(body: &str) -> Result<EdnaStatusEvent, PayloadError> {
         let wire: StatusWire = parse_json(body, "")?;
         let message_id = required(wire.message_id, "messageId")?;

@@ -5,16 +5,16 @@ use std::fmt;
 
 use crate::route::{Provider, Route};
 
-/// A deployed Lambda function: the binary it runs and the routes it serves. Its provider is
-/// derived from its routes, so a function cannot be wired to one provider's routes and the
-/// other provider's credentials.
+/// A deployed Lambda function, named after what happens in a conversation: the binary it runs
+/// and the routes it serves, of either provider. The providers it authenticates are derived from
+/// its routes, so a function cannot be wired to a route without that provider's credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
-    /// edna Pulse clicks.
+    /// edna Pulse clicks, and every edna kind on edna's combined route.
     Click,
-    /// BotLinkd inbound messages, and both BotLinkd kinds on the combined route.
+    /// Inbound messages of both providers, and both BotLinkd kinds on BotLinkd's combined route.
     InboundMessage,
-    /// BotLinkd delivery acks.
+    /// Delivery statuses of both providers (BotLinkd acks, edna message statuses).
     Ack,
 }
 
@@ -34,16 +34,22 @@ impl Function {
     /// The routes it serves, in the order they are documented.
     pub const fn routes(self) -> &'static [Route] {
         match self {
-            Function::Click => &[Route::EdnaClicks],
-            Function::InboundMessage => &[Route::BotlinkdMessages, Route::BotlinkdEvents],
-            Function::Ack => &[Route::BotlinkdAcks],
+            Function::Click => &[Route::EdnaClicks, Route::EdnaEvents],
+            Function::InboundMessage => &[
+                Route::BotlinkdMessages,
+                Route::BotlinkdEvents,
+                Route::EdnaMessages,
+            ],
+            Function::Ack => &[Route::BotlinkdAcks, Route::EdnaStatuses],
         }
     }
 
-    /// The provider it authenticates: the provider of its routes (checked at compile time to be
-    /// the same for all of them).
-    pub const fn provider(self) -> Provider {
-        self.routes()[0].provider()
+    /// The providers it authenticates: those of its routes, in [`Provider::ALL`]'s order.
+    pub fn providers(self) -> Vec<Provider> {
+        Provider::ALL
+            .into_iter()
+            .filter(|provider| self.routes().iter().any(|r| r.provider() == *provider))
+            .collect()
     }
 
     /// The function that serves `route`.
@@ -68,22 +74,15 @@ impl fmt::Display for Function {
     }
 }
 
-/// Compile-time proof of the table: each function's routes share one provider, and each route
-/// is served by exactly one function.
+/// Compile-time proof of the table: each function serves a route, and each route is served by
+/// exactly one function.
 const _: () = {
     let mut f = 0;
     while f < Function::ALL.len() {
-        let function = Function::ALL[f];
-        let routes = function.routes();
-        assert!(!routes.is_empty(), "a function serves no route");
-        let mut r = 0;
-        while r < routes.len() {
-            assert!(
-                routes[r].provider() as u8 == function.provider() as u8,
-                "a function serves routes of two providers"
-            );
-            r += 1;
-        }
+        assert!(
+            !Function::ALL[f].routes().is_empty(),
+            "a function serves no route"
+        );
         f += 1;
     }
     let mut r = 0;
@@ -115,7 +114,7 @@ mod tests {
         for route in Route::ALL {
             let function = Function::serving(route);
             assert!(function.routes().contains(&route));
-            assert_eq!(function.provider(), route.provider());
+            assert!(function.providers().contains(&route.provider()));
         }
     }
 

@@ -6,9 +6,11 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::digest::body_sha256;
+use crate::edna_shape::{edna_shape, EdnaShape};
 use crate::key::{compose, phone_key, ItemKey, STATUS_SORT_KEY};
 use crate::{
-    AckEvent, AckStatus, ClickEvent, EventKind, InboundMessage, PayloadError, Provider, Route,
+    AckEvent, AckStatus, ClickEvent, EdnaIncomingMessage, EdnaStatusEvent, EventKind,
+    InboundMessage, PayloadError, Provider, Route,
 };
 
 /// One provider event, validated.
@@ -20,6 +22,10 @@ pub enum WebhookEvent {
     InboundMessage(InboundMessage),
     /// BotLinkd delivery ack.
     Ack(AckEvent),
+    /// edna Pulse message status.
+    EdnaStatus(EdnaStatusEvent),
+    /// edna Pulse incoming message (boxed: it is the largest by far).
+    EdnaMessage(Box<EdnaIncomingMessage>),
     /// An authenticated event of `provider` that this product does not model: valid JSON of
     /// its provider's shape, kept whole (its raw body) and keyed by its body hash.
     Unmodelled(Provider),
@@ -70,11 +76,17 @@ pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadErro
     if !route.accepts(provider) {
         return Err(PayloadError::WrongProvider { provider, route });
     }
-    let event = match kind {
-        EventKind::Click => WebhookEvent::Click(ClickEvent::parse(text)?),
-        EventKind::InboundMessage => WebhookEvent::InboundMessage(InboundMessage::parse(text)?),
-        EventKind::Ack => WebhookEvent::Ack(AckEvent::parse(text)?),
-        EventKind::Unmodelled => WebhookEvent::Unmodelled(provider),
+    let event = match (provider, kind) {
+        (_, EventKind::Click) => WebhookEvent::Click(ClickEvent::parse(text)?),
+        (Provider::Botlinkd, EventKind::InboundMessage) => {
+            WebhookEvent::InboundMessage(InboundMessage::parse(text)?)
+        }
+        (Provider::Botlinkd, EventKind::Ack) => WebhookEvent::Ack(AckEvent::parse(text)?),
+        (Provider::Edna, EventKind::InboundMessage) => {
+            WebhookEvent::EdnaMessage(Box::new(EdnaIncomingMessage::parse(text)?))
+        }
+        (Provider::Edna, EventKind::Ack) => WebhookEvent::EdnaStatus(EdnaStatusEvent::parse(text)?),
+        (_, EventKind::Unmodelled) => WebhookEvent::Unmodelled(provider),
     };
     Ok(EventRecord::new(event, text))
 }
@@ -111,13 +123,15 @@ fn identify(route: Route, body: &str) -> Result<(Provider, EventKind), PayloadEr
         (Some(_), _) => (Provider::Botlinkd, EventKind::Unmodelled),
         (None, Some("short_link_visited")) => (Provider::Edna, EventKind::Click),
         (None, Some(_)) => (Provider::Edna, EventKind::Unmodelled),
-        (None, None) => match route.provider() {
-            Provider::Edna if found.payload.is_some() => {
+        // edna's status and incoming-message webhooks name no type: their shape tells them.
+        (None, None) => match (route.provider(), edna_shape(body)?) {
+            (Provider::Edna, _) if found.payload.is_some() => {
                 return Err(PayloadError::MissingField("type"))
             }
-            // edna's status and incoming-message webhooks name no type.
-            Provider::Edna => (Provider::Edna, EventKind::Unmodelled),
-            Provider::Botlinkd => return Err(PayloadError::MissingField("event")),
+            (_, EdnaShape::Status) => (Provider::Edna, EventKind::Ack),
+            (_, EdnaShape::IncomingMessage) => (Provider::Edna, EventKind::InboundMessage),
+            (Provider::Edna, _) => (Provider::Edna, EventKind::Unmodelled),
+            (Provider::Botlinkd, _) => return Err(PayloadError::MissingField("event")),
         },
     })
 }
@@ -151,7 +165,7 @@ impl EventRecord {
         let (key, occurred_at, phone) = match &event {
             WebhookEvent::Click(click) => (
                 ItemKey {
-                    pk: compose(&["MSG", "edna", &click.out_message_id.to_string()]),
+                    pk: edna_message_partition(click.out_message_id),
                     sk: compose(&[
                         "EVENT",
                         EventKind::Click.as_str(),
@@ -178,6 +192,36 @@ impl EventRecord {
                 &ack.occurred_at,
                 None,
             ),
+            WebhookEvent::EdnaStatus(status) => (
+                ItemKey {
+                    pk: edna_message_partition(status.message_id),
+                    // edna's statuses are upper case; a retry in another case is the same status.
+                    sk: compose(&[
+                        "EVENT",
+                        EventKind::Ack.as_str(),
+                        &status.status.to_ascii_lowercase(),
+                    ]),
+                },
+                &status.occurred_at,
+                None,
+            ),
+            WebhookEvent::EdnaMessage(message) => (
+                ItemKey {
+                    // A reply lives in the partition of the campaign message it answers, so one
+                    // Query of that message gives its whole funnel; any other message in its own.
+                    pk: match message.reply_out_message_id {
+                        Some(replied) => edna_message_partition(replied),
+                        None => compose(&["MSG", "edna", "in", &message.id.to_string()]),
+                    },
+                    sk: compose(&[
+                        "EVENT",
+                        EventKind::InboundMessage.as_str(),
+                        &message.id.to_string(),
+                    ]),
+                },
+                &message.occurred_at,
+                Some(&message.subscriber_identifier),
+            ),
             WebhookEvent::Unmodelled(provider) => (
                 ItemKey {
                     pk: compose(&[UNMODELLED_PREFIX, provider.as_str(), &body_sha256]),
@@ -202,7 +246,8 @@ impl EventRecord {
         match self.event {
             WebhookEvent::Click(_) => EventKind::Click,
             WebhookEvent::InboundMessage(_) => EventKind::InboundMessage,
-            WebhookEvent::Ack(_) => EventKind::Ack,
+            WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_) => EventKind::Ack,
+            WebhookEvent::EdnaMessage(_) => EventKind::InboundMessage,
             WebhookEvent::Unmodelled(_) => EventKind::Unmodelled,
         }
     }
@@ -210,7 +255,9 @@ impl EventRecord {
     /// Who sent it.
     pub fn provider(&self) -> Provider {
         match self.event {
-            WebhookEvent::Click(_) => Provider::Edna,
+            WebhookEvent::Click(_) | WebhookEvent::EdnaStatus(_) | WebhookEvent::EdnaMessage(_) => {
+                Provider::Edna
+            }
             WebhookEvent::InboundMessage(_) | WebhookEvent::Ack(_) => Provider::Botlinkd,
             WebhookEvent::Unmodelled(provider) => provider,
         }
@@ -221,29 +268,46 @@ impl EventRecord {
         match &self.event {
             WebhookEvent::Click(click) => Some(&click.phone),
             WebhookEvent::InboundMessage(message) => Some(&message.from),
-            WebhookEvent::Ack(_) | WebhookEvent::Unmodelled(_) => None,
+            WebhookEvent::EdnaMessage(message) => Some(&message.subscriber_identifier),
+            WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_) | WebhookEvent::Unmodelled(_) => {
+                None
+            }
         }
     }
 
     /// What an ack does to its message's status item; `None` for other events and for acks of a
     /// status this product does not know (they are stored as events and leave the status alone).
     pub fn status_change(&self) -> Option<StatusChange> {
-        let WebhookEvent::Ack(ack) = &self.event else {
-            return None;
-        };
+        let status = self.known_status()?;
         Some(StatusChange {
             key: ItemKey {
                 pk: self.key.pk.clone(),
                 sk: STATUS_SORT_KEY.to_owned(),
             },
-            status: ack.known_status()?,
-            occurred_at: ack.occurred_at.clone(),
+            status,
+            occurred_at: self.occurred_at.clone(),
         })
+    }
+
+    /// The status a BotLinkd ack or an edna message status reports, when it is one this
+    /// product knows; `None` for any other status and any other event.
+    pub fn known_status(&self) -> Option<AckStatus> {
+        match &self.event {
+            WebhookEvent::Ack(ack) => ack.known_status(),
+            WebhookEvent::EdnaStatus(status) => status.known_status(),
+            _ => None,
+        }
     }
 }
 
 /// Partition-key prefix of unmodelled provider events (`UNMODELLED#<provider>#<body hash>`).
 pub const UNMODELLED_PREFIX: &str = "UNMODELLED";
+
+/// The partition of an edna message the business sent: its click(s), its status item, and the
+/// replies that name it.
+fn edna_message_partition(out_message_id: u64) -> String {
+    compose(&["MSG", "edna", &out_message_id.to_string()])
+}
 
 fn message_partition(instance_id: &str, message_id: &str) -> String {
     compose(&["MSG", "botlinkd", instance_id, message_id])

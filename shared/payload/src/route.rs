@@ -3,7 +3,7 @@ use std::fmt;
 /// The webhook provider an event comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
-    /// edna Pulse (click webhooks).
+    /// edna Pulse (clicks, message statuses and incoming messages).
     Edna,
     /// BotLinkd (inbound messages and delivery acks).
     Botlinkd,
@@ -17,7 +17,7 @@ impl Provider {
     /// [`EventKind::Unmodelled`]).
     pub fn modelled_kinds(self) -> &'static [EventKind] {
         match self {
-            Provider::Edna => &[EventKind::Click],
+            Provider::Edna => &[EventKind::Click, EventKind::InboundMessage, EventKind::Ack],
             Provider::Botlinkd => &[EventKind::InboundMessage, EventKind::Ack],
         }
     }
@@ -40,14 +40,14 @@ impl fmt::Display for Provider {
     }
 }
 
-/// The kinds of event this product stores.
+/// The kinds of event this product stores, whoever sends them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     /// edna Pulse `short_link_visited`.
     Click,
-    /// BotLinkd `message`.
+    /// A person wrote to the business: BotLinkd `message`, edna's incoming message.
     InboundMessage,
-    /// BotLinkd `ack`.
+    /// A status of a message the business sent: BotLinkd `ack`, edna's message status.
     Ack,
     /// An event of its provider that this product does not model (an edna template-status
     /// update, a BotLinkd event other than `message` and `ack`): kept whole, under its body hash.
@@ -69,9 +69,9 @@ impl EventKind {
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            EventKind::Click => "edna Pulse `short_link_visited`",
-            EventKind::InboundMessage => "BotLinkd `message`",
-            EventKind::Ack => "BotLinkd `ack`",
+            EventKind::Click => "click",
+            EventKind::InboundMessage => "inbound message",
+            EventKind::Ack => "message status",
             EventKind::Unmodelled => "unmodelled provider event",
         })
     }
@@ -79,12 +79,19 @@ impl fmt::Display for EventKind {
 
 /// A webhook URL path, and which event kinds it accepts.
 ///
-/// BotLinkd lets an account register one URL for all its events, so `/botlinkd/events` is named for
-/// both BotLinkd kinds; the kind-specific routes store the other kind too (see [`Route::expects`]).
+/// Both providers let an account register one URL for all its events, so `/botlinkd/events` and
+/// `/edna/events` are named for every kind of their provider; the kind-specific routes store the
+/// provider's other kinds too (see [`Route::expects`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// `/edna/clicks`: edna Pulse click webhooks.
     EdnaClicks,
+    /// `/edna/statuses`: edna Pulse message statuses.
+    EdnaStatuses,
+    /// `/edna/messages`: edna Pulse incoming messages.
+    EdnaMessages,
+    /// `/edna/events`: one edna Pulse URL for every event type.
+    EdnaEvents,
     /// `/botlinkd/messages`: BotLinkd inbound messages only.
     BotlinkdMessages,
     /// `/botlinkd/acks`: BotLinkd delivery acks only.
@@ -95,8 +102,11 @@ pub enum Route {
 
 impl Route {
     /// Every route, for lookups and documentation tests.
-    pub const ALL: [Route; 4] = [
+    pub const ALL: [Route; 7] = [
         Route::EdnaClicks,
+        Route::EdnaStatuses,
+        Route::EdnaMessages,
+        Route::EdnaEvents,
         Route::BotlinkdMessages,
         Route::BotlinkdAcks,
         Route::BotlinkdEvents,
@@ -106,6 +116,9 @@ impl Route {
     pub fn path(self) -> &'static str {
         match self {
             Route::EdnaClicks => "/edna/clicks",
+            Route::EdnaStatuses => "/edna/statuses",
+            Route::EdnaMessages => "/edna/messages",
+            Route::EdnaEvents => "/edna/events",
             Route::BotlinkdMessages => "/botlinkd/messages",
             Route::BotlinkdAcks => "/botlinkd/acks",
             Route::BotlinkdEvents => "/botlinkd/events",
@@ -115,9 +128,27 @@ impl Route {
     /// The provider whose webhooks this route receives.
     pub const fn provider(self) -> Provider {
         match self {
-            Route::EdnaClicks => Provider::Edna,
-            _ => Provider::Botlinkd,
+            Route::EdnaClicks | Route::EdnaStatuses | Route::EdnaMessages | Route::EdnaEvents => {
+                Provider::Edna
+            }
+            Route::BotlinkdMessages | Route::BotlinkdAcks | Route::BotlinkdEvents => {
+                Provider::Botlinkd
+            }
         }
+    }
+
+    /// The methods served: `POST`, and `HEAD` on edna's routes, which edna Pulse sends (without
+    /// its key) to check a URL before it registers it.
+    pub fn methods(self) -> &'static str {
+        match self.provider() {
+            Provider::Edna => "POST, HEAD",
+            Provider::Botlinkd => "POST",
+        }
+    }
+
+    /// Whether `HEAD` is edna's URL check here (answered 200, nothing read or written).
+    pub fn checks_url_with_head(self) -> bool {
+        self.provider() == Provider::Edna
     }
 
     /// Whether an event from `provider` is stored when it arrives here: every route stores every
@@ -135,9 +166,9 @@ impl Route {
         kind == EventKind::Unmodelled
             || match self {
                 Route::EdnaClicks => kind == EventKind::Click,
-                Route::BotlinkdMessages => kind == EventKind::InboundMessage,
-                Route::BotlinkdAcks => kind == EventKind::Ack,
-                Route::BotlinkdEvents => kind != EventKind::Click,
+                Route::EdnaStatuses | Route::BotlinkdAcks => kind == EventKind::Ack,
+                Route::EdnaMessages | Route::BotlinkdMessages => kind == EventKind::InboundMessage,
+                Route::EdnaEvents | Route::BotlinkdEvents => true,
             }
     }
 
@@ -146,6 +177,9 @@ impl Route {
     pub fn apigw_fixture(self) -> &'static str {
         match self {
             Route::EdnaClicks => "click.json",
+            Route::EdnaStatuses => "edna-status.json",
+            Route::EdnaMessages => "edna-message.json",
+            Route::EdnaEvents => "edna-events-status.json",
             Route::BotlinkdMessages => "message.json",
             Route::BotlinkdAcks => "ack.json",
             Route::BotlinkdEvents => "events-ack.json",
@@ -195,20 +229,28 @@ mod tests {
 
     #[test]
     fn every_route_accepts_its_own_provider_only() {
-        for route in [
-            Route::BotlinkdMessages,
-            Route::BotlinkdAcks,
-            Route::BotlinkdEvents,
-        ] {
-            assert!(route.accepts(Provider::Botlinkd), "{route}");
-            assert!(!route.accepts(Provider::Edna), "{route}");
+        for route in Route::ALL {
+            assert!(route.accepts(route.provider()), "{route}");
+            for other in Provider::ALL.into_iter().filter(|p| *p != route.provider()) {
+                assert!(!route.accepts(other), "{route}");
+            }
+            assert_eq!(
+                route.checks_url_with_head(),
+                route.provider() == Provider::Edna
+            );
+            assert!(route.methods().starts_with("POST"));
         }
-        assert!(Route::EdnaClicks.accepts(Provider::Edna));
-        assert!(!Route::EdnaClicks.accepts(Provider::Botlinkd));
     }
 
     #[test]
-    fn only_the_combined_route_expects_both_botlinkd_kinds() {
+    fn only_the_combined_routes_expect_every_kind() {
+        for kind in [EventKind::Click, EventKind::InboundMessage, EventKind::Ack] {
+            assert!(Route::EdnaEvents.expects(kind), "{kind}");
+        }
+        assert!(Route::EdnaStatuses.expects(EventKind::Ack));
+        assert!(!Route::EdnaStatuses.expects(EventKind::Click));
+        assert!(Route::EdnaMessages.expects(EventKind::InboundMessage));
+        assert!(!Route::EdnaClicks.expects(EventKind::Ack));
         assert!(Route::BotlinkdEvents.expects(EventKind::InboundMessage));
         assert!(Route::BotlinkdEvents.expects(EventKind::Ack));
         assert!(!Route::BotlinkdMessages.expects(EventKind::Ack));

@@ -201,8 +201,8 @@ const CATEGORY_CHANGED: &str =
 fn a_provider_event_of_an_unmodelled_type_is_an_unmodelled_event_keyed_by_its_body_hash() {
     let botlinkd_presence = parse_with(Route::BotlinkdEvents, ACK, "event", json!("presence"))
         .map(|record| record.raw_body);
-    let edna_status_like =
-        r#"{"messageId": 1, "status": "READ", "statusAt": "2025-01-01T00:00:00Z"}"#;
+    // An edna object of no documented shape (no type, neither a status nor a message).
+    let edna_other = r#"{"subjectId": 2, "cascadeId": 11}"#;
     for (route, body, provider) in [
         // edna's documented template-status update: a JSON array.
         (
@@ -216,12 +216,8 @@ fn a_provider_event_of_an_unmodelled_type_is_an_unmodelled_event_keyed_by_its_bo
             CATEGORY_CHANGED.to_owned(),
             Provider::Edna,
         ),
-        // edna's status and incoming-message webhooks name no type.
-        (
-            Route::EdnaClicks,
-            edna_status_like.to_owned(),
-            Provider::Edna,
-        ),
+        // Another edna object that names no type, on any edna route.
+        (Route::EdnaClicks, edna_other.to_owned(), Provider::Edna),
         // A BotLinkd event other than `message` and `ack`, on any BotLinkd route.
         (
             Route::BotlinkdEvents,
@@ -247,6 +243,84 @@ fn a_provider_event_of_an_unmodelled_type_is_an_unmodelled_event_keyed_by_its_bo
         assert!(record.status_change().is_none());
         assert!(route.expects(record.kind()), "never a wrong route");
     }
+}
+
+const EDNA_STATUS: &str = include_str!("../../../fixtures/payloads/edna-status.json");
+const EDNA_MESSAGE: &str = include_str!("../../../fixtures/payloads/edna-message.json");
+
+#[test]
+fn edna_statuses_and_incoming_messages_are_recognised_by_their_shape_on_every_edna_route() {
+    for route in [
+        Route::EdnaClicks,
+        Route::EdnaStatuses,
+        Route::EdnaMessages,
+        Route::EdnaEvents,
+    ] {
+        let status = parse_event(route, EDNA_STATUS.as_bytes()).unwrap();
+        assert_eq!(
+            (status.provider(), status.kind()),
+            (Provider::Edna, EventKind::Ack)
+        );
+        // The same partition as the click on that message: one Query gives its funnel.
+        assert_eq!(status.key.pk, "MSG#edna#8681748");
+        assert_eq!(status.key.sk, "EVENT#ack#delivered");
+        assert_eq!(status.occurred_at, "2025-01-30T11:07:55.000Z");
+        assert_eq!(status.known_status(), Some(AckStatus::Delivered));
+        let change = status.status_change().unwrap();
+        assert_eq!(
+            (change.key.pk.as_str(), change.key.sk.as_str()),
+            ("MSG#edna#8681748", STATUS_SORT_KEY)
+        );
+        assert!(status.phone().is_none());
+        assert_eq!(
+            route.expects(EventKind::Ack),
+            route != Route::EdnaClicks && route != Route::EdnaMessages
+        );
+
+        let message = parse_event(route, EDNA_MESSAGE.as_bytes()).unwrap();
+        assert_eq!(
+            (message.provider(), message.kind()),
+            (Provider::Edna, EventKind::InboundMessage)
+        );
+        // A reply is kept in the partition of the message it answers (replyOutMessageId).
+        assert_eq!(message.key.pk, "MSG#edna#5043874");
+        assert_eq!(message.key.sk, "EVENT#message#101");
+        assert_eq!(message.phone(), Some("35700000000"));
+        assert_eq!(message.phone_key.as_deref(), Some("PHONE#35700000000"));
+        assert_eq!(message.occurred_at, "2022-04-29T15:30:08.000Z");
+        assert!(message.status_change().is_none());
+    }
+    // A message that answers nothing has a partition of its own.
+    let alone = parse_with(
+        Route::EdnaMessages,
+        EDNA_MESSAGE,
+        "replyOutMessageId",
+        json!(null),
+    )
+    .unwrap();
+    assert_eq!(alone.key.pk, "MSG#edna#in#101");
+    // The status in another case is the same status, and the same key.
+    let lower = parse_with(
+        Route::EdnaStatuses,
+        EDNA_STATUS,
+        "status",
+        json!("delivered"),
+    )
+    .unwrap();
+    assert_eq!(
+        lower.key,
+        parse_event(Route::EdnaStatuses, EDNA_STATUS.as_bytes())
+            .unwrap()
+            .key
+    );
+    // On a BotLinkd URL, edna's bodies are the other provider's.
+    for body in [EDNA_STATUS, EDNA_MESSAGE] {
+        let err = parse_event(Route::BotlinkdEvents, body.as_bytes()).unwrap_err();
+        assert_eq!(err.reason(), "wrong_provider");
+    }
+    // A status without the message it is about is a broken status, not an unknown event.
+    let err = parse_with(Route::EdnaStatuses, EDNA_STATUS, "messageId", json!(null)).unwrap_err();
+    assert_eq!(err.field(), Some("messageId"));
 }
 
 #[test]

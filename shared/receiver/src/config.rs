@@ -17,8 +17,8 @@ const MAX_SECRETS: usize = 2;
 pub struct Config {
     /// The event table (`TABLE_NAME`).
     pub table_name: String,
-    /// How requests are authenticated.
-    pub auth: Auth,
+    /// How each provider's requests are authenticated, for the providers the function serves.
+    pub auth: Vec<(Provider, Auth)>,
     /// CloudWatch namespace of the per-request metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
     /// Connect to DynamoDB during init (`DYNAMODB_WARM_UP`, default false; the template sets
@@ -96,82 +96,74 @@ impl Config {
     /// `GetParameter` call; [`ssm_client`](crate::ssm_client) is built only then). A bad
     /// configuration or an unreadable parameter is logged, and the function fails its init,
     /// before its first request.
-    pub async fn load(provider: Provider) -> Result<Config, ConfigError> {
-        Config::load_with(provider, |name| std::env::var(name).ok(), crate::ssm_client)
-            .await
-            .inspect_err(log_invalid)
+    pub async fn load(providers: &[Provider]) -> Result<Config, ConfigError> {
+        Config::load_with(
+            providers,
+            |name| std::env::var(name).ok(),
+            crate::ssm_client,
+        )
+        .await
+        .inspect_err(log_invalid)
     }
 
     /// [`Config::load`] through `lookup`, with the SSM client `ssm` builds.
     pub async fn load_with(
-        provider: Provider,
+        providers: &[Provider],
         lookup: impl Fn(&str) -> Option<String>,
         ssm: impl FnOnce() -> aws_sdk_ssm::Client,
     ) -> Result<Config, ConfigError> {
-        let mut fetched = None;
-        if let (false, SecretSource::Parameter(name)) = secret_source(provider, &lookup)? {
-            let variable = SecretVariables::of(provider).parameter;
-            let value =
-                read_parameter(&ssm(), &name)
-                    .await
-                    .map_err(|reason| ConfigError::Parameter {
+        let mut fetched = Vec::new();
+        let mut client = None;
+        let mut ssm = Some(ssm);
+        for provider in providers {
+            if let (false, SecretSource::Parameter(name)) = secret_source(*provider, &lookup)? {
+                let variable = SecretVariables::of(*provider).parameter;
+                // One client per cold start, built only when a parameter is named.
+                let client = client.get_or_insert_with(|| ssm.take().map(|build| build()));
+                let Some(client) = client.as_ref() else {
+                    return Err(ConfigError::ParameterNotRead { variable });
+                };
+                let value = read_parameter(client, &name).await.map_err(|reason| {
+                    ConfigError::Parameter {
                         variable,
                         name: name.clone(),
                         reason,
-                    })?;
-            fetched = Some((name, value));
+                    }
+                })?;
+                fetched.push((name, value));
+            }
         }
-        Config::resolve(provider, lookup, fetched)
+        Config::resolve(providers, lookup, &fetched)
     }
 
     /// Reads the configuration from the environment, without SSM: for local runs, where the
     /// secrets are values. A named SSM parameter is an error here; functions call
     /// [`Config::load`].
-    pub fn from_env(provider: Provider) -> Result<Config, ConfigError> {
-        Config::from_lookup(provider, |name| std::env::var(name).ok()).inspect_err(log_invalid)
+    pub fn from_env(providers: &[Provider]) -> Result<Config, ConfigError> {
+        Config::from_lookup(providers, |name| std::env::var(name).ok()).inspect_err(log_invalid)
     }
 
     /// Reads the configuration through `lookup`, so tests need not touch the process environment.
     /// The secrets must be values (see [`Config::load_with`] for a parameter).
     pub fn from_lookup(
-        provider: Provider,
+        providers: &[Provider],
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        Config::resolve(provider, lookup, None)
+        Config::resolve(providers, lookup, &[])
     }
 
-    /// The configuration, with the secrets' parameter (name, value) if it was read.
+    /// The configuration, with the secrets' parameters (name, value) that were read.
     fn resolve(
-        provider: Provider,
+        providers: &[Provider],
         lookup: impl Fn(&str) -> Option<String>,
-        fetched: Option<(String, String)>,
+        fetched: &[(String, String)],
     ) -> Result<Config, ConfigError> {
         let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
         let table_name = get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
-        let auth = match secret_source(provider, &lookup)? {
-            (true, _) => Auth::Disabled,
-            (false, source) => {
-                let vars = SecretVariables::of(provider);
-                let secrets = match (source, fetched) {
-                    (SecretSource::Value(value), _) => {
-                        secrets(vars.value, &value, "", vars.min_chars)?
-                    }
-                    (SecretSource::Parameter(name), Some((read, value))) if name == read => {
-                        let from = format!("the value of SSM parameter {name}: ");
-                        secrets(vars.parameter, &value, &from, vars.min_chars)?
-                    }
-                    (SecretSource::Parameter(_), _) => {
-                        return Err(ConfigError::ParameterNotRead {
-                            variable: vars.parameter,
-                        })
-                    }
-                };
-                match provider {
-                    Provider::Edna => Auth::ApiKey { keys: secrets },
-                    Provider::Botlinkd => Auth::UrlToken { tokens: secrets },
-                }
-            }
-        };
+        let auth = providers
+            .iter()
+            .map(|provider| Ok((*provider, provider_auth(*provider, &lookup, fetched)?)))
+            .collect::<Result<_, ConfigError>>()?;
         let metrics_namespace =
             get("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
         let warm_up = flag("DYNAMODB_WARM_UP", get("DYNAMODB_WARM_UP"))?;
@@ -194,18 +186,50 @@ impl Config {
     }
 }
 
+/// How `provider`'s requests are authenticated: not at all if that is asked, else with the
+/// secrets from their variable or from their parameter's value in `fetched`.
+fn provider_auth(
+    provider: Provider,
+    lookup: impl Fn(&str) -> Option<String>,
+    fetched: &[(String, String)],
+) -> Result<Auth, ConfigError> {
+    let source = match secret_source(provider, &lookup)? {
+        (true, _) => return Ok(Auth::Disabled),
+        (false, source) => source,
+    };
+    let vars = SecretVariables::of(provider);
+    let secrets = match source {
+        SecretSource::Value(value) => secrets(vars.value, &value, "", vars.min_chars)?,
+        SecretSource::Parameter(name) => {
+            let Some((_, value)) = fetched.iter().find(|(read, _)| *read == name) else {
+                return Err(ConfigError::ParameterNotRead {
+                    variable: vars.parameter,
+                });
+            };
+            let from = format!("the value of SSM parameter {name}: ");
+            secrets(vars.parameter, value, &from, vars.min_chars)?
+        }
+    };
+    Ok(match provider {
+        Provider::Edna => Auth::ApiKey { keys: secrets },
+        Provider::Botlinkd => Auth::UrlToken { tokens: secrets },
+    })
+}
+
 fn log_invalid(err: &ConfigError) {
     tracing::error!(error = %err, "invalid configuration; the function cannot start");
 }
 
-/// Whether authentication is off (`AUTH_DISABLED=true`; the secret variables are then not
-/// read), and where the secrets are.
+/// Whether `provider`'s authentication is off (`AUTH_DISABLED=true` for every provider, for
+/// local runs; `EDNA_AUTH_DISABLED=true` for edna alone, when "Authenticate webhooks" is off in
+/// edna Pulse; the secret variables are then not read), and where the secrets are.
 fn secret_source(
     provider: Provider,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<(bool, SecretSource), ConfigError> {
     let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
-    if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? {
+    let edna_off = flag("EDNA_AUTH_DISABLED", get("EDNA_AUTH_DISABLED"))?;
+    if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? || (provider == Provider::Edna && edna_off) {
         return Ok((true, SecretSource::Value(String::new())));
     }
     Ok((false, SecretVariables::of(provider).source(get)?))

@@ -11,7 +11,7 @@ use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use tracing::warn;
-use webhook_payload::{seconds_until, EventKind, Route};
+use webhook_payload::{seconds_until, EventKind, Provider, Route};
 
 use crate::auth::{Auth, AuthError};
 use crate::config::Config;
@@ -32,7 +32,7 @@ pub const STORE_BUDGET: Duration = Duration::from_millis(2_200);
 /// What a request that was handled without error came to.
 #[derive(Debug)]
 pub enum Handled {
-    /// edna Pulse's HEAD check of the URL.
+    /// edna Pulse's HEAD check of one of its URLs.
     UrlCheck,
     /// An authenticated body, stored.
     Ingested(Box<Ingested>),
@@ -45,7 +45,7 @@ pub enum WebhookError {
     /// The path is not one of this function's routes.
     #[error("no webhook is served at {0}")]
     UnknownPath(String),
-    /// Only POST (and HEAD on the edna route) are served.
+    /// Only POST (and HEAD on edna's routes) are served.
     #[error("method {method} is not allowed on {route}")]
     MethodNotAllowed {
         /// The method used.
@@ -98,7 +98,7 @@ impl WebhookError {
 #[derive(Debug)]
 pub struct Receiver<S> {
     store: S,
-    auth: Auth,
+    auth: Vec<(Provider, Auth)>,
     routes: &'static [Route],
     metrics_namespace: String,
     lines: LineSink,
@@ -107,8 +107,13 @@ pub struct Receiver<S> {
 impl<S: EventStore> Receiver<S> {
     /// A receiver serving `routes`, built once per cold start.
     pub fn new(store: S, config: Config, routes: &'static [Route]) -> Receiver<S> {
-        if matches!(config.auth, Auth::Disabled) {
-            warn!("authentication is disabled (AUTH_DISABLED=true): every request is accepted");
+        for (provider, auth) in &config.auth {
+            if matches!(auth, Auth::Disabled) {
+                warn!(
+                    provider = provider.as_str(),
+                    "authentication is disabled: every request of this provider is accepted"
+                );
+            }
         }
         Receiver {
             store,
@@ -170,7 +175,7 @@ impl<S: EventStore> Receiver<S> {
         match *request.method() {
             Method::POST => {}
             // edna Pulse verifies a URL with HEAD before registering it; it may not send the key.
-            Method::HEAD if route == Route::EdnaClicks => return Ok(Handled::UrlCheck),
+            Method::HEAD if route.checks_url_with_head() => return Ok(Handled::UrlCheck),
             ref method => {
                 return Err(WebhookError::MethodNotAllowed {
                     method: method.clone(),
@@ -178,7 +183,11 @@ impl<S: EventStore> Receiver<S> {
                 })
             }
         }
-        self.auth.check(request)?;
+        self.auth
+            .iter()
+            .find(|(provider, _)| *provider == route.provider())
+            // A route whose provider has no configuration cannot prove its sender.
+            .map_or(Err(AuthError::NoKey), |(_, auth)| auth.check(request))?;
         let body: &[u8] = request.body().as_ref();
         if body.len() > MAX_BODY_BYTES {
             return Err(WebhookError::PayloadTooLarge);
@@ -264,12 +273,7 @@ fn failure(err: &WebhookError) -> Response<Body> {
     let headers = response.headers_mut();
     match err {
         WebhookError::MethodNotAllowed { route, .. } => {
-            let allow = if *route == Route::EdnaClicks {
-                "POST, HEAD"
-            } else {
-                "POST"
-            };
-            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            headers.insert(header::ALLOW, HeaderValue::from_static(route.methods()));
         }
         WebhookError::Storage(_) | WebhookError::StorageTimeout => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -206,7 +206,7 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string())
         };
-        Config::load_with(provider, lookup, || ssm_at(ssm)).await
+        Config::load_with(&[provider], lookup, || ssm_at(ssm)).await
     }
 
     fn secure_string(value: &str) -> (u16, Value) {
@@ -226,7 +226,7 @@ mod tests {
         let config = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
             .await
             .unwrap();
-        assert!(matches!(config.auth, Auth::UrlToken { ref tokens } if tokens.len() == 2));
+        assert!(matches!(config.auth[0].1, Auth::UrlToken { ref tokens } if tokens.len() == 2));
         let requests = ssm.requests.lock().unwrap().clone();
         assert_eq!(
             requests,
@@ -245,7 +245,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(matches!(config.auth, Auth::ApiKey { ref keys } if keys.len() == 1));
+        assert!(matches!(config.auth[0].1, Auth::ApiKey { ref keys } if keys.len() == 1));
     }
 
     #[tokio::test]
@@ -301,7 +301,7 @@ mod tests {
         let config = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
             .await
             .unwrap();
-        assert!(matches!(config.auth, Auth::UrlToken { ref tokens } if tokens.len() == 1));
+        assert!(matches!(config.auth[0].1, Auth::UrlToken { ref tokens } if tokens.len() == 1));
         let requests = ssm.requests.lock().unwrap().clone();
         assert_eq!(requests.len(), 3, "{requests:?}");
         assert!(

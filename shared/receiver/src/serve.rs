@@ -6,11 +6,11 @@ use webhook_payload::Function;
 use crate::{Config, DynamoDbStore, Receiver};
 
 /// Runs `function` on the Lambda runtime: tracing, its configuration and store built once, then
-/// every request through [`Receiver::respond`]. The provider and the routes both come from the
+/// every request through [`Receiver::respond`]. The providers and the routes both come from the
 /// [`Function`] table, so they cannot disagree.
 pub async fn serve(function: Function) -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let config = Config::load(function.provider()).await?;
+    let config = Config::load(&function.providers()).await?;
     let store = DynamoDbStore::connect(&config).await;
     let receiver = Receiver::new(store, config, function.routes());
     run(service_fn(|request| receiver.respond(request))).await

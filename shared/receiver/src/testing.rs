@@ -18,14 +18,15 @@ pub const BOTLINKD_TOKEN: &str = "local-botlinkd-token-0123456789abcdef";
 /// The repository's `fixtures/` folder.
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
-/// The configuration the deployed functions get, with the fixtures' secrets.
+/// The configuration the function that serves `route` gets, with the fixtures' secrets for each
+/// provider it serves.
 pub fn test_config(route: Route) -> Config {
     let vars = [
         ("TABLE_NAME", "unused"),
         ("EDNA_API_KEYS", EDNA_KEY),
         ("BOTLINKD_TOKENS", BOTLINKD_TOKEN),
     ];
-    Config::from_lookup(route.provider(), |name| {
+    Config::from_lookup(&Function::serving(route).providers(), |name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.to_string())

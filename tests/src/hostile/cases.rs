@@ -203,7 +203,7 @@ pub fn nesting_case() -> BoxedStrategy<Case> {
                 // without a depth limit): on edna's route an array or an object without a type
                 // is an unmodelled event; BotLinkd sends neither.
                 0 => {
-                    let expect = match (route == Route::EdnaClicks, arrays) {
+                    let expect = match (route.provider() == Provider::Edna, arrays) {
                         (true, _) => Expect::Stored,
                         (false, true) => Expect::Quarantined(None),
                         (false, false) => Expect::Quarantined(Some("event".to_owned())),

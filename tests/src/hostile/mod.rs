@@ -28,7 +28,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
-use webhook_payload::{parse_event, Route};
+use webhook_payload::{parse_event, Provider, Route};
 use webhook_receiver::item::{self, Item};
 use webhook_receiver::MAX_BODY_BYTES;
 

@@ -110,7 +110,12 @@ impl Kind {
     /// Routes that store this kind: every route of its provider.
     pub fn routes(self) -> &'static [Route] {
         match self {
-            Kind::Click => &[Route::EdnaClicks],
+            Kind::Click => &[
+                Route::EdnaClicks,
+                Route::EdnaStatuses,
+                Route::EdnaMessages,
+                Route::EdnaEvents,
+            ],
             Kind::Message | Kind::Ack => &[
                 Route::BotlinkdMessages,
                 Route::BotlinkdAcks,
@@ -269,7 +274,7 @@ pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
 /// kinds (an edna JSON array or object of another shape, a BotLinkd event of another type) is
 /// stored as an unmodelled event.
 pub fn model(route: Route, body: &Value) -> Expect {
-    let edna_route = route == Route::EdnaClicks;
+    let edna_route = route.provider() == Provider::Edna;
     let Some(object) = body.as_object() else {
         // edna's template-status updates are JSON arrays; BotLinkd sends only objects.
         return if edna_route && body.is_array() {
@@ -310,9 +315,19 @@ pub fn model(route: Route, body: &Value) -> Expect {
         (None, None) if edna_route && object.get("payload").is_some_and(|p| !p.is_null()) => {
             return Expect::Quarantined(Some("type".to_owned()))
         }
-        // edna's status and incoming-message webhooks name no type.
-        (None, None) if edna_route => return Expect::Stored,
-        (None, None) => return Expect::Quarantined(Some("event".to_owned())),
+        // edna's status and incoming-message webhooks name no type: their documented fields
+        // tell them. Their own fields are checked by their parsers (not modelled here).
+        (None, None) => {
+            let has = |name: &str| object.get(name).is_some_and(|v| !v.is_null());
+            let status = has("status") && has("statusAt");
+            let message = has("subscriber") && (has("messageContent") || has("receivedAt"));
+            return match (status != message, edna_route) {
+                (true, true) => Expect::Undecided,
+                (true, false) => Expect::Quarantined(None),
+                (false, true) => Expect::Stored,
+                (false, false) => Expect::Quarantined(Some("event".to_owned())),
+            };
+        }
     };
     if !kind.routes().contains(&route) {
         return Expect::Quarantined(None);

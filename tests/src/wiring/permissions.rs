@@ -18,12 +18,11 @@ struct Expected {
     actions: &'static [&'static str],
 }
 
-/// The partition keys `function` may write, as `dynamodb:LeadingKeys` patterns: its provider's
+/// The partition keys `function` may write, as `dynamodb:LeadingKeys` patterns: each provider's
 /// messages (the prefix of the key its routes' documented events are stored under: every route
-/// stores every kind of its provider), its provider's unmodelled events, and quarantined bodies,
-/// whose key is a hash of the body and names no provider.
+/// stores every kind of its provider), each provider's unmodelled events, and quarantined
+/// bodies, whose key is a hash of the body and names no provider.
 pub fn write_key_patterns(function: Function) -> BTreeSet<String> {
-    let provider = function.provider();
     let mut patterns: BTreeSet<String> = function
         .routes()
         .iter()
@@ -33,20 +32,23 @@ pub fn write_key_patterns(function: Function) -> BTreeSet<String> {
             let record = parse_event(*route, body.as_bytes()).expect("a documented event");
             // MSG#<provider>#<id...>: the first two segments.
             let segments: Vec<&str> = record.key.pk.splitn(3, '#').collect();
-            assert_eq!(segments[1], provider.as_str(), "{}", record.key.pk);
+            assert_eq!(segments[1], route.provider().as_str(), "{}", record.key.pk);
             format!("{}#{}#*", segments[0], segments[1])
         })
         .collect();
-    patterns.insert(format!("{UNMODELLED_PREFIX}#{}#*", provider.as_str()));
+    for provider in function.providers() {
+        patterns.insert(format!("{UNMODELLED_PREFIX}#{}#*", provider.as_str()));
+    }
     patterns.insert(format!("{QUARANTINE_PREFIX}#*"));
     patterns
 }
 
 /// What the template must grant `function`.
 fn expected(function: Function) -> Expected {
+    // Every function can receive a status (each provider's combined route, or a status route),
+    // which moves its message's status item: UpdateItem.
     let actions: &'static [&'static str] = match function {
-        Function::Click => &["dynamodb:GetItem", "dynamodb:PutItem"],
-        Function::InboundMessage | Function::Ack => &[
+        Function::Click | Function::InboundMessage | Function::Ack => &[
             "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
@@ -77,19 +79,21 @@ pub fn environment_problems(
     }
     // The secrets' values are never in Lambda's environment: it names their SSM parameter
     // (which parameter, and the policy on it, tests/tests/template_ops.rs checks).
-    let secrets = SecretVariables::of(expected_function.provider());
-    if env.contains_key(secrets.value) {
-        problems.push(format!(
-            "{id}: {} would put the secrets' values in Lambda's environment; name their SSM \
-             parameter in {}",
-            secrets.value, secrets.parameter
-        ));
-    }
-    if !env.contains_key(secrets.parameter) {
-        problems.push(format!(
-            "{id}: {} must name the secrets' SSM parameter",
-            secrets.parameter
-        ));
+    for provider in expected_function.providers() {
+        let secrets = SecretVariables::of(provider);
+        if env.contains_key(secrets.value) {
+            problems.push(format!(
+                "{id}: {} would put the secrets' values in Lambda's environment; name their \
+                 SSM parameter in {}",
+                secrets.value, secrets.parameter
+            ));
+        }
+        if !env.contains_key(secrets.parameter) {
+            problems.push(format!(
+                "{id}: {} must name the secrets' SSM parameter",
+                secrets.parameter
+            ));
+        }
     }
 }
 

@@ -15,13 +15,14 @@ const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 #[test]
 fn table_name_is_required() {
     let err =
-        Config::from_lookup(Provider::Edna, lookup(&[("AUTH_DISABLED", "true")])).unwrap_err();
+        Config::from_lookup(&[Provider::Edna], lookup(&[("AUTH_DISABLED", "true")])).unwrap_err();
     assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
 }
 
 #[test]
 fn auth_is_required_unless_explicitly_disabled() {
-    let err = Config::from_lookup(Provider::Botlinkd, lookup(&[("TABLE_NAME", "t")])).unwrap_err();
+    let err =
+        Config::from_lookup(&[Provider::Botlinkd], lookup(&[("TABLE_NAME", "t")])).unwrap_err();
     assert_eq!(
         err,
         ConfigError::NoSecretSource {
@@ -29,7 +30,7 @@ fn auth_is_required_unless_explicitly_disabled() {
             parameter: "BOTLINKD_TOKENS_PARAMETER"
         }
     );
-    let err = Config::from_lookup(Provider::Edna, lookup(&[("TABLE_NAME", "t")])).unwrap_err();
+    let err = Config::from_lookup(&[Provider::Edna], lookup(&[("TABLE_NAME", "t")])).unwrap_err();
     assert_eq!(
         err,
         ConfigError::NoSecretSource {
@@ -38,7 +39,7 @@ fn auth_is_required_unless_explicitly_disabled() {
         }
     );
     let err = Config::from_lookup(
-        Provider::Edna,
+        &[Provider::Edna],
         lookup(&[("TABLE_NAME", "t"), ("AUTH_DISABLED", "yes")]),
     )
     .unwrap_err();
@@ -50,11 +51,11 @@ fn auth_is_required_unless_explicitly_disabled() {
         }
     ));
     let config = Config::from_lookup(
-        Provider::Edna,
+        &[Provider::Edna],
         lookup(&[("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")]),
     )
     .unwrap();
-    assert!(matches!(config.auth, Auth::Disabled));
+    assert!(matches!(config.auth[0].1, Auth::Disabled));
 }
 
 /// An SSM client that must never be built: the secrets are values, or authentication is off.
@@ -80,7 +81,7 @@ async fn secrets_come_from_exactly_one_source_the_values_or_the_parameter() {
     ] {
         // Both: refused before SSM is asked, whatever the order.
         let both = [("TABLE_NAME", "t"), (value, secret), (parameter, "/s/p")];
-        let err = Config::load_with(provider, lookup(&both), no_ssm)
+        let err = Config::load_with(&[provider], lookup(&both), no_ssm)
             .await
             .unwrap_err();
         assert_eq!(err, ConfigError::BothSecretSources { value, parameter });
@@ -90,26 +91,26 @@ async fn secrets_come_from_exactly_one_source_the_values_or_the_parameter() {
             "{message}"
         );
         assert_eq!(
-            Config::from_lookup(provider, lookup(&both)).unwrap_err(),
+            Config::from_lookup(&[provider], lookup(&both)).unwrap_err(),
             err
         );
         // Neither (blank counts as unset).
         let neither = [("TABLE_NAME", "t"), (value, " "), (parameter, "")];
-        let err = Config::load_with(provider, lookup(&neither), no_ssm)
+        let err = Config::load_with(&[provider], lookup(&neither), no_ssm)
             .await
             .unwrap_err();
         assert_eq!(err, ConfigError::NoSecretSource { value, parameter });
         assert!(err.to_string().contains("AUTH_DISABLED=true"));
         // The values alone: no SSM call.
         let values = [("TABLE_NAME", "t"), (value, secret)];
-        let config = Config::load_with(provider, lookup(&values), no_ssm)
+        let config = Config::load_with(&[provider], lookup(&values), no_ssm)
             .await
             .unwrap();
-        assert!(!matches!(config.auth, Auth::Disabled));
+        assert!(!matches!(config.auth[0].1, Auth::Disabled));
         // The parameter alone, read without SSM: refused, naming the variable.
         let named = [("TABLE_NAME", "t"), (parameter, "/s/p")];
         assert_eq!(
-            Config::from_lookup(provider, lookup(&named)).unwrap_err(),
+            Config::from_lookup(&[provider], lookup(&named)).unwrap_err(),
             ConfigError::ParameterNotRead {
                 variable: parameter
             }
@@ -120,10 +121,10 @@ async fn secrets_come_from_exactly_one_source_the_values_or_the_parameter() {
             ("AUTH_DISABLED", "true"),
             (parameter, "/s/p"),
         ];
-        let config = Config::load_with(provider, lookup(&off), no_ssm)
+        let config = Config::load_with(&[provider], lookup(&off), no_ssm)
             .await
             .unwrap();
-        assert!(matches!(config.auth, Auth::Disabled));
+        assert!(matches!(config.auth[0].1, Auth::Disabled));
     }
 }
 
@@ -132,7 +133,7 @@ fn retention_defaults_to_400_days_and_zero_keeps_forever() {
     let with = |vars: &[(&'static str, &'static str)]| {
         let mut all = vec![("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")];
         all.extend_from_slice(vars);
-        Config::from_lookup(Provider::Edna, lookup(&all))
+        Config::from_lookup(&[Provider::Edna], lookup(&all))
     };
     assert_eq!(with(&[]).unwrap().retention_days, DEFAULT_RETENTION_DAYS);
     assert_eq!(
@@ -154,10 +155,10 @@ fn warm_up_is_off_unless_switched_on() {
     let base = [("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")];
     let with = |value: &'static str| {
         let vars = [base[0], base[1], ("DYNAMODB_WARM_UP", value)];
-        Config::from_lookup(Provider::Edna, lookup(&vars))
+        Config::from_lookup(&[Provider::Edna], lookup(&vars))
     };
     assert!(
-        !Config::from_lookup(Provider::Edna, lookup(&base))
+        !Config::from_lookup(&[Provider::Edna], lookup(&base))
             .unwrap()
             .warm_up
     );
@@ -176,7 +177,7 @@ fn warm_up_is_off_unless_switched_on() {
 fn botlinkd_tokens_must_carry_128_bits() {
     let short = &TOKEN[..MIN_TOKEN_CHARS - 1];
     let err = Config::from_lookup(
-        Provider::Botlinkd,
+        &[Provider::Botlinkd],
         lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", short)]),
     )
     .unwrap_err();
@@ -193,14 +194,14 @@ fn botlinkd_tokens_must_carry_128_bits() {
 fn at_most_two_secrets_are_accepted_at_once() {
     let two = format!("{TOKEN},{TOKEN}x");
     let config = Config::from_lookup(
-        Provider::Botlinkd,
+        &[Provider::Botlinkd],
         lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", &two)]),
     )
     .unwrap();
-    assert!(matches!(config.auth, Auth::UrlToken { ref tokens } if tokens.len() == 2));
+    assert!(matches!(config.auth[0].1, Auth::UrlToken { ref tokens } if tokens.len() == 2));
     let three = format!("{TOKEN},{TOKEN}x,{TOKEN}y");
     assert!(Config::from_lookup(
-        Provider::Botlinkd,
+        &[Provider::Botlinkd],
         lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", &three)])
     )
     .is_err());
@@ -214,13 +215,13 @@ fn edna_keys_need_no_header_name_and_an_old_header_setting_is_ignored() {
         ("EDNA_API_KEYS", "k1"),
         ("EDNA_API_KEY_HEADER", "not a header name"),
     ];
-    let config = Config::from_lookup(Provider::Edna, lookup(&vars)).unwrap();
-    assert!(matches!(config.auth, Auth::ApiKey { ref keys } if keys.len() == 1));
+    let config = Config::from_lookup(&[Provider::Edna], lookup(&vars)).unwrap();
+    assert!(matches!(config.auth[0].1, Auth::ApiKey { ref keys } if keys.len() == 1));
 }
 
 #[test]
 fn secrets_never_appear_in_debug_output() {
     let vars = [("TABLE_NAME", "t"), ("EDNA_API_KEYS", "super-secret-key")];
-    let config = Config::from_lookup(Provider::Edna, lookup(&vars)).unwrap();
+    let config = Config::from_lookup(&[Provider::Edna], lookup(&vars)).unwrap();
     assert!(!format!("{config:?}").contains("super-secret-key"));
 }

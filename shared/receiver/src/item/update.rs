@@ -49,8 +49,10 @@ pub fn ack_attribute(status: AckStatus, field: AckField) -> String {
 /// [`MAX_INLINE_ACK_BYTES`]).
 pub fn inline_ack_status(record: &EventRecord) -> Option<AckStatus> {
     match &record.event {
-        WebhookEvent::Ack(ack) if record.raw_body.len() <= MAX_INLINE_ACK_BYTES => {
-            ack.known_status()
+        WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_)
+            if record.raw_body.len() <= MAX_INLINE_ACK_BYTES =>
+        {
+            record.known_status()
         }
         _ => None,
     }
