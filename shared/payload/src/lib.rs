@@ -20,7 +20,7 @@ pub use digest::body_sha256;
 pub use edna::ClickEvent;
 pub use error::PayloadError;
 pub use function::Function;
-pub use key::{phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
+pub use key::{phone_digits, phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
 pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
 pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent};
 pub use route::{EventKind, Provider, Route};
