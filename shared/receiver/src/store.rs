@@ -8,8 +8,10 @@ use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusC
 
 mod conditional;
 mod dynamodb;
+mod operator;
 
-pub use dynamodb::{DynamoDbStore, WriteUsage};
+pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
+pub(crate) use operator::Listing;
 
 /// The partition key that [`DynamoDbStore::warm_up`] reads. Event keys always join several
 /// segments with `#`, so no event lives here; template.yaml lets the functions read this key and
