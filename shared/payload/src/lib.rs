@@ -34,10 +34,11 @@ pub fn key_hash(key: &str) -> String {
     hash
 }
 
-/// Masks a phone number for logs: only the last four digits stay readable.
+/// Masks a phone number for logs: its digits ([`phone_digits`]), only the last four readable.
 pub fn mask_phone(phone: &str) -> String {
-    let keep = phone.chars().count().saturating_sub(4);
-    phone
+    let digits = phone_digits(phone);
+    let keep = digits.len().saturating_sub(4);
+    digits
         .chars()
         .enumerate()
         .map(|(i, c)| if i < keep { '*' } else { c })
@@ -58,9 +59,11 @@ mod tests {
     }
 
     #[test]
-    fn mask_phone_keeps_only_the_last_four_characters() {
+    fn mask_phone_keeps_only_the_last_four_digits() {
         assert_eq!(mask_phone("447123456789"), "********6789");
         assert_eq!(mask_phone("1234"), "1234");
         assert_eq!(mask_phone(""), "");
+        assert_eq!(mask_phone("+44 7123 456789"), "********6789");
+        assert_eq!(mask_phone("447123456789@c.us"), "********6789");
     }
 }
