@@ -60,10 +60,15 @@ mod tests {
 
     #[test]
     fn mask_phone_keeps_only_the_last_four_digits() {
-        assert_eq!(mask_phone("447123456789"), "********6789");
-        assert_eq!(mask_phone("1234"), "1234");
-        assert_eq!(mask_phone(""), "");
-        assert_eq!(mask_phone("+44 7123 456789"), "********6789");
-        assert_eq!(mask_phone("447123456789@c.us"), "********6789");
+        let cases = [
+            ("447123456789", "********6789"),
+            ("+44 7123 456789", "********6789"),
+            ("447123456789@c.us", "********6789"),
+            ("1234", "1234"),
+            ("", ""),
+        ];
+        for (phone, masked) in cases {
+            assert_eq!(mask_phone(phone), masked, "{phone}");
+        }
     }
 }
