@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
-use webhook_receiver::{with_client_settings, DynamoDbStore, Receiver};
+use webhook_receiver::{ClientProfile, DynamoDbStore, Receiver, StoreSettings};
 
 pub use webhook_receiver::testing::{
     fixture_event, memory_receiver, payload, request, send, test_config, with_body, BOTLINKD_TOKEN,
@@ -47,14 +47,14 @@ pub fn client_for(endpoint: &str) -> Client {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
         .endpoint_url(endpoint);
-    Client::from_conf(with_client_settings(config).build())
+    Client::from_conf(ClientProfile::Function.configure(config).build())
 }
 
 /// How soon a request whose write fails must be answered (503): BotLinkd retries a webhook that
 /// has no answer within 3 s, and the handler's store budget ends well before this.
 pub const ANSWER_LIMIT: std::time::Duration = std::time::Duration::from_millis(2_500);
 
-/// How many attempts the production client settings (`with_client_settings`) make per DynamoDB
+/// How many attempts the functions' client settings (`ClientProfile::Function`) make per DynamoDB
 /// call, read from the client they build.
 pub fn max_attempts() -> usize {
     client_for("http://127.0.0.1:1")
@@ -197,7 +197,10 @@ pub async fn fresh_table(client: &Client) -> String {
 pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDbStore> {
     let config = test_config(route);
     Receiver::new(
-        DynamoDbStore::new(client.clone(), table).with_retention(config.retention_days),
+        DynamoDbStore::with_client(
+            client.clone(),
+            StoreSettings::new(table, config.retention_days),
+        ),
         config,
         Function::serving(route).routes(),
     )

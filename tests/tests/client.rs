@@ -12,7 +12,7 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use webhook_payload::Route;
-use webhook_receiver::{DynamoDbStore, StoreError};
+use webhook_receiver::{ClientProfile, DynamoDbStore, StoreError, StoreSettings};
 
 async fn assert_fast_503(client: &Client, fixture: &str, route: Route) {
     let handler = receiver(client, "events", route);
@@ -56,7 +56,7 @@ async fn silent_dynamodb_is_a_503_within_2_5_s() {
 async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offline() {
     let client = local_client();
     let table = fresh_table(&client).await;
-    DynamoDbStore::new(client.clone(), &table)
+    DynamoDbStore::with_client(client.clone(), StoreSettings::new(&table, 0))
         .warm_up()
         .await
         .expect("warm-up against DynamoDB Local");
@@ -65,7 +65,7 @@ async fn the_warm_up_reads_its_own_key_writes_nothing_and_fails_fast_when_offlin
     // Unreachable: an error within the client's budget, so a cold start is never held up long.
     let endpoint = closed_endpoint();
     let started = Instant::now();
-    let err = DynamoDbStore::new(client_for(&endpoint), &table)
+    let err = DynamoDbStore::with_client(client_for(&endpoint), StoreSettings::new(&table, 0))
         .warm_up()
         .await
         .unwrap_err();
@@ -87,7 +87,8 @@ async fn the_functions_client_reads_region_credentials_and_endpoint_from_the_env
     // scripts/test exports AWS_REGION, the credentials and AWS_ENDPOINT_URL_DYNAMODB, as Lambda
     // (region, credentials) and cargo lambda watch (all three) do for the functions.
     let table = fresh_table(&local_client()).await;
-    DynamoDbStore::new(webhook_receiver::dynamodb_client(), &table)
+    DynamoDbStore::open(StoreSettings::new(&table, 0), ClientProfile::Function)
+        .await
         .warm_up()
         .await
         .expect("a read through the functions' own client");

@@ -1,31 +1,46 @@
 //! Erasure against DynamoDB Local: one phone number with every kind of item (a click, a message,
-//! that message's acks and status, a collision, a quarantined body) next to another phone with
-//! the same kinds. A dry run counts and deletes nothing; `apply` deletes exactly the first
-//! phone's items and leaves every item of the second.
+//! that message's acks and status, a collision, a quarantined body) next to another number whose
+//! digits contain the first's, with the same kinds. A dry run counts and deletes nothing; `apply`
+//! deletes exactly the first number's items, however the operator writes it, and leaves every
+//! item of the second; a number of fewer than 8 digits is refused; a run that stops halfway is
+//! finished by the next; a throttled delete is retried. Pages are one or two items, so every
+//! listing takes several.
 
 use aws_sdk_dynamodb::Client;
+use integration_tests::stub::{client_for_stub, Action, Behaviour, Stub};
 use integration_tests::table::scan_all;
 use integration_tests::{fixture_event, fresh_table, local_client, receiver, send, with_body};
 use serde_json::{json, Value};
 use webhook_payload::Route;
 use webhook_receiver::item::{self, Item};
-use webhook_receiver::{erase_phone, DynamoDbStore};
+use webhook_receiver::{
+    erase_phone, ClientProfile, DynamoDbStore, EraseError, ErasureCounts, QuarantineSearch,
+    StoreSettings,
+};
 
-/// Every kind of item for `phone`, through the real handlers.
+/// The number erased, as the providers send it.
+const ERASED: &str = "447700900123";
+/// Another person's number, whose digits hold all of [`ERASED`]'s.
+const KEPT: &str = "4477009001234";
+/// The `DeleteItem` operation, as the stub names it.
+const DELETE_ITEM: &str = "DeleteItem";
+
+fn settings(table: &str, page_size: u32) -> StoreSettings {
+    StoreSettings {
+        page_size: std::num::NonZeroU32::new(page_size),
+        ..StoreSettings::new(table, 0)
+    }
+}
+
+/// Every kind of item for `phone` (its messages sent from `phone@c.us`), through the real
+/// handlers; person `n`'s ids end in `n`.
 async fn person(client: &Client, table: &str, phone: &str, n: u64) {
     let click = json!({
         "payload": { "sender": "c", "templateId": 1, "channelType": "WHATSAPP",
-                     "outMessageId": 1000 + n, "phone": phone, "url": "https://x.example",
-                     "shortLink": format!("s{n}") },
+                     "outMessageId": 1000 + n, "phone": format!("+{phone}"),
+                     "url": "https://x.example", "shortLink": format!("s{n}") },
         "type": "short_link_visited", "version": "v1", "timestamp": "2025-08-10T12:32:56Z"
     });
-    let message = |text: &str| {
-        json!({
-            "event": "message", "instance_id": "10922",
-            "data": { "from": phone, "to": "15550123456", "type": "text", "body": text,
-                      "message_id": format!("wamid.person{n}"), "timestamp": 1678900000 }
-        })
-    };
     let ack = |status: &str| {
         json!({
             "event": "ack", "instance_id": "10922",
@@ -33,98 +48,254 @@ async fn person(client: &Client, table: &str, phone: &str, n: u64) {
                       "timestamp": 1678900001 }
         })
     };
-    let requests: [(Route, &str, Value); 6] = [
-        (Route::EdnaClicks, "click.json", click),
-        (Route::BotlinkdMessages, "message.json", message("hello")),
+    let requests: [(Route, Value); 6] = [
+        (Route::EdnaClicks, click),
+        (Route::BotlinkdMessages, message(phone, n, "hello")),
         // Same message id, another text: a collision in the same partition.
-        (
-            Route::BotlinkdMessages,
-            "message.json",
-            message("hello again"),
-        ),
-        (Route::BotlinkdAcks, "ack.json", ack("delivered")),
-        (Route::BotlinkdAcks, "ack.json", ack("played")),
+        (Route::BotlinkdMessages, message(phone, n, "hello again")),
+        (Route::BotlinkdAcks, ack("delivered")),
+        (Route::BotlinkdAcks, ack("played")),
         // Authenticated but unreadable: quarantined, with the number in its raw body.
         (
             Route::BotlinkdMessages,
-            "message.json",
             json!({ "event": "message", "instance_id": "10922", "data": { "from": phone } }),
         ),
     ];
-    for (route, fixture, body) in requests {
-        let (status, _) = send(
-            &receiver(client, table, route),
-            &with_body(fixture_event(fixture), &body.to_string()),
+    for (route, body) in requests {
+        deliver(client, table, route, &body).await;
+    }
+}
+
+/// Person `n`'s message, sent from `phone` with `text`.
+fn message(phone: &str, n: u64, text: &str) -> Value {
+    json!({
+        "event": "message", "instance_id": "10922",
+        "data": { "from": format!("{phone}@c.us"), "to": "15550123456", "type": "text",
+                  "body": text, "message_id": format!("wamid.person{n}"),
+                  "timestamp": 1678900000 }
+    })
+}
+
+async fn deliver(client: &Client, table: &str, route: Route, body: &Value) {
+    let fixture = fixture_event(route.apigw_fixture());
+    let (status, _) = send(
+        &receiver(client, table, route),
+        &with_body(fixture, &body.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+/// The erased and the kept person, and the table as it was before any erasure.
+async fn two_people(client: &Client) -> (String, Vec<Item>) {
+    let table = fresh_table(client).await;
+    person(client, &table, ERASED, 1).await;
+    person(client, &table, KEPT, 2).await;
+    (table.clone(), scan_all(client, &table).await)
+}
+
+/// What erasing [`ERASED`] finds: one item of each kind.
+fn one_of_each() -> Vec<(String, usize)> {
+    [
+        "ack",
+        "click",
+        "collision",
+        "message",
+        "quarantine",
+        "status",
+    ]
+    .into_iter()
+    .map(|kind| (kind.to_owned(), 1))
+    .collect()
+}
+
+fn erased_kinds(counts: &ErasureCounts) -> Vec<(String, usize)> {
+    counts.erased.clone().into_iter().collect()
+}
+
+/// The sorted keys of `items`.
+fn keys<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = items
+        .into_iter()
+        .map(|i| {
+            let text = |name| item::text(i, name).unwrap_or_default().to_owned();
+            (text(item::PK), text(item::SK))
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Person 2's items (the kept number's): its click's and message's partitions, and its
+/// quarantined body.
+fn of_kept_person(item: &Item) -> bool {
+    let pk = item::text(item, item::PK).unwrap_or_default();
+    pk == "MSG#edna#1002"
+        || pk.ends_with("person2")
+        || item::raw_body_of(item)
+            .is_some_and(|b| String::from_utf8_lossy(&b).contains(&format!("\"{KEPT}\"")))
+}
+
+/// Asserts that exactly the kept person's items are left of `before`.
+async fn assert_only_the_kept_person_is_left(client: &Client, table: &str, before: &[Item]) {
+    let kept_before = keys(before.iter().filter(|i| of_kept_person(i)));
+    assert_eq!(kept_before.len(), 6);
+    assert_eq!(
+        keys(&scan_all(client, table).await),
+        kept_before,
+        "exactly the other number's items are left"
+    );
+}
+
+#[tokio::test]
+async fn erasing_a_number_deletes_its_items_and_nothing_of_a_longer_number() {
+    let client = local_client();
+    let (table, before) = two_people(&client).await;
+    // As the erase command opens it: its own client profile (credentials and endpoint from the
+    // usual chain), here with pages of one item.
+    let store = DynamoDbStore::open(settings(&table, 1), ClientProfile::Operator).await;
+    let today = vec![webhook_payload::utc_now()[..10].to_owned()];
+
+    let mut pages = 0;
+    let counted = erase_phone(
+        &store,
+        "+44 7700 900123",
+        &QuarantineSearch::Days(today),
+        false,
+        |_| pages += 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(erased_kinds(&counted), one_of_each());
+    assert!(pages > 3, "one progress report per page: {pages}");
+    assert_eq!(
+        scan_all(&client, &table).await,
+        before,
+        "a dry run deletes nothing"
+    );
+
+    let everything = QuarantineSearch::Everything;
+    let deleted = erase_phone(&store, "447700900123@c.us", &everything, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(erased_kinds(&deleted), one_of_each());
+    assert_only_the_kept_person_is_left(&client, &table, &before).await;
+
+    let again = erase_phone(&store, ERASED, &everything, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.total(), 0, "{again:?}");
+}
+
+#[tokio::test]
+async fn a_number_of_fewer_than_eight_digits_is_refused_and_nothing_is_deleted() {
+    let client = local_client();
+    let (table, before) = two_people(&client).await;
+    let store = DynamoDbStore::with_client(client.clone(), settings(&table, 2));
+    for short in ["1", "1234567", "+4 47-700"] {
+        let refused = erase_phone(&store, short, &QuarantineSearch::Everything, true, |_| {
+            panic!("nothing is read for a number that is refused")
+        })
+        .await;
+        assert!(
+            matches!(refused, Err(EraseError::TooShort(_))),
+            "{short}: {refused:?}"
+        );
+    }
+    assert_eq!(scan_all(&client, &table).await, before);
+}
+
+#[tokio::test]
+async fn a_collision_that_names_another_number_is_left_alone() {
+    let client = local_client();
+    let (table, _) = two_people(&client).await;
+    // A message under person 1's message id, sent from the other number.
+    deliver(
+        &client,
+        &table,
+        Route::BotlinkdMessages,
+        &message(KEPT, 1, "mine?"),
+    )
+    .await;
+    let store = DynamoDbStore::with_client(client.clone(), settings(&table, 2));
+    let deleted = erase_phone(&store, ERASED, &QuarantineSearch::Everything, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(erased_kinds(&deleted), one_of_each());
+    assert_eq!(deleted.kept, 1);
+    let left = scan_all(&client, &table).await;
+    let foreign = left
+        .iter()
+        .filter(|i| item::text(i, item::PK).is_some_and(|pk| pk.ends_with("person1")))
+        .collect::<Vec<_>>();
+    assert_eq!(foreign.len(), 1, "{foreign:?}");
+    assert!(foreign[0].contains_key(item::COLLISION_OF));
+}
+
+#[tokio::test]
+async fn an_erasure_that_stopped_halfway_is_finished_by_the_next_run() {
+    let client = local_client();
+    // Stopped after each number of deletes it makes: the rest fail beyond the client's retries.
+    for done in 0..6 {
+        let (table, before) = two_people(&client).await;
+        let stub = Stub::start(
+            Behaviour::always(Action::Forward)
+                .first(DELETE_ITEM, vec![Action::Forward; done])
+                .on(DELETE_ITEM, Action::Error(500, "InternalServerError")),
         )
         .await;
-        assert_eq!(status, 200);
+        let failing = client_for_stub(&stub.endpoint, &format!("erase-stops-{done}"));
+        let failing = DynamoDbStore::with_client(failing, settings(&table, 2));
+        let stopped = erase_phone(
+            &failing,
+            ERASED,
+            &QuarantineSearch::Everything,
+            true,
+            |_| {},
+        )
+        .await;
+        assert!(
+            matches!(stopped, Err(EraseError::Store(_))),
+            "{done}: {stopped:?}"
+        );
+        assert_eq!(
+            scan_all(&client, &table).await.len(),
+            before.len() - done,
+            "{done} deleted before it stopped"
+        );
+
+        let store = DynamoDbStore::with_client(client.clone(), settings(&table, 2));
+        let finished = erase_phone(&store, ERASED, &QuarantineSearch::Everything, true, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(finished.total(), 6 - done, "{done}: {finished:?}");
+        assert_only_the_kept_person_is_left(&client, &table, &before).await;
     }
 }
 
 #[tokio::test]
-async fn erasing_a_phone_deletes_its_items_and_nothing_of_another_phone() {
+async fn a_throttled_delete_is_retried_by_the_operator_client() {
     let client = local_client();
-    let table = fresh_table(&client).await;
-    let (erased, kept) = ("447700900111", "447700900222");
-    person(&client, &table, erased, 1).await;
-    person(&client, &table, kept, 2).await;
-    let before = scan_all(&client, &table).await;
-    let store = DynamoDbStore::new(client.clone(), &table);
-    let today = vec![webhook_payload::utc_now()[..10].to_owned()];
-
-    let counted = erase_phone(&store, &format!("+{erased}"), &today, false)
+    let (table, before) = two_people(&client).await;
+    // The last delete of the run (its quarantined body) is throttled. Once throttled, the
+    // adaptive client sends slower (here ~10 s before the retry: its rate was low), which the
+    // run's earlier calls need not wait for.
+    let mut deletes = vec![Action::Forward; 5];
+    deletes.push(Action::Error(400, "ThrottlingException"));
+    let stub = Stub::start(Behaviour::always(Action::Forward).first(DELETE_ITEM, deletes)).await;
+    let config = client_for_stub(&stub.endpoint, "erase-throttled")
+        .config()
+        .to_builder();
+    let operator = Client::from_conf(ClientProfile::Operator.configure(config).build());
+    let store = DynamoDbStore::with_client(operator, settings(&table, 0));
+    let deleted = erase_phone(&store, ERASED, &QuarantineSearch::Everything, true, |_| {})
         .await
         .unwrap();
-    let expected: Vec<(String, usize)> = [
-        ("ack", 1),
-        ("click", 1),
-        ("collision", 1),
-        ("message", 1),
-        ("quarantine", 1),
-        ("status", 1),
-    ]
-    .into_iter()
-    .map(|(kind, n)| (kind.to_owned(), n))
-    .collect();
-    assert_eq!(counted.into_iter().collect::<Vec<_>>(), expected);
+    assert_eq!(erased_kinds(&deleted), one_of_each());
     assert_eq!(
-        scan_all(&client, &table).await.len(),
-        before.len(),
-        "a dry run deletes nothing"
+        stub.count(DELETE_ITEM),
+        6 + 1,
+        "the throttled attempt was tried again"
     );
-
-    let deleted = erase_phone(&store, erased, &today, true).await.unwrap();
-    assert_eq!(deleted.into_iter().collect::<Vec<_>>(), expected);
-    let after = scan_all(&client, &table).await;
-    // Person n's items: its click's and message's partitions, and its quarantined body.
-    let of_person = |item: &Item, n: u64, phone: &str| {
-        let pk = item::text(item, item::PK).unwrap_or_default();
-        pk == format!("MSG#edna#{}", 1000 + n)
-            || pk.ends_with(&format!("person{n}"))
-            || item::raw_body_of(item).is_some_and(|b| String::from_utf8_lossy(&b).contains(phone))
-    };
-    let keys = |items: Vec<&Item>| {
-        let mut keys: Vec<(String, String)> = items
-            .into_iter()
-            .map(|i| {
-                let text = |name| item::text(i, name).unwrap_or_default().to_owned();
-                (text(item::PK), text(item::SK))
-            })
-            .collect();
-        keys.sort();
-        keys
-    };
-    let kept_before = keys(before.iter().filter(|i| of_person(i, 2, kept)).collect());
-    assert_eq!(kept_before.len(), 6);
-    assert_eq!(
-        keys(after.iter().collect()),
-        kept_before,
-        "exactly the other phone's items are left"
-    );
-    assert!(before
-        .iter()
-        .all(|i| of_person(i, 1, erased) != of_person(i, 2, kept)));
-
-    let again = erase_phone(&store, erased, &today, true).await.unwrap();
-    assert!(again.is_empty(), "{again:?}");
+    assert_only_the_kept_person_is_left(&client, &table, &before).await;
 }

@@ -13,7 +13,7 @@ use integration_tests::{
 use serde_json::{json, Value};
 use tracing_subscriber::fmt::MakeWriter;
 use webhook_payload::{Provider, Route};
-use webhook_receiver::{Config, DynamoDbStore, LineSink, Receiver};
+use webhook_receiver::{Config, DynamoDbStore, LineSink, Receiver, StoreSettings};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -258,7 +258,8 @@ fn disabling_authentication_is_explicit_and_logged_at_start() {
             .map(|(_, v)| v.to_string())
     })
     .unwrap();
-    let store = DynamoDbStore::new(client_for(&closed_endpoint()), "events");
+    let settings = StoreSettings::new("events", 0);
+    let store = DynamoDbStore::with_client(client_for(&closed_endpoint()), settings);
     let _receiver = Receiver::new(store, config, &[Route::BotlinkdAcks]);
     let text = captured.text();
     let line: Value =

@@ -57,6 +57,12 @@ fn item_bytes(record: &EventRecord) -> usize {
         + "0123456789abcdef-18446744073709551615".len()
 }
 
+/// The phone key's segment: the number's digits, before any `@server` or `:device` part.
+fn digits_of(number: &str) -> String {
+    let number = number.split(['@', ':']).next().unwrap_or_default();
+    number.chars().filter(char::is_ascii_digit).collect()
+}
+
 fn expect_segments(actual: &[String], expected: &[&str]) -> Result<(), TestCaseError> {
     prop_assert_eq!(actual, expected, "key segments");
     Ok(())
@@ -77,14 +83,12 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
         WebhookEvent::Click(c) => {
             expect_segments(&pk, &["MSG", "edna", &c.out_message_id.to_string()])?;
             expect_segments(&sk, &["EVENT", "click", &c.short_link, &record.occurred_at])?;
-            let number = c.phone.strip_prefix('+').unwrap_or(&c.phone);
-            prop_assert_eq!(phone, Some(vec!["PHONE".to_owned(), number.to_owned()]));
+            prop_assert_eq!(phone, Some(vec!["PHONE".to_owned(), digits_of(&c.phone)]));
         }
         WebhookEvent::InboundMessage(m) => {
             expect_segments(&pk, &["MSG", "botlinkd", &m.instance_id, &m.message_id])?;
             expect_segments(&sk, &["EVENT", "message"])?;
-            let number = m.from.strip_prefix('+').unwrap_or(&m.from);
-            prop_assert_eq!(phone, Some(vec!["PHONE".to_owned(), number.to_owned()]));
+            prop_assert_eq!(phone, Some(vec!["PHONE".to_owned(), digits_of(&m.from)]));
         }
         WebhookEvent::Ack(a) => {
             expect_segments(&pk, &["MSG", "botlinkd", &a.instance_id, &a.message_id])?;

@@ -1,6 +1,7 @@
 //! Replay against DynamoDB Local: bodies quarantined under an older rule (an ack status the
 //! parser once refused) become the events they are, with the same keys and exactly-once rules as
-//! a live delivery; a dry run writes nothing; bodies the current code cannot read stay put.
+//! a live delivery; a dry run writes nothing; bodies the current code cannot read stay put; a day
+//! of many pages is replayed whole, page by page.
 
 use integration_tests::table::scan_all;
 use integration_tests::{
@@ -12,24 +13,60 @@ use webhook_payload::{
     parse_event, AckStatus, PayloadError, QuarantineRecord, Route, STATUS_SORT_KEY,
 };
 use webhook_receiver::item::{self, ack_attribute, AckField};
-use webhook_receiver::{replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult};
+use webhook_receiver::{
+    replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult, Replayed, StoreSettings,
+    DEFAULT_RETENTION_DAYS,
+};
+
+/// Everything `replay_day` reports for `day`.
+async fn replay(store: &DynamoDbStore, day: &str, apply: bool) -> Vec<Replayed> {
+    let mut results = Vec::new();
+    replay_day(store, day, apply, |replayed| results.push(replayed))
+        .await
+        .expect("replay against DynamoDB Local");
+    results
+}
+
+/// A store over `table` that keeps items as long as the stack's default and reads `page_size`
+/// items per request.
+fn store_with_pages(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    page_size: u32,
+) -> DynamoDbStore {
+    let settings = StoreSettings {
+        page_size: std::num::NonZeroU32::new(page_size),
+        ..StoreSettings::new(table, DEFAULT_RETENTION_DAYS)
+    };
+    DynamoDbStore::with_client(client.clone(), settings)
+}
+
+/// What an older release quarantined an ack of status `failed` for: it refused the status.
+fn older_rule() -> PayloadError {
+    PayloadError::InvalidField {
+        field: "data.status".into(),
+        reason: "must be one of sent, delivered, read".into(),
+    }
+}
+
+/// A `failed` ack of `message_id`.
+fn failed_ack(message_id: &str) -> String {
+    json!({
+        "event": "ack", "instance_id": "10922",
+        "data": { "message_id": message_id, "status": "failed", "timestamp": 1754820000 }
+    })
+    .to_string()
+}
 
 #[tokio::test]
 async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed() {
     let client = local_client();
     let table = fresh_table(&client).await;
-    let store = DynamoDbStore::new(client.clone(), &table);
-    let failed_ack = json!({
-        "event": "ack", "instance_id": "10922",
-        "data": { "message_id": "wamid.r", "status": "failed", "timestamp": 1754820000 }
-    })
-    .to_string();
+    let store = store_with_pages(&client, &table, 1);
+    let failed_ack = failed_ack("wamid.r");
     let garbage = "{\"event\":\"ack\",";
     // What an older release wrote: it refused `failed` and quarantined the body.
-    let older_rule = PayloadError::InvalidField {
-        field: "data.status".into(),
-        reason: "must be one of sent, delivered, read".into(),
-    };
+    let older_rule = older_rule();
     for (route, body) in [
         (Route::BotlinkdAcks, failed_ack.as_str()),
         (Route::BotlinkdEvents, garbage),
@@ -42,7 +79,7 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
     assert_eq!(before.len(), 2);
 
     // Dry run: says what it would do, writes nothing.
-    let dry = replay_day(&store, today, false).await.unwrap();
+    let dry = replay(&store, today, false).await;
     let mut results: Vec<ReplayResult> = dry.iter().map(|r| r.result.clone()).collect();
     results.sort_by_key(|r| format!("{r:?}"));
     assert_eq!(
@@ -55,7 +92,7 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
     assert_eq!(scan_all(&client, &table).await, before);
 
     // Apply: the ack is stored under its live key, its failure recorded on the status item.
-    let applied = replay_day(&store, today, true).await.unwrap();
+    let applied = replay(&store, today, true).await;
     assert!(applied
         .iter()
         .any(|r| r.result == ReplayResult::Stored("ack", Outcome::Stored)));
@@ -88,7 +125,7 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
 
     // Replaying again changes nothing; the provider's own retry is a duplicate.
     let after = scan_all(&client, &table).await.len();
-    let again = replay_day(&store, today, true).await.unwrap();
+    let again = replay(&store, today, true).await;
     assert!(again
         .iter()
         .any(|r| r.result == ReplayResult::AlreadyReplayed));
@@ -103,4 +140,34 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
         (StatusCode::OK, json!({ "status": "duplicate" }))
     );
     assert_eq!(scan_all(&client, &table).await.len(), after);
+}
+
+#[tokio::test]
+async fn a_day_of_many_pages_is_replayed_whole_one_page_at_a_time() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let store = store_with_pages(&client, &table, 2);
+    let bodies: Vec<String> = (0..5)
+        .map(|n| failed_ack(&format!("wamid.page{n}")))
+        .collect();
+    for body in &bodies {
+        let record = QuarantineRecord::new(Route::BotlinkdAcks, body.as_bytes(), &older_rule());
+        store.put_quarantine(&record).await.unwrap();
+    }
+    let today = &webhook_payload::utc_now()[..10];
+
+    let applied = replay(&store, today, true).await;
+    assert_eq!(applied.len(), bodies.len(), "every page is read");
+    assert!(applied
+        .iter()
+        .all(|r| r.result == ReplayResult::Stored("ack", Outcome::Stored)));
+    for body in &bodies {
+        let live = parse_event(Route::BotlinkdAcks, body.as_bytes()).unwrap();
+        assert_eq!(partition(&client, &table, &live.key.pk).await.len(), 1);
+    }
+    let again = replay(&store, today, true).await;
+    assert_eq!(again.len(), bodies.len());
+    assert!(again
+        .iter()
+        .all(|r| r.result == ReplayResult::AlreadyReplayed));
 }

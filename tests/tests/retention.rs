@@ -1,6 +1,7 @@
 //! Retention: every item written carries `expires_at` (epoch seconds), `RetentionDays` after its
-//! write, and the table's TTL deletes it; 0 keeps items forever. The template, the functions'
-//! default, the local stack and these tests share one value (`DEFAULT_RETENTION_DAYS`).
+//! write, and the table's TTL deletes it; 0 keeps items forever. An event stored by `replay`
+//! expires as a live one written at that moment does. The template, the functions' default, the
+//! tools' default, the local stack and these tests share one value (`DEFAULT_RETENTION_DAYS`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,9 +9,12 @@ use integration_tests::template::load_template;
 use integration_tests::{
     fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
 };
-use webhook_payload::Route;
+use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route};
 use webhook_receiver::item::{self, Item};
-use webhook_receiver::{DynamoDbStore, Receiver, DEFAULT_RETENTION_DAYS};
+use webhook_receiver::{
+    replay_day, ClientProfile, DynamoDbStore, EventStore, Receiver, StoreSettings,
+    DEFAULT_RETENTION_DAYS,
+};
 
 #[test]
 fn the_template_turns_ttl_on_for_expires_at_and_passes_its_retention_to_the_functions() {
@@ -89,7 +93,7 @@ async fn every_item_expires_after_the_retention_period_and_zero_keeps_it() {
 
     // 0: kept forever, no expires_at.
     let forever = Receiver::new(
-        DynamoDbStore::new(client.clone(), &table).with_retention(0),
+        DynamoDbStore::with_client(client.clone(), StoreSettings::new(&table, 0)),
         integration_tests::test_config(Route::EdnaClicks),
         webhook_payload::Function::serving(Route::EdnaClicks).routes(),
     );
@@ -104,4 +108,30 @@ async fn every_item_expires_after_the_retention_period_and_zero_keeps_it() {
     let kept = partition(&client, &table, "MSG#edna#42").await;
     assert_eq!(kept.len(), 1);
     assert_eq!(expires_at(&kept[0]), None);
+}
+
+#[tokio::test]
+async fn a_replayed_event_expires_as_a_live_one_written_now_does() {
+    let table = fresh_table(&local_client()).await;
+    // As the replay command opens it: its own client profile, the stack's default retention.
+    let settings = StoreSettings::new(&table, DEFAULT_RETENTION_DAYS);
+    let store = DynamoDbStore::open(settings, ClientProfile::Operator).await;
+    let body = fixture_event("click.json")["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let older_rule = PayloadError::MalformedJson("what an older release could not read".into());
+    let quarantined = QuarantineRecord::new(Route::EdnaClicks, body.as_bytes(), &older_rule);
+    store.put_quarantine(&quarantined).await.unwrap();
+
+    let before = now_s();
+    let today = &webhook_payload::utc_now()[..10];
+    replay_day(&store, today, true, |_| {}).await.unwrap();
+    let after = now_s();
+    let live = parse_event(Route::EdnaClicks, body.as_bytes()).unwrap();
+    let replayed = partition(&local_client(), &table, &live.key.pk).await;
+    assert_eq!(replayed.len(), 1, "the click, stored by replay");
+    let period = u64::from(DEFAULT_RETENTION_DAYS) * 86_400;
+    let at = expires_at(&replayed[0]).expect("a replayed event expires");
+    assert!((before + period..=after + period).contains(&at), "{at}");
 }

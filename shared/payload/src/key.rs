@@ -29,9 +29,19 @@ impl ItemKey {
     }
 }
 
-/// The `by_phone` partition key of a phone number: `PHONE#<number without a leading +>`.
+/// The `by_phone` partition key of a phone number: `PHONE#<its digits>` ([`phone_digits`]), so
+/// that the number a person gives and the one a provider sent find the same timeline.
 pub fn phone_key(phone: &str) -> String {
-    compose(&["PHONE", phone.strip_prefix('+').unwrap_or(phone)])
+    compose(&["PHONE", &phone_digits(phone)])
+}
+
+/// A phone number as its digits, the one form keys, erasure and searches compare: a WhatsApp
+/// address's device and server parts (`:12`, `@c.us`, `@s.whatsapp.net`) are cut off, then
+/// everything but the digits (`+`, spaces, dashes, dots, brackets) is dropped.
+/// `+44 7700-900123` and `447700900123@c.us` are both `447700900123`.
+pub fn phone_digits(phone: &str) -> String {
+    let number = phone.split(['@', ':']).next().unwrap_or_default();
+    number.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// Joins key segments with `#`, escaping `%` and `#` inside each segment (percent-encoding), so
@@ -58,9 +68,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_phone_key_is_the_same_with_or_without_a_plus() {
-        assert_eq!(phone_key("+447123456789"), "PHONE#447123456789");
-        assert_eq!(phone_key("447123456789"), "PHONE#447123456789");
+    fn a_phone_key_is_the_same_however_the_number_is_written() {
+        for written in [
+            "447123456789",
+            "+447123456789",
+            "+44 7123 456789",
+            "+44-7123-456-789",
+            "+44 (7123) 456.789",
+            "447123456789@c.us",
+            "447123456789@s.whatsapp.net",
+            "447123456789:12@s.whatsapp.net",
+        ] {
+            assert_eq!(phone_key(written), "PHONE#447123456789", "{written}");
+            assert_eq!(phone_digits(written), "447123456789", "{written}");
+        }
+    }
+
+    #[test]
+    fn a_number_keeps_every_digit_and_only_digits() {
+        assert_eq!(phone_digits("4477009001234"), "4477009001234");
+        assert_eq!(phone_digits("+1"), "1");
+        assert_eq!(phone_digits("not a number"), "");
+        assert_eq!(phone_digits("@c.us"), "");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use edna_message::{EdnaIncomingMessage, EdnaMessageContent};
 pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
-pub use key::{phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
+pub use key::{phone_digits, phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
 pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
 pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent, UNMODELLED_PREFIX};
 pub use route::{EventKind, Provider, Route};
@@ -39,10 +39,11 @@ pub fn key_hash(key: &str) -> String {
     hash
 }
 
-/// Masks a phone number for logs: only the last four digits stay readable.
+/// Masks a phone number for logs: its digits ([`phone_digits`]), only the last four readable.
 pub fn mask_phone(phone: &str) -> String {
-    let keep = phone.chars().count().saturating_sub(4);
-    phone
+    let digits = phone_digits(phone);
+    let keep = digits.len().saturating_sub(4);
+    digits
         .chars()
         .enumerate()
         .map(|(i, c)| if i < keep { '*' } else { c })
@@ -63,9 +64,16 @@ mod tests {
     }
 
     #[test]
-    fn mask_phone_keeps_only_the_last_four_characters() {
-        assert_eq!(mask_phone("447123456789"), "********6789");
-        assert_eq!(mask_phone("1234"), "1234");
-        assert_eq!(mask_phone(""), "");
+    fn mask_phone_keeps_only_the_last_four_digits() {
+        let cases = [
+            ("447123456789", "********6789"),
+            ("+44 7123 456789", "********6789"),
+            ("447123456789@c.us", "********6789"),
+            ("1234", "1234"),
+            ("", ""),
+        ];
+        for (phone, masked) in cases {
+            assert_eq!(mask_phone(phone), masked, "{phone}");
+        }
     }
 }

@@ -2,7 +2,8 @@
 //! once per cold start from the Lambda environment, with TLS, timeouts and retries that fit their
 //! budgets. Both are built from one [`SdkConfig`], so they cannot differ in anything but their
 //! endpoint variable and those budgets: DynamoDB's calls fit in a provider's answer budget, the
-//! secrets' read at init may take a few seconds to ride out SSM's throttle.
+//! secrets' read at init may take a few seconds to ride out SSM's throttle. The operator tools'
+//! DynamoDB client is another [`ClientProfile`]: the usual AWS credential chain, and patience.
 
 use std::time::Duration;
 
@@ -105,7 +106,8 @@ fn sdk_config_from_env(service: Service) -> SdkConfig {
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), [`https_client`], and
 /// `service`'s timeouts and retries. aws-config's default chain is left out on purpose: its
 /// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
-/// 1.1 MB of every binary (BENCHMARKS.md).
+/// 1.1 MB of every binary (BENCHMARKS.md); only the operator tools' [`ClientProfile::Operator`]
+/// uses it.
 pub fn sdk_config(
     service: Service,
     lookup: impl Fn(&str) -> Option<String>,
@@ -133,16 +135,71 @@ pub fn sdk_config(
     config.build()
 }
 
-/// What every DynamoDB client of the functions uses: [`https_client`], and timeouts and retries
-/// that fit the answer budget (BotLinkd retries after 3 s, and the SDK's defaults, 1 s initial
-/// backoff and no attempt timeout, do not fit in it).
-pub fn with_client_settings(
-    config: aws_sdk_dynamodb::config::Builder,
-) -> aws_sdk_dynamodb::config::Builder {
-    config
-        .http_client(https_client())
-        .timeout_config(Service::DynamoDb.timeouts())
-        .retry_config(Service::DynamoDb.retries())
+/// How an AWS client is built and how patient it is: a function's must answer within the
+/// providers' budget, an operator tool's must finish a long run over a laptop's link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientProfile {
+    /// The functions': region, endpoint and credentials from the Lambda environment only
+    /// ([`sdk_config`]); connect 400 ms, attempt 700 ms, operation 1.8 s, up to 3 attempts
+    /// 20-200 ms apart, so that a failing call ends well inside BotLinkd's 3 s (the SDK's
+    /// defaults, 1 s initial backoff and no attempt timeout, do not fit in it).
+    Function,
+    /// The operator tools' (`replay`, `erase`): aws-config's default chain (the environment,
+    /// `AWS_PROFILE` and the profile files, SSO, web identity, container and instance
+    /// credentials; the region and `AWS_ENDPOINT_URL_DYNAMODB` too); connect 5 s, attempt 30 s,
+    /// operation 5 min, and adaptive retries: up to 10 attempts up to 20 s apart, sending slower
+    /// while DynamoDB throttles, so one throttled delete never ends an erase halfway.
+    Operator,
+}
+
+impl ClientProfile {
+    /// A DynamoDB client of this profile.
+    pub async fn dynamodb_client(self) -> Client {
+        match self {
+            ClientProfile::Function => dynamodb_client(),
+            ClientProfile::Operator => Client::new(
+                &aws_config::defaults(BehaviorVersion::latest())
+                    .http_client(https_client())
+                    .timeout_config(self.timeouts())
+                    .retry_config(self.retries())
+                    .load()
+                    .await,
+            ),
+        }
+    }
+
+    /// Sets this profile's HTTP client ([`https_client`]), timeouts and retries on a DynamoDB
+    /// client configuration built elsewhere (the tests' clients for DynamoDB Local and stubs).
+    pub fn configure(
+        self,
+        config: aws_sdk_dynamodb::config::Builder,
+    ) -> aws_sdk_dynamodb::config::Builder {
+        config
+            .http_client(https_client())
+            .timeout_config(self.timeouts())
+            .retry_config(self.retries())
+    }
+
+    fn timeouts(self) -> TimeoutConfig {
+        match self {
+            ClientProfile::Function => Service::DynamoDb.timeouts(),
+            ClientProfile::Operator => TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(300))
+                .build(),
+        }
+    }
+
+    fn retries(self) -> RetryConfig {
+        match self {
+            ClientProfile::Function => Service::DynamoDb.retries(),
+            ClientProfile::Operator => RetryConfig::adaptive()
+                .with_max_attempts(10)
+                .with_initial_backoff(Duration::from_millis(500))
+                .with_max_backoff(Duration::from_secs(20)),
+        }
+    }
 }
 
 /// The root certificates of Amazon Trust Services, which issues the certificates of the AWS
@@ -172,191 +229,4 @@ fn https_client() -> SharedHttpClient {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use aws_sdk_dynamodb::config::Credentials;
-    use aws_sdk_dynamodb::types::AttributeValue;
-    use aws_smithy_http_client::test_util::capture_request;
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::CertificateDer;
-    use sha2::{Digest, Sha256};
-
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-        }
-    }
-
-    fn test_credentials() -> SharedCredentialsProvider {
-        SharedCredentialsProvider::new(Credentials::new("id", "secret", None, None, "test"))
-    }
-
-    /// Where a request of a DynamoDB client configured from `vars` goes.
-    async fn endpoint_of(vars: &[(&str, &str)]) -> String {
-        let (http, requests) = capture_request(None);
-        let config = sdk_config(Service::DynamoDb, lookup(vars), test_credentials());
-        let config = aws_sdk_dynamodb::config::Builder::from(&config).http_client(http);
-        let _ = Client::from_conf(config.build())
-            .get_item()
-            .table_name("t")
-            .key("pk", AttributeValue::S("k".into()))
-            .send()
-            .await;
-        let request = requests.expect_request();
-        let uri = request.uri();
-        uri.strip_suffix('/').unwrap_or(uri).to_owned()
-    }
-
-    /// Where a request of an SSM client configured from `vars` goes.
-    async fn ssm_endpoint_of(vars: &[(&str, &str)]) -> String {
-        let (http, requests) = capture_request(None);
-        let config = sdk_config(Service::Ssm, lookup(vars), test_credentials());
-        let config = aws_sdk_ssm::config::Builder::from(&config).http_client(http);
-        let _ = aws_sdk_ssm::Client::from_conf(config.build())
-            .get_parameter()
-            .name("/p")
-            .send()
-            .await;
-        let request = requests.expect_request();
-        let uri = request.uri();
-        uri.strip_suffix('/').unwrap_or(uri).to_owned()
-    }
-
-    /// Both clients take the region and the flags from the environment; each has its own endpoint
-    /// variable, and `AWS_ENDPOINT_URL` is the fallback of both.
-    #[tokio::test]
-    async fn the_clients_take_region_endpoint_and_flags_from_the_environment() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
-        let cases: [Case; 9] = [
-            (
-                &[
-                    ("AWS_REGION", "eu-west-1"),
-                    ("AWS_DEFAULT_REGION", "us-east-1"),
-                ],
-                "https://dynamodb.eu-west-1.amazonaws.com",
-                "https://ssm.eu-west-1.amazonaws.com",
-            ),
-            (
-                &[("AWS_DEFAULT_REGION", "us-east-1")],
-                "https://dynamodb.us-east-1.amazonaws.com",
-                "https://ssm.us-east-1.amazonaws.com",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
-                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
-                ],
-                "http://127.0.0.1:8000",
-                "http://127.0.0.1:1",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
-                    ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:4583"),
-                ],
-                "http://127.0.0.1:1",
-                "http://127.0.0.1:4583",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "eu-west-1"),
-                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
-                ],
-                "http://127.0.0.1:8000",
-                "https://ssm.eu-west-1.amazonaws.com",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
-                ],
-                "http://127.0.0.1:1",
-                "http://127.0.0.1:1",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("AWS_USE_FIPS_ENDPOINT", "true"),
-                ],
-                "https://dynamodb-fips.us-east-1.amazonaws.com",
-                "https://ssm-fips.us-east-1.amazonaws.com",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("AWS_USE_FIPS_ENDPOINT", "TRUE"),
-                ],
-                "https://dynamodb-fips.us-east-1.amazonaws.com",
-                "https://ssm-fips.us-east-1.amazonaws.com",
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
-                ],
-                "https://dynamodb.us-east-1.api.aws",
-                "https://ssm.us-east-1.api.aws",
-            ),
-        ];
-        for (vars, dynamodb, ssm) in cases {
-            assert_eq!(endpoint_of(vars).await, dynamodb, "DynamoDB, {vars:?}");
-            assert_eq!(ssm_endpoint_of(vars).await, ssm, "SSM, {vars:?}");
-        }
-    }
-
-    #[test]
-    fn dynamodb_fits_an_answer_budget_and_ssm_the_init_budget() {
-        let config = sdk_config(Service::DynamoDb, lookup(&[]), test_credentials());
-        let timeouts = config.timeout_config().expect("timeouts are set");
-        assert_eq!(
-            timeouts.operation_timeout(),
-            Some(Duration::from_millis(1_800))
-        );
-        assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(3));
-
-        let config = sdk_config(Service::Ssm, lookup(&[]), test_credentials());
-        let timeouts = config.timeout_config().expect("timeouts are set");
-        assert_eq!(timeouts.operation_timeout(), Some(SSM_INIT_BUDGET));
-        assert!(SSM_INIT_BUDGET + Duration::from_millis(1_800) < Duration::from_secs(10));
-        let retries = config.retry_config().expect("retries are set");
-        assert_eq!(retries.max_attempts(), SSM_INIT_ATTEMPTS);
-        // The longest waits (full jitter waits a random part of each) leave the budget room for
-        // the attempts themselves, so a read that SSM keeps throttling ends with SSM's answer.
-        let waits: Duration = (0..SSM_INIT_ATTEMPTS - 1)
-            .map(|retry| (retries.initial_backoff() * 2u32.pow(retry)).min(retries.max_backoff()))
-            .sum();
-        assert_eq!(waits, Duration::from_millis(2_500));
-        assert!(
-            waits + Duration::from_secs(1) <= SSM_INIT_BUDGET,
-            "{waits:?}"
-        );
-    }
-
-    #[test]
-    fn the_trust_store_is_exactly_amazon_trust_services_roots() {
-        // SHA-256 fingerprints of these roots in Mozilla's CA list (Debian ca-certificates
-        // 20230311), which https://www.amazontrust.com/repository/ also lists.
-        let expected = [
-            "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e", // Amazon Root CA 1
-            "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4", // Amazon Root CA 2
-            "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4", // Amazon Root CA 3
-            "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092", // Amazon Root CA 4
-            "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5", // Starfield Services G2
-        ];
-        let fingerprints: Vec<String> =
-            CertificateDer::pem_slice_iter(AMAZON_TRUST_SERVICES_ROOTS.as_bytes())
-                .map(|cert| {
-                    let cert = cert.expect("every PEM block parses");
-                    Sha256::digest(cert.as_ref())
-                        .iter()
-                        .map(|byte| format!("{byte:02x}"))
-                        .collect()
-                })
-                .collect();
-        assert_eq!(fingerprints, expected);
-    }
-}
+mod tests;

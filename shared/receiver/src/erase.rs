@@ -1,71 +1,237 @@
-//! Erasure of one person's data: every item linked to a phone number, on request (GDPR art. 17).
+//! Erasure of one person's data: every item tied to a phone number, on request (GDPR art. 17).
 //!
-//! Linked items are found without a Scan: the person's clicks and messages through `by_phone`,
-//! then everything in those messages' partitions (their acks and status, collisions), and the
-//! quarantined bodies of each given day that contain the number.
+//! An item is tied to a person when it is (README, "Retention and erasure"):
+//! - a click or message whose `phone_key` is the number's digits (found through `by_phone`);
+//! - another item in the partition of such a click or message (that message's acks and status
+//!   item, collision records), unless its body names another number;
+//! - a quarantined body in which the number's digits stand alone, not inside a longer digit run.
+//!
+//! Nothing is found by a Scan of the table: quarantined bodies are read through the sparse
+//! `by_quarantine_day` index, which holds nothing else. Everything is read and deleted one page
+//! at a time. A run that stops halfway (a crash, a fault that outlasted the retries) is finished
+//! by the next one: in each partition the clicks and messages that lead to it go last, and
+//! deleting what is already gone counts nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use webhook_payload::phone_key;
+use webhook_payload::{parse_event, phone_digits, phone_key, Route};
 
 use crate::item::{self, Item};
-use crate::store::{DynamoDbStore, StoreError};
+use crate::store::{DynamoDbStore, Listing, StoreError};
 
-/// How many items of each kind were (or, in a dry run, would be) deleted.
-pub type ErasureCounts = BTreeMap<String, usize>;
+/// The fewest digits `erase` takes: fewer would match other people's numbers inside bodies.
+pub const MIN_PHONE_DIGITS: usize = 8;
 
-/// Deletes (with `apply`; otherwise only counts) every item linked to `phone`: the partitions of
-/// its clicks and messages, and the quarantine items of `days` (`YYYY-MM-DD`) whose raw body
-/// contains its digits.
+/// Why an erasure did not run, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EraseError {
+    /// The number has fewer than [`MIN_PHONE_DIGITS`] digits: nothing was read or deleted.
+    #[error("a number to erase needs at least {MIN_PHONE_DIGITS} digits; this one has {0}")]
+    TooShort(usize),
+    /// The table could not be read or written; what was deleted so far stays deleted, and
+    /// running the same erasure again finishes it.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The digits of `phone` ([`phone_digits`]), if there are enough of them to erase by.
+pub fn erasable_digits(phone: &str) -> Result<String, EraseError> {
+    let digits = phone_digits(phone);
+    if digits.len() < MIN_PHONE_DIGITS {
+        return Err(EraseError::TooShort(digits.len()));
+    }
+    Ok(digits)
+}
+
+/// Which quarantined bodies an erasure searches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuarantineSearch {
+    /// Every quarantined body still in the table, whatever the retention.
+    Everything,
+    /// The bodies received on these days (`YYYY-MM-DD`).
+    Days(Vec<String>),
+}
+
+/// What an erasure found, so far or in all.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ErasureCounts {
+    /// Items read: the person's timeline, their partitions, the quarantine searched.
+    pub read: usize,
+    /// The person's items by kind (`click`, `message`, `ack`, `status`, `collision`,
+    /// `quarantine`): deleted, or in a dry run to be deleted.
+    pub erased: BTreeMap<String, usize>,
+    /// Items in the person's partitions whose body names another number: left alone.
+    pub kept: usize,
+}
+
+impl ErasureCounts {
+    /// The person's items, all kinds together.
+    pub fn total(&self) -> usize {
+        self.erased.values().sum()
+    }
+}
+
+/// One erasure's state: what it looks for, and what it found.
+struct Run<'a> {
+    store: &'a DynamoDbStore,
+    digits: String,
+    phone_key: String,
+    apply: bool,
+    counts: ErasureCounts,
+}
+
+/// Deletes (with `apply`; otherwise only counts) every item tied to `phone` (see the module),
+/// and the quarantined bodies of `quarantine` that name it. `progress` sees the counts after
+/// every page. A number of fewer than [`MIN_PHONE_DIGITS`] digits is refused before any read.
 pub async fn erase_phone(
     store: &DynamoDbStore,
     phone: &str,
-    days: &[String],
+    quarantine: &QuarantineSearch,
     apply: bool,
-) -> Result<ErasureCounts, StoreError> {
-    let mut doomed: Vec<Item> = Vec::new();
-    let timeline = store
-        .query_all(
-            Some(item::BY_PHONE_INDEX),
-            item::PHONE_KEY,
-            &phone_key(phone),
-        )
-        .await?;
-    let partitions: BTreeSet<String> = timeline
-        .iter()
-        .filter_map(|entry| item::text(entry, item::PK).map(str::to_owned))
-        .collect();
-    for pk in &partitions {
-        doomed.extend(store.query_all(None, item::PK, pk).await?);
+    mut progress: impl FnMut(&ErasureCounts),
+) -> Result<ErasureCounts, EraseError> {
+    let digits = erasable_digits(phone)?;
+    let mut run = Run {
+        store,
+        phone_key: phone_key(&digits),
+        digits,
+        apply,
+        counts: ErasureCounts::default(),
+    };
+    let mut partitions = BTreeSet::new();
+    let mut timeline = store.pages(Listing::Phone(run.phone_key.clone()));
+    while let Some(page) = timeline.next().await? {
+        run.counts.read += page.len();
+        for entry in &page {
+            let Some(pk) = item::text(entry, item::PK) else {
+                continue;
+            };
+            if partitions.insert(pk.to_owned()) {
+                run.partition(pk).await?;
+            }
+        }
+        // Last: while one is left, the next run finds its partition again.
+        for entry in &page {
+            run.erase(entry).await?;
+        }
+        progress(&run.counts);
     }
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    for day in days {
-        let quarantined = store.quarantined_on(day).await?;
-        doomed.extend(quarantined.into_iter().filter(|q| {
-            item::raw_body_of(q).is_some_and(|body| {
-                !digits.is_empty() && body.windows(digits.len()).any(|w| w == digits.as_bytes())
-            })
-        }));
-    }
-    let mut counts = ErasureCounts::new();
-    for doomed in &doomed {
-        let kind = if doomed.contains_key(item::COLLISION_OF) {
-            "collision"
-        } else {
-            item::text(doomed, item::KIND).unwrap_or("unknown")
-        };
-        *counts.entry(kind.to_owned()).or_default() += 1;
-        if apply {
-            store
-                .client()
-                .delete_item()
-                .table_name(store.table())
-                .key(item::PK, doomed[item::PK].clone())
-                .key(item::SK, doomed[item::SK].clone())
-                .send()
-                .await
-                .map_err(|err| StoreError::request("DeleteItem", &err))?;
+    let listings = match quarantine {
+        QuarantineSearch::Everything => vec![Listing::Quarantine],
+        QuarantineSearch::Days(days) => days
+            .iter()
+            .map(|day| Listing::QuarantinedOn(day.clone()))
+            .collect(),
+    };
+    for listing in listings {
+        let mut pages = store.pages(listing);
+        while let Some(page) = pages.next().await? {
+            run.counts.read += page.len();
+            for quarantined in &page {
+                let body = item::raw_body_of(quarantined);
+                if body.is_some_and(|body| stands_alone(&run.digits, &body)) {
+                    run.erase(quarantined).await?;
+                }
+            }
+            progress(&run.counts);
         }
     }
-    Ok(counts)
+    Ok(run.counts)
+}
+
+impl Run<'_> {
+    /// Erases the items of partition `pk` that are the person's, except the clicks and messages
+    /// that carry their `phone_key` (the timeline erases those, after this).
+    async fn partition(&mut self, pk: &str) -> Result<(), StoreError> {
+        let mut pages = self.store.pages(Listing::Partition(pk.to_owned()));
+        while let Some(page) = pages.next().await? {
+            self.counts.read += page.len();
+            for item in &page {
+                match item::text(item, item::PHONE_KEY) {
+                    Some(key) if key == self.phone_key => {}
+                    _ if self.names_another(item) => self.counts.kept += 1,
+                    _ => self.erase(item).await?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes `item` (with `apply`) and counts it under its kind; a delete that finds nothing
+    /// (a second run, a stale index entry) counts nothing.
+    async fn erase(&mut self, item: &Item) -> Result<(), StoreError> {
+        if self.apply && !self.store.delete(item).await? {
+            return Ok(());
+        }
+        let kind = if item.contains_key(item::COLLISION_OF) {
+            "collision"
+        } else {
+            item::text(item, item::KIND).unwrap_or("unknown")
+        };
+        *self.counts.erased.entry(kind.to_owned()).or_default() += 1;
+        Ok(())
+    }
+
+    /// Whether `item` belongs to another number: its `phone_key` is another's, or its body
+    /// parses as an event with another number. Acks and status items name none.
+    fn names_another(&self, item: &Item) -> bool {
+        if let Some(key) = item::text(item, item::PHONE_KEY) {
+            return key != self.phone_key;
+        }
+        let Some(body) = item::raw_body_of(item) else {
+            return false;
+        };
+        Route::ALL
+            .into_iter()
+            .find_map(|route| parse_event(route, &body).ok())
+            .and_then(|record| record.phone().map(phone_digits))
+            .is_some_and(|digits| digits != self.digits)
+    }
+}
+
+/// Whether `digits` stand alone somewhere in `body`: not inside a longer run of digits, so
+/// `447700900123` is not found in `4477009001234`.
+fn stands_alone(digits: &str, body: &[u8]) -> bool {
+    body.split(|byte| !byte.is_ascii_digit())
+        .any(|run| run == digits.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fewer_than_eight_digits_are_refused_however_they_are_written() {
+        for short in ["1", "+1", "1234567", "+12 345-67", "", "@c.us"] {
+            assert!(
+                matches!(erasable_digits(short), Err(EraseError::TooShort(_))),
+                "{short}"
+            );
+        }
+        assert_eq!(erasable_digits("12345678").unwrap(), "12345678");
+        assert_eq!(erasable_digits("+44 7700 900123").unwrap(), "447700900123");
+    }
+
+    #[test]
+    fn a_number_matches_a_body_only_where_its_digits_stand_alone() {
+        let person = "447700900123";
+        for named in [
+            "447700900123",
+            r#"{"from":"447700900123"}"#,
+            r#"{"from":"+447700900123"}"#,
+            r#"{"from":"447700900123@c.us"}"#,
+            "a 447700900123 b",
+        ] {
+            assert!(stands_alone(person, named.as_bytes()), "{named}");
+        }
+        for not_named in [
+            r#"{"from":"4477009001234"}"#,
+            r#"{"from":"1447700900123"}"#,
+            r#"{"from":"44770090012"}"#,
+            r#"{"from":"+44 7700 900123"}"#,
+            "",
+        ] {
+            assert!(!stands_alone(person, not_named.as_bytes()), "{not_named}");
+        }
+    }
 }

@@ -163,6 +163,31 @@ pub fn holds_body(item: &Item, body: &[u8]) -> bool {
         })
 }
 
+/// An item's primary key, when it has one.
+pub fn key_of(item: &Item) -> Option<ItemKey> {
+    Some(ItemKey {
+        pk: text(item, PK)?.to_owned(),
+        sk: text(item, SK)?.to_owned(),
+    })
+}
+
+/// The UpdateItem that marks the quarantine item at `key` replayed at `at`, with what the
+/// replay's write did (`outcome`); only an item that exists and is not marked yet.
+pub fn replayed_update(key: ItemKey, outcome: &str, at: &str) -> Update {
+    let s = |value: &str| AttributeValue::S(value.to_owned());
+    Update {
+        key,
+        update_expression: "SET #replayed_at = :at, #replay_outcome = :outcome".into(),
+        condition_expression: "attribute_exists(#pk) AND attribute_not_exists(#replayed_at)".into(),
+        names: vec![
+            ("#pk", PK.into()),
+            ("#replayed_at", REPLAYED_AT.into()),
+            ("#replay_outcome", REPLAY_OUTCOME.into()),
+        ],
+        values: vec![(":at", s(at)), (":outcome", s(outcome))],
+    }
+}
+
 /// A string attribute of an item.
 pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name)

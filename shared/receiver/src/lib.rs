@@ -23,9 +23,11 @@ mod store;
 pub mod testing;
 
 pub use auth::{Auth, AuthError};
-pub use client::{dynamodb_client, sdk_config, ssm_client, with_client_settings, Service};
+pub use client::{dynamodb_client, sdk_config, ssm_client, ClientProfile, Service};
 pub use config::{Config, ConfigError, DEFAULT_RETENTION_DAYS};
-pub use erase::{erase_phone, ErasureCounts};
+pub use erase::{
+    erasable_digits, erase_phone, EraseError, ErasureCounts, QuarantineSearch, MIN_PHONE_DIGITS,
+};
 pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
 pub use ingest::{ingest, store_event, Ingested, Outcome};
 pub use memory::MemoryStore;
@@ -39,5 +41,5 @@ pub use secrets::SecretVariables;
 pub use serve::serve;
 pub use store::{
     put_once, Conditional, DynamoDbStore, EventStore, PutOutcome, StatusOutcome, StoreError,
-    WARM_UP_KEY,
+    StoreSettings, WARM_UP_KEY,
 };

@@ -1,13 +1,12 @@
 //! Replay of quarantined bodies with the current parser: each one that now parses is stored as
-//! the event it is, through the same [`store_event`] as a live request, then marked replayed.
+//! the event it is, through the same [`store_event`] as a live request (so it expires as a live
+//! event written now does: the store's `retention_days`), then marked replayed.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
 use webhook_payload::{key_hash, parse_event, Route};
 
 use crate::ingest::{store_event, Outcome};
 use crate::item::{self, Item};
-use crate::store::{DynamoDbStore, StoreError};
+use crate::store::{DynamoDbStore, Listing, StoreError};
 
 /// What replay did, or would do, with one quarantined body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,18 +35,21 @@ pub struct Replayed {
 }
 
 /// Replays every quarantine item received on `day` (`YYYY-MM-DD`), read through the
-/// `by_quarantine_day` index. With `apply` false nothing is written.
+/// `by_quarantine_day` index one page at a time, and hands each result to `each` as it is done.
+/// With `apply` false nothing is written.
 pub async fn replay_day(
     store: &DynamoDbStore,
     day: &str,
     apply: bool,
-) -> Result<Vec<Replayed>, StoreError> {
-    let quarantined = store.quarantined_on(day).await?;
-    let mut results = Vec::with_capacity(quarantined.len());
-    for quarantined in &quarantined {
-        results.push(replay_item(store, quarantined, apply).await?);
+    mut each: impl FnMut(Replayed),
+) -> Result<(), StoreError> {
+    let mut pages = store.pages(Listing::QuarantinedOn(day.to_owned()));
+    while let Some(page) = pages.next().await? {
+        for quarantined in &page {
+            each(replay_item(store, quarantined, apply).await?);
+        }
     }
-    Ok(results)
+    Ok(())
 }
 
 async fn replay_item(
@@ -86,44 +88,8 @@ async fn replay_item(
         return Ok(replayed);
     }
     let outcome = store_event(store, &record).await?;
-    mark_replayed(store, quarantined, outcome).await?;
+    // Marked once: a concurrent replay that got there first stored the same event.
+    store.mark_replayed(quarantined, outcome.as_str()).await?;
     replayed.result = ReplayResult::Stored(kind, outcome);
     Ok(replayed)
-}
-
-/// Marks a quarantine item replayed, once: a concurrent replay that got there first wins, and
-/// the event it stored is the same one (same key, same exactly-once rules).
-async fn mark_replayed(
-    store: &DynamoDbStore,
-    quarantined: &Item,
-    outcome: Outcome,
-) -> Result<(), StoreError> {
-    let key = |name: &str| {
-        quarantined
-            .get(name)
-            .cloned()
-            .unwrap_or(AttributeValue::Null(true))
-    };
-    let result = store
-        .client()
-        .update_item()
-        .table_name(store.table())
-        .key(item::PK, key(item::PK))
-        .key(item::SK, key(item::SK))
-        .update_expression("SET #replayed_at = :now, #replay_outcome = :outcome")
-        .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#replayed_at)")
-        .expression_attribute_names("#pk", item::PK)
-        .expression_attribute_names("#replayed_at", item::REPLAYED_AT)
-        .expression_attribute_names("#replay_outcome", item::REPLAY_OUTCOME)
-        .expression_attribute_values(":now", AttributeValue::S(webhook_payload::utc_now()))
-        .expression_attribute_values(":outcome", AttributeValue::S(outcome.as_str().to_owned()))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) => match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-            _ => Err(StoreError::request("UpdateItem", &err)),
-        },
-    }
 }

@@ -10,8 +10,10 @@ use crate::metrics::FaultCause;
 
 mod conditional;
 mod dynamodb;
+mod operator;
 
-pub use dynamodb::{DynamoDbStore, WriteUsage};
+pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
+pub(crate) use operator::Listing;
 
 /// The partition key that [`DynamoDbStore::warm_up`] reads. Event keys always join several
 /// segments with `#`, so no event lives here; template.yaml lets the functions read this key and

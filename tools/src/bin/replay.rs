@@ -1,91 +1,107 @@
 //! Re-parses quarantined webhook bodies with the current code and stores each one that now
 //! parses as the event it is (same keys, same exactly-once rules as a live request).
 //!
-//!   replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD] [--apply]
+//!   replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD]
+//!          [--retention-days N] [--page-size N] [--apply]
 //!
 //! Without `--day`, every day from `--since` (default: 30 days ago) through today (UTC). Without
-//! `--apply` it only says what it would do. The client reads the region, credentials and endpoint
-//! from the environment (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, ..., `AWS_ENDPOINT_URL_DYNAMODB`). It
-//! prints hashed keys, routes and reasons, never a body.
+//! `--apply` it only says what it would do. A stored event expires as a live one written now
+//! does: `--retention-days` after the replay (default 400, the stack's default `RetentionDays`;
+//! pass the stack's own value, 0 keeps forever). Credentials, region and endpoint come from the
+//! usual AWS chain (environment, `AWS_PROFILE`, SSO). It prints hashed keys, routes and reasons,
+//! never a body; on a long run a progress line goes to stderr.
 
 use std::process::ExitCode;
 
-use webhook_receiver::{dynamodb_client, replay_day, DynamoDbStore, ReplayResult};
-use webhook_tools::{days_through_today, parse_date};
+use webhook_receiver::{replay_day, ReplayResult, Replayed, StoreSettings, DEFAULT_RETENTION_DAYS};
+use webhook_tools::{
+    days_through_today, parse_date, parse_number, read_flags, start, Progress, TableFlags,
+};
 
 /// Days looked back when no day is named.
 const DEFAULT_DAYS_BACK: i64 = 30;
 
+const USAGE: &str = "usage: replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD] \
+                     [--retention-days N] [--page-size N] [--apply]";
+
+/// The arguments besides the table's.
 struct Args {
-    table: String,
     days: Vec<String>,
     apply: bool,
 }
 
-fn usage() -> String {
-    "usage: replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD] [--apply]".into()
-}
-
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let (mut table, mut days, mut since, mut apply) = (None, Vec::new(), None, false);
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--table" => table = Some(value()?),
+fn parse_args(
+    args: impl IntoIterator<Item = impl Into<String>>,
+) -> Result<(StoreSettings, Args), String> {
+    let (mut table, mut days, mut since, mut apply) = (TableFlags::default(), vec![], None, false);
+    let mut retention_days = DEFAULT_RETENTION_DAYS;
+    read_flags(args, USAGE, |flag, value| {
+        match flag {
             "--day" => days.push(parse_date(&value()?)?.to_string()),
             "--since" => since = Some(parse_date(&value()?)?),
+            "--retention-days" => retention_days = parse_number(flag, &value()?)?,
             "--apply" => apply = true,
-            "-h" | "--help" => return Err(usage()),
-            other => return Err(format!("unknown argument {other}\n{}", usage())),
+            _ => return table.take(flag, value),
         }
-    }
-    let table = table.ok_or_else(usage)?;
+        Ok(true)
+    })?;
     if days.is_empty() {
         days = days_through_today(since, DEFAULT_DAYS_BACK)?;
     }
-    Ok(Args { table, days, apply })
+    let settings = table.settings(retention_days, USAGE)?;
+    Ok((settings, Args { days, apply }))
+}
+
+/// What the run did so far.
+#[derive(Default)]
+struct Tally {
+    read: usize,
+    would: usize,
+    stored: usize,
+    failing: usize,
+    done: usize,
+}
+
+impl Tally {
+    /// Counts one result and prints its line (none for a body replayed before).
+    fn add(&mut self, day: &str, item: Replayed) {
+        self.read += 1;
+        let what = match &item.result {
+            ReplayResult::AlreadyReplayed => {
+                self.done += 1;
+                return;
+            }
+            ReplayResult::StillFails(reason, field) => {
+                self.failing += 1;
+                format!("still fails: {reason} {}", field.as_deref().unwrap_or("-"))
+            }
+            ReplayResult::WouldStore(kind) => {
+                self.would += 1;
+                format!("would store as {kind}")
+            }
+            ReplayResult::Stored(kind, outcome) => {
+                self.stored += 1;
+                format!("{} as {kind}", outcome.as_str())
+            }
+        };
+        println!("{day} {} {} {}: {what}", item.key, item.route, item.reason);
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
+    let Some((store, args)) = start(parse_args).await else {
+        return ExitCode::from(2);
     };
-    let store = DynamoDbStore::new(dynamodb_client(), &args.table);
-    let (mut would, mut stored, mut failing, mut done) = (0, 0, 0, 0);
+    let (mut tally, mut progress) = (Tally::default(), Progress::start());
     for day in &args.days {
-        let results = match replay_day(&store, day, args.apply).await {
-            Ok(results) => results,
-            Err(err) => {
-                eprintln!("replay: {day}: {err}");
-                return ExitCode::FAILURE;
-            }
-        };
-        for item in results {
-            let what = match &item.result {
-                ReplayResult::AlreadyReplayed => {
-                    done += 1;
-                    continue;
-                }
-                ReplayResult::StillFails(reason, field) => {
-                    failing += 1;
-                    format!("still fails: {reason} {}", field.as_deref().unwrap_or("-"))
-                }
-                ReplayResult::WouldStore(kind) => {
-                    would += 1;
-                    format!("would store as {kind}")
-                }
-                ReplayResult::Stored(kind, outcome) => {
-                    stored += 1;
-                    format!("{} as {kind}", outcome.as_str())
-                }
-            };
-            println!("{day} {} {} {}: {what}", item.key, item.route, item.reason);
+        let replayed = replay_day(&store, day, args.apply, |item| {
+            tally.add(day, item);
+            progress.tick(|| format!("replay: {day}: {} bodies read so far", tally.read));
+        });
+        if let Err(err) = replayed.await {
+            eprintln!("replay: {day}: {err}");
+            return ExitCode::FAILURE;
         }
     }
     let mode = if args.apply {
@@ -94,8 +110,32 @@ async fn main() -> ExitCode {
         "dry run, nothing written; --apply stores them"
     };
     println!(
-        "replay ({mode}): {stored} stored, {would} would be stored, {failing} still fail, \
-         {done} replayed before"
+        "replay ({mode}): {} stored, {} would be stored, {} still fail, {} replayed before",
+        tally.stored, tally.would, tally.failing, tally.done
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replayed_events_keep_the_stacks_retention_unless_told_another() {
+        let default = parse_args(["--table", "t"]).unwrap();
+        assert_eq!(default.0.retention_days, DEFAULT_RETENTION_DAYS);
+        assert_eq!(default.1.days.len(), 31);
+        let given = parse_args([
+            "--table",
+            "t",
+            "--retention-days",
+            "0",
+            "--day",
+            "2026-11-30",
+        ]);
+        let given = given.unwrap();
+        assert_eq!(given.0.retention_days, 0);
+        assert_eq!(given.1.days, ["2026-11-30"]);
+        assert!(parse_args(["--table", "t", "--retention-days", "-1"]).is_err());
+    }
 }

@@ -2,6 +2,7 @@
 //! write per ack, and the write units each call consumed.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -17,15 +18,38 @@ use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusC
 use super::conditional::Answer;
 use super::{Conditional, EventStore, StatusOutcome, StoreError, WARM_UP_KEY};
 use crate::item::{self, ack_attribute, AckField, Item};
-use crate::Config;
+use crate::{ClientProfile, Config};
 
 /// The webhook event table in DynamoDB.
 #[derive(Debug, Clone)]
 pub struct DynamoDbStore {
-    client: Client,
-    table: String,
-    usage: std::sync::Arc<WriteUsage>,
-    retention_days: u32,
+    pub(super) client: Client,
+    pub(super) settings: StoreSettings,
+    pub(super) usage: std::sync::Arc<WriteUsage>,
+}
+
+/// What a store is built from besides its client profile: which table, how long what it writes
+/// is kept, and how many items an operator command reads per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// The table's name.
+    pub table: String,
+    /// Items written carry `expires_at`, this many days after their write, for DynamoDB's TTL
+    /// to delete them; 0 keeps them forever (the stack's `RetentionDays`).
+    pub retention_days: u32,
+    /// Items per page of the operator commands' reads; `None`: DynamoDB's own pages (up to 1 MB).
+    pub page_size: Option<NonZeroU32>,
+}
+
+impl StoreSettings {
+    /// Settings for `table` and `retention_days`, with DynamoDB's own page size.
+    pub fn new(table: impl Into<String>, retention_days: u32) -> StoreSettings {
+        StoreSettings {
+            table: table.into(),
+            retention_days,
+            page_size: None,
+        }
+    }
 }
 
 /// The write calls a store made and the write units DynamoDB reported for them (table and
@@ -58,21 +82,24 @@ impl WriteUsage {
 }
 
 impl DynamoDbStore {
-    /// A store over `table`, using a client built once per cold start.
-    pub fn new(client: Client, table: impl Into<String>) -> DynamoDbStore {
-        DynamoDbStore {
-            client,
-            table: table.into(),
-            usage: Default::default(),
-            retention_days: 0,
-        }
+    /// The store `settings` describe, through a DynamoDB client of `profile`: the only way to
+    /// build one outside the tests, so no writer can forget the retention.
+    pub async fn open(settings: StoreSettings, profile: ClientProfile) -> DynamoDbStore {
+        DynamoDbStore::over(profile.dynamodb_client().await, settings)
     }
 
-    /// Items written from now on carry `expires_at`, `days` after their write, for DynamoDB's
-    /// TTL to delete them; 0 keeps them forever.
-    pub fn with_retention(mut self, days: u32) -> DynamoDbStore {
-        self.retention_days = days;
-        self
+    /// The store `settings` describe, through `client` (DynamoDB Local or a stub).
+    #[cfg(feature = "testing")]
+    pub fn with_client(client: Client, settings: StoreSettings) -> DynamoDbStore {
+        DynamoDbStore::over(client, settings)
+    }
+
+    fn over(client: Client, settings: StoreSettings) -> DynamoDbStore {
+        DynamoDbStore {
+            client,
+            settings,
+            usage: Default::default(),
+        }
     }
 
     /// `expires_at` for an item written now, if items expire.
@@ -80,7 +107,8 @@ impl DynamoDbStore {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());
-        (self.retention_days > 0).then(|| now + u64::from(self.retention_days) * 86_400)
+        let days = self.settings.retention_days;
+        (days > 0).then(|| now + u64::from(days) * 86_400)
     }
 
     /// The writes this store made so far.
@@ -92,65 +120,14 @@ impl DynamoDbStore {
     /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
     /// would have anyway.
     pub async fn connect(config: &Config) -> DynamoDbStore {
-        let store = DynamoDbStore::new(crate::dynamodb_client(), &config.table_name)
-            .with_retention(config.retention_days);
+        let settings = StoreSettings::new(&config.table_name, config.retention_days);
+        let store = DynamoDbStore::open(settings, ClientProfile::Function).await;
         if config.warm_up {
             if let Err(err) = store.warm_up().await {
                 tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
             }
         }
         store
-    }
-
-    /// Every item whose `key` attribute is `value`, in the table or in `index`, page by page
-    /// (for the operator commands: replay and erase).
-    pub async fn query_all(
-        &self,
-        index: Option<&str>,
-        key: &str,
-        value: &str,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(str::to_owned))
-                .key_condition_expression("#key = :value")
-                .expression_attribute_names("#key", key)
-                .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::request("Query", &err))?;
-            items.extend(page.items().iter().cloned());
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
-    /// Every quarantine item received on `day` (`YYYY-MM-DD`), through `by_quarantine_day`.
-    pub async fn quarantined_on(&self, day: &str) -> Result<Vec<Item>, StoreError> {
-        self.query_all(
-            Some(item::BY_QUARANTINE_DAY_INDEX),
-            item::QUARANTINED_ON,
-            day,
-        )
-        .await
-    }
-
-    /// The client, for tools that read the table.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    /// The table's name.
-    pub fn table(&self) -> &str {
-        &self.table
     }
 
     /// Reads [`WARM_UP_KEY`] once, so that DNS, TCP, TLS, credentials and the SDK's lazy set-up
@@ -160,7 +137,7 @@ impl DynamoDbStore {
         let key = || AttributeValue::S(WARM_UP_KEY.to_owned());
         self.client
             .get_item()
-            .table_name(&self.table)
+            .table_name(&self.settings.table)
             .key(item::PK, key())
             .key(item::SK, key())
             .projection_expression(item::PK)
@@ -187,7 +164,7 @@ impl DynamoDbStore {
         let result = self
             .client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.settings.table)
             .set_item(Some(item))
             .condition_expression(item::PUT_IF_ABSENT)
             .expression_attribute_names("#pk", item::PK)
@@ -216,10 +193,10 @@ impl DynamoDbStore {
 
 impl DynamoDbStore {
     /// The UpdateItem request of `update`, asking for the write units it consumed.
-    fn update_item(&self, update: item::Update) -> UpdateItemFluentBuilder {
+    pub(super) fn update_item(&self, update: item::Update) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
-            .table_name(&self.table)
+            .table_name(&self.settings.table)
             .key(item::PK, AttributeValue::S(update.key.pk))
             .key(item::SK, AttributeValue::S(update.key.sk))
             .set_expression_attribute_names(Some(
