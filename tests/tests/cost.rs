@@ -1,7 +1,7 @@
 //! What each event costs, measured: write calls, and the write units DynamoDB Local reports for
 //! them (`ReturnConsumedCapacity=INDEXES`, table plus index). The budgets are the floor a lean
 //! item layout reaches: an ack is one call and one unit; a click or a message is one call and
-//! at most two units (its item, and its `by_phone` entry). Realistic sizes are checked too: a
+//! at most two units (its item, and its `by_phone` entry), for both providers. Realistic sizes are checked too: a
 //! click with a 200-character URL, a 200-character text message, and the three acks of a
 //! message with a real-length WhatsApp message id.
 
@@ -41,6 +41,8 @@ async fn documented_and_realistic_events_cost_one_call_and_at_most_their_budget_
         ("click.json", Route::EdnaClicks, 2.0),
         ("message.json", Route::BotlinkdMessages, 2.0),
         ("ack.json", Route::BotlinkdAcks, 1.0),
+        ("edna-status.json", Route::EdnaStatuses, 1.0),
+        ("edna-message.json", Route::EdnaMessages, 2.0),
     ] {
         let (calls, units) = cost_of(route, &fixture_event(fixture), &table).await;
         report.push(format!("documented {fixture}: {calls} call, {units} WRU"));
@@ -86,6 +88,24 @@ async fn documented_and_realistic_events_cost_one_call_and_at_most_their_budget_
             "ack {status}, real-length message id: {calls} call, {units} WRU"
         ));
         assert_eq!((calls, units), (1, 1.0), "{status}");
+    }
+    // edna's statuses of one message, the same way: one call each. edna's status body is ~3 times
+    // BotLinkd's ack (paymentData and the cascade's fields), so once the status item holds two of
+    // them it passes 1 KB and a status write costs 2 units.
+    let mut status = body_of("edna-status.json");
+    for (name, at) in [
+        ("SENT", "2025-01-30T11:07:50Z"),
+        ("DELIVERED", "2025-01-30T11:07:55Z"),
+        ("READ", "2025-01-30T11:09:00Z"),
+    ] {
+        status["messageId"] = json!(123456789);
+        status["status"] = json!(name);
+        status["statusAt"] = json!(at);
+        let event = with_body(fixture_event("edna-status.json"), &status.to_string());
+        let (calls, units) = cost_of(Route::EdnaStatuses, &event, &table).await;
+        report.push(format!("edna status {name}: {calls} call, {units} WRU"));
+        let budget = if name == "SENT" { 1.0 } else { 2.0 };
+        assert_eq!((calls, units <= budget), (1, true), "{name}: {units}");
     }
     println!("cost per event:\n  {}", report.join("\n  "));
 }

@@ -323,3 +323,51 @@ async fn failing_storage_is_503_with_retry_after_for_events_and_quarantine_alike
     let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
     assert!(error_of(&body).contains("retry"));
 }
+
+#[tokio::test]
+async fn every_edna_route_answers_edna_s_head_check_and_stores_each_edna_kind_flagging_a_wrong_route(
+) {
+    for (route, fixture) in [
+        (Route::EdnaClicks, "click.json"),
+        (Route::EdnaStatuses, "edna-status.json"),
+        (Route::EdnaMessages, "edna-message.json"),
+        (Route::EdnaEvents, "edna-events-status.json"),
+    ] {
+        let receiver = offline(route);
+        let mut head = fixture_event(fixture);
+        head["requestContext"]["http"]["method"] = json!("HEAD");
+        head["headers"].as_object_mut().unwrap().remove("x-api-key");
+        let (status, body) = send(&receiver, &head).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, Value::Null),
+            "HEAD {route}"
+        );
+        assert_eq!(receiver.store().write_attempts(), 0, "HEAD {route}");
+        let mut get = fixture_event(fixture);
+        get["requestContext"]["http"]["method"] = json!("GET");
+        let response = receiver.respond(request(&get)).await.unwrap();
+        assert_eq!(response.headers()["allow"], "POST, HEAD", "{route}");
+        // Every edna kind is stored on every edna route (edna allows one URL for all).
+        for name in ["edna-click.json", "edna-status.json", "edna-message.json"] {
+            let (status, body) = send(
+                &receiver,
+                &with_body(fixture_event(fixture), &payload(name)),
+            )
+            .await;
+            assert_eq!(
+                (status, body),
+                (StatusCode::OK, json!({"status": "stored"})),
+                "{name} on {route}"
+            );
+        }
+        assert!(quarantined_items(&receiver).is_empty(), "{route}");
+        // BotLinkd's bodies are the other provider's.
+        let (_, body) = send(
+            &receiver,
+            &with_body(fixture_event(fixture), &payload("botlinkd-ack.json")),
+        )
+        .await;
+        assert_eq!(body, json!({"status": "quarantined"}), "{route}");
+    }
+}

@@ -1,0 +1,152 @@
+//! A message's funnel, sent → delivered → read → clicked (→ replied), is one Query of its
+//! partition, against DynamoDB Local: edna's documented status, click and incoming message, the
+//! webhooks arriving out of order and twice, on the URLs edna would send them to.
+
+use integration_tests::table::by_phone;
+use integration_tests::{
+    fixture_event, fresh_table, local_client, partition, receiver, send, text_attr as s, with_body,
+};
+use lambda_http::http::StatusCode;
+use serde_json::{json, Value};
+use webhook_payload::{AckStatus, Route, STATUS_SORT_KEY};
+use webhook_receiver::item::{self, ack_attribute, AckField};
+
+/// The outgoing message of edna's documented status example.
+const MESSAGE_ID: u64 = 8681748;
+
+fn body_of(fixture: &str) -> Value {
+    serde_json::from_str(fixture_event(fixture)["body"].as_str().unwrap()).unwrap()
+}
+
+/// edna's documented status example, reporting `status` at `at`.
+fn status(name: &str, at: &str) -> Value {
+    let mut body = body_of("edna-status.json");
+    body["status"] = json!(name);
+    body["statusAt"] = json!(at);
+    with_body(fixture_event("edna-status.json"), &body.to_string())
+}
+
+#[tokio::test]
+async fn sent_delivered_read_clicked_and_replied_out_of_order_and_twice_is_one_query() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let statuses = receiver(&client, &table, Route::EdnaStatuses);
+    let clicks = receiver(&client, &table, Route::EdnaClicks);
+    let events = receiver(&client, &table, Route::EdnaEvents);
+
+    // The click on a button of that message, and the person's reply to it.
+    let mut click = body_of("click.json");
+    click["payload"]["outMessageId"] = json!(MESSAGE_ID);
+    let click = with_body(fixture_event("click.json"), &click.to_string());
+    let mut reply = body_of("edna-message.json");
+    reply["replyOutMessageId"] = json!(MESSAGE_ID);
+    let reply = with_body(
+        fixture_event("edna-events-message.json"),
+        &reply.to_string(),
+    );
+
+    let read = status("READ", "2025-01-30T11:09:00Z");
+    let sent = status("SENT", "2025-01-30T11:07:50Z");
+    let delivered = status("DELIVERED", "2025-01-30T11:07:55Z");
+    // Read first, a click before the delivery report, each retried; the reply on edna's one URL.
+    let deliveries = [
+        (&statuses, &read, "stored"),
+        (&clicks, &click, "stored"),
+        (&statuses, &sent, "stored"),
+        (&statuses, &read, "duplicate"),
+        (&events, &reply, "stored"),
+        (&statuses, &delivered, "stored"),
+        (&clicks, &click, "duplicate"),
+        (&statuses, &sent, "duplicate"),
+        (&events, &reply, "duplicate"),
+    ];
+    for (receiver, event, expected) in deliveries {
+        let (status, body) = send(receiver, event).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({ "status": expected })),
+            "{}",
+            event["body"]
+        );
+    }
+
+    // One Query of the message's partition: its status item, its click and the reply.
+    let pk = format!("MSG#edna#{MESSAGE_ID}");
+    let items = partition(&client, &table, &pk).await;
+    let mut sks: Vec<String> = items.iter().map(|i| s(i, item::SK)).collect();
+    sks.sort();
+    assert_eq!(
+        sks,
+        [
+            "EVENT#click#f42kL#2025-08-10T12:32:56.000Z",
+            "EVENT#message#101",
+            STATUS_SORT_KEY
+        ],
+        "{items:?}"
+    );
+    let status_item = items
+        .iter()
+        .find(|i| s(i, item::SK) == STATUS_SORT_KEY)
+        .unwrap();
+    // The status only moved forward: read, at read's time, whatever came after it.
+    assert_eq!(s(status_item, item::STATUS), "read");
+    assert_eq!(s(status_item, item::STATUS_AT), "2025-01-30T11:09:00.000Z");
+    for (ack, at) in [
+        (AckStatus::Sent, "2025-01-30T11:07:50.000Z"),
+        (AckStatus::Delivered, "2025-01-30T11:07:55.000Z"),
+        (AckStatus::Read, "2025-01-30T11:09:00.000Z"),
+    ] {
+        assert_eq!(s(status_item, &ack_attribute(ack, AckField::At)), at);
+        let body = s(status_item, &ack_attribute(ack, AckField::Body));
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body["status"],
+            ack.as_str().to_ascii_uppercase(),
+            "raw body kept"
+        );
+    }
+    assert!(status_item
+        .get(&ack_attribute(AckStatus::Failed, AckField::At))
+        .is_none());
+
+    // The reply is also on the person's timeline.
+    let timeline = by_phone(&client, &table, "PHONE#35700000000").await;
+    assert_eq!(timeline.len(), 1, "{timeline:?}");
+    assert_eq!(s(&timeline[0], item::KIND), "message");
+}
+
+#[tokio::test]
+async fn a_failed_status_keeps_its_error_and_an_unknown_one_leaves_the_status_alone() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let statuses = receiver(&client, &table, Route::EdnaStatuses);
+    let mut failed = body_of("edna-status.json");
+    failed["status"] = json!("UNDELIVERED");
+    failed["error"] = json!("error-subject-unknown");
+    let failed = with_body(fixture_event("edna-status.json"), &failed.to_string());
+    let delivered = status("DELIVERED", "2025-01-30T11:07:55Z");
+    let enqueued = status("ENQUEUED", "2025-01-30T11:07:40Z");
+    for event in [&delivered, &failed, &enqueued] {
+        let (answer, body) = send(&statuses, event).await;
+        assert_eq!(answer, StatusCode::OK, "{body}");
+    }
+    let items = partition(&client, &table, &format!("MSG#edna#{MESSAGE_ID}")).await;
+    let status_item = items
+        .iter()
+        .find(|i| s(i, item::SK) == STATUS_SORT_KEY)
+        .unwrap();
+    assert_eq!(s(status_item, item::STATUS), "delivered");
+    let failed_body = s(
+        status_item,
+        &ack_attribute(AckStatus::Failed, AckField::Body),
+    );
+    assert!(
+        failed_body.contains("error-subject-unknown"),
+        "{failed_body}"
+    );
+    // A status this product does not know is an event of its own, beside the status item.
+    assert!(
+        items.iter().any(|i| s(i, item::SK) == "EVENT#ack#enqueued"),
+        "{items:?}"
+    );
+}
