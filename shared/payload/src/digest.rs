@@ -2,8 +2,8 @@
 //!
 //! Providers may re-serialise an event between attempts (key order, spacing), so the hash is taken
 //! over a canonical form of the JSON: object keys sorted, insignificant whitespace removed,
-//! strings re-escaped minimally, numbers kept exactly as written. A body that is not JSON is
-//! hashed as its bytes.
+//! strings re-escaped minimally, numbers kept exactly as written. A body that is not JSON, or
+//! repeats a key in an object, is hashed as its bytes.
 
 use std::collections::BTreeMap;
 
@@ -35,7 +35,7 @@ fn write_canonical(value: &RawValue, out: &mut String, depth: usize) -> Option<(
     let text = value.get().trim();
     match text.as_bytes().first()? {
         b'{' => {
-            let fields: BTreeMap<String, &RawValue> = serde_json::from_str(text).ok()?;
+            let fields = unique_fields(text)?;
             out.push('{');
             for (i, (name, field)) in fields.into_iter().enumerate() {
                 if i > 0 {
@@ -69,6 +69,43 @@ fn write_canonical(value: &RawValue, out: &mut String, depth: usize) -> Option<(
     Some(())
 }
 
+/// An object's fields by name, or `None` when a name repeats: which value a reader takes is then
+/// the reader's choice (serde and most parsers keep the last), so such a body is hashed as its
+/// bytes and is a duplicate only of the very same bytes, never of a body without the earlier
+/// value.
+fn unique_fields(object: &str) -> Option<BTreeMap<String, &RawValue>> {
+    let entries: Vec<(String, &RawValue)> = serde_json::from_str::<Entries>(object).ok()?.0;
+    let count = entries.len();
+    let fields: BTreeMap<String, &RawValue> = entries.into_iter().collect();
+    (fields.len() == count).then_some(fields)
+}
+
+/// Every name-value pair of a JSON object, in order, repeats included.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Entries<'a>, M::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
@@ -91,6 +128,26 @@ mod tests {
         assert_eq!(
             body_sha256(compact.as_bytes()),
             body_sha256(reordered.as_bytes())
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_is_hashed_as_bytes_never_as_the_body_without_its_earlier_value() {
+        let repeated = r#"{"a":{"status":"read","status":"sent"},"b":1}"#;
+        let last_wins = r#"{"a":{"status":"sent"},"b":1}"#;
+        assert_ne!(
+            body_sha256(repeated.as_bytes()),
+            body_sha256(last_wins.as_bytes())
+        );
+        assert_eq!(
+            body_sha256(repeated.as_bytes()),
+            sha256_hex(repeated.as_bytes())
+        );
+        assert_eq!(canonical_json(repeated), None);
+        // The same bytes again are still the same body.
+        assert_eq!(
+            body_sha256(repeated.as_bytes()),
+            body_sha256(repeated.to_owned().as_bytes())
         );
     }
 

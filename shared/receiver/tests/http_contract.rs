@@ -371,3 +371,33 @@ async fn every_edna_route_answers_edna_s_head_check_and_stores_each_edna_kind_fl
         assert_eq!(body, json!({"status": "quarantined"}), "{route}");
     }
 }
+
+#[tokio::test]
+async fn a_body_that_repeats_a_key_is_a_duplicate_only_of_its_own_bytes() {
+    let receiver = offline(Route::BotlinkdMessages);
+    let message = payload("botlinkd-message.json");
+    // The same message with an unknown field given twice: which value counts is the reader's
+    // choice, so it is not the documented body, whatever a last-key-wins parser would say.
+    let repeated = message.replacen("\"data\": {", "\"data\": {\"x\": 1, \"x\": 2,", 1);
+    assert_ne!(repeated, message);
+    let with_x = message.replacen("\"data\": {", "\"data\": {\"x\": 2,", 1);
+    for (body, expected) in [
+        (&with_x, "stored"),
+        (&repeated, "stored"),
+        (&repeated, "duplicate"),
+    ] {
+        let event = with_body(fixture_event("message.json"), body);
+        let (status, answer) = send(&receiver, &event).await;
+        assert_eq!(
+            (status, answer),
+            (StatusCode::OK, json!({ "status": expected }))
+        );
+    }
+    let items = receiver.store().items();
+    assert!(
+        items
+            .iter()
+            .any(|i| item::holds_body(i, repeated.as_bytes())),
+        "its own bytes are kept"
+    );
+}
