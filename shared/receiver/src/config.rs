@@ -22,7 +22,7 @@ pub struct Config {
     /// CloudWatch namespace of the per-request metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
     /// Connect to DynamoDB during init (`DYNAMODB_WARM_UP`, default false; the template sets
-    /// it): see [`EventStore::warm_up`](crate::EventStore::warm_up).
+    /// it): see [`DynamoDbStore::warm_up`](crate::DynamoDbStore::warm_up).
     pub warm_up: bool,
     /// Days an item is kept before DynamoDB's TTL deletes it (`RETENTION_DAYS`, default
     /// [`DEFAULT_RETENTION_DAYS`]); 0 keeps items forever.

@@ -21,8 +21,8 @@ use crate::request_line::{request_line, Answered, LineSink};
 use crate::store::{EventStore, StoreError};
 
 /// Largest accepted body. Provider events are well under 2 KiB; 256 KiB leaves room for any
-/// message a provider may relay, and an item with the raw body and its parsed copies still fits
-/// DynamoDB's 400 KB (parsed copies are left out first, see `item::event_item`).
+/// message a provider may relay, and an item with the raw body, its keys and its times still
+/// fits DynamoDB's 400 KB (`item::tests::a_body_at_the_cap_fits_the_item_limit`).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Time allowed for all table writes of one request. BotLinkd retries after 3 s; past this budget

@@ -2,8 +2,8 @@
 //! ingest rules (store the event exactly once, or quarantine the body), the DynamoDB event store,
 //! and the JSON responses.
 //!
-//! A function's `main` builds a [`Receiver`] once per cold start and hands every request to
-//! [`Receiver::respond`].
+//! A function's `main` is one [`serve`] call: it builds a [`Receiver`] once per cold start and
+//! hands every request to [`Receiver::respond`].
 
 mod auth;
 mod client;
@@ -12,6 +12,7 @@ mod erase;
 mod handler;
 mod ingest;
 pub mod item;
+#[cfg(any(test, feature = "testing"))]
 mod memory;
 mod metrics;
 mod replay;
@@ -30,6 +31,7 @@ pub use erase::{
 };
 pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
 pub use ingest::{ingest, store_event, Ingested, Outcome};
+#[cfg(any(test, feature = "testing"))]
 pub use memory::MemoryStore;
 pub use metrics::{
     emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,

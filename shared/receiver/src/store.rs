@@ -128,7 +128,7 @@ pub enum StatusOutcome {
     Unchanged,
 }
 
-/// The writes a webhook needs. [`DynamoDbStore`] is the real one; [`MemoryStore`](crate::MemoryStore)
+/// The writes a webhook needs. [`DynamoDbStore`] is the real one; `MemoryStore` (feature `testing`)
 /// keeps items in memory for handler tests.
 pub trait EventStore: Sync {
     /// Writes `record` under `key` unless an item holds that key already.
