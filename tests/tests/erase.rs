@@ -299,3 +299,53 @@ async fn a_throttled_delete_is_retried_by_the_operator_client() {
     );
     assert_only_the_kept_person_is_left(&client, &table, &before).await;
 }
+
+/// edna's statuses and incoming messages: a person's reply, the status and the click of the
+/// message sent to them (its partition), and a message of theirs that replies to nothing.
+async fn edna_person(client: &Client, table: &str, phone: &str, n: u64) {
+    let out = 2000 + n;
+    let click = json!({
+        "payload": { "sender": "c", "templateId": 1, "channelType": "WHATSAPP",
+                     "outMessageId": out, "phone": phone,
+                     "url": "https://x.example", "shortLink": format!("e{n}") },
+        "type": "short_link_visited", "version": "v1", "timestamp": "2025-08-10T12:32:56Z"
+    });
+    let status = json!({ "messageId": out, "status": "READ", "statusAt": "2025-08-10T12:30:00Z" });
+    let message = |id: u64, reply: Option<u64>| {
+        json!({
+            "id": id, "subscriber": { "id": n, "identifier": phone },
+            "messageContent": { "type": "TEXT", "text": "thanks" },
+            "receivedAt": "2025-08-10T12:40:00Z", "replyOutMessageId": reply
+        })
+    };
+    for (route, body) in [
+        (Route::EdnaClicks, click),
+        (Route::EdnaStatuses, status),
+        (Route::EdnaMessages, message(3000 + n, Some(out))),
+        (Route::EdnaEvents, message(4000 + n, None)),
+    ] {
+        deliver(client, table, route, &body).await;
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_number_deletes_its_edna_messages_and_the_status_and_click_of_messages_to_it() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    edna_person(&client, &table, ERASED, 1).await;
+    edna_person(&client, &table, KEPT, 2).await;
+    let kept_partitions = ["MSG#edna#2002", "MSG#edna#in#4002"];
+    let before = scan_all(&client, &table).await;
+    let kept: Vec<(String, String)> = keys(
+        before
+            .iter()
+            .filter(|i| kept_partitions.contains(&item::text(i, item::PK).unwrap_or_default())),
+    );
+    // A click, a status item and a reply in the message's partition, and a message of its own.
+    assert_eq!(kept.len(), 4, "{kept:?}");
+    let store = DynamoDbStore::with_client(client.clone(), settings(&table, 2));
+    erase_phone(&store, ERASED, &QuarantineSearch::Everything, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(keys(&scan_all(&client, &table).await), kept);
+}
