@@ -37,6 +37,10 @@ fn cpu_target_us(name: &str) -> Option<f64> {
     }
 }
 
+/// Issue 22's budget for a stored event's log bytes (shared/receiver/tests/request_line.rs checks
+/// the line itself against the same figure).
+const LOG_BUDGET_BYTES: u64 = 350;
+
 fn mb(bytes: u64) -> String {
     format!("{:.2}", bytes as f64 / 1e6)
 }
@@ -53,14 +57,15 @@ pub fn report(events: usize, warmup: usize, rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} measured events per function after {} warm-up events; latency in ms, CPU in µs per event.\n",
+        "{} measured events per function after {} warm-up events; latency in ms, CPU in µs per event, \
+         log bytes per event as the function wrote them (stdout + stderr, init and warm-up excluded).\n",
         events, warmup
     );
     let _ = writeln!(
         out,
-        "| function | init ms | init CPU ms | 1st event ms | p50 | p99 | max | floor (a) p50 / p99 | overhead p50 / p99 | CPU/event | − null | peak RSS MB | binary MB | zip MB |"
+        "| function | init ms | init CPU ms | 1st event ms | p50 | p99 | max | floor (a) p50 / p99 | overhead p50 / p99 | CPU/event | − null | peak RSS MB | log bytes per event | binary MB | zip MB |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(14));
+    let _ = writeln!(out, "|{}", "---|".repeat(15));
     for row in rows {
         let floor = row
             .floor
@@ -80,7 +85,7 @@ pub fn report(events: usize, warmup: usize, rows: &[Row]) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {:.1} | {} | {} |",
+            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {:.1} | {:.0} | {} | {} |",
             row.name,
             row.run.init_wall.as_secs_f64() * 1e3,
             row.run.init_cpu_ns as f64 / 1e6,
@@ -93,6 +98,7 @@ pub fn report(events: usize, warmup: usize, rows: &[Row]) -> String {
             cpu,
             over_null,
             row.run.peak_rss_kib as f64 / 1024.0,
+            row.run.log_bytes_per_event(),
             mb(row.binary_bytes),
             row.zip_bytes.map_or("-".into(), mb),
         );
@@ -102,9 +108,10 @@ pub fn report(events: usize, warmup: usize, rows: &[Row]) -> String {
         let n = row.latency.count.max(1) as f64;
         let _ = writeln!(
             out,
-            "{}: {} threads; CPU/event by utime+stime {:.0} µs; harness CPU/event {:.0} µs{}{}; mean {} ms",
+            "{}: {} threads; init log {} B; CPU/event by utime+stime {:.0} µs; harness CPU/event {:.0} µs{}{}; mean {} ms",
             row.name,
             row.run.threads,
+            row.run.init_log_bytes,
             row.run.cpu_stat_ns as f64 / 1e3 / n,
             row.run.harness_cpu_ns as f64 / 1e3 / n,
             row.run
@@ -140,6 +147,11 @@ pub fn report(events: usize, warmup: usize, rows: &[Row]) -> String {
         }
         let init = row.run.init_wall.as_secs_f64() * 1e3;
         checks.push(format!("init {init:.1} ≤ 10 ms {}", verdict(init <= 10.0)));
+        let log = row.run.log_bytes_per_event();
+        checks.push(format!(
+            "log {log:.0} ≤ {LOG_BUDGET_BYTES} B {}",
+            verdict(log <= LOG_BUDGET_BYTES as f64)
+        ));
         let rss = row.run.peak_rss_kib as f64 / 1024.0;
         checks.push(format!("RSS {rss:.1} ≤ 10 MB {}", verdict(rss <= 10.0)));
         checks.push(format!(
@@ -180,6 +192,8 @@ pub fn write_json(path: &Path, events: usize, warmup: usize, rows: &[Row]) -> Re
                 "cpu_us_per_event": row.run.cpu_us_per_event(),
                 "cpu_stat_us_per_event": row.run.cpu_stat_ns as f64 / 1e3 / row.latency.count.max(1) as f64,
                 "peak_rss_kib": row.run.peak_rss_kib,
+                "log_bytes_per_event": row.run.log_bytes_per_event(),
+                "init_log_bytes": row.run.init_log_bytes,
                 "binary_bytes": row.binary_bytes,
                 "zip_bytes": row.zip_bytes,
             })

@@ -61,6 +61,10 @@ pub struct FunctionRun {
     pub harness_cpu_ns: u64,
     /// The peer process's CPU over the measured events, if one was given.
     pub peer_cpu_ns: Option<u64>,
+    /// Bytes the function wrote to its log (stdout and stderr) before its first `next` poll.
+    pub init_log_bytes: u64,
+    /// Bytes the function wrote to its log over the measured events (warm-up and init excluded).
+    pub log_bytes: u64,
     /// Peak RSS (VmHWM), KiB.
     pub peak_rss_kib: u64,
     /// Live threads of the function at the end.
@@ -73,6 +77,11 @@ impl FunctionRun {
     /// Function CPU per measured event, microseconds.
     pub fn cpu_us_per_event(&self) -> f64 {
         self.cpu_ns as f64 / 1e3 / self.latencies.len().max(1) as f64
+    }
+
+    /// Log bytes per measured event: what CloudWatch Logs ingests per event, as written.
+    pub fn log_bytes_per_event(&self) -> f64 {
+        self.log_bytes as f64 / self.latencies.len().max(1) as f64
     }
 }
 

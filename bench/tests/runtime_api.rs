@@ -34,4 +34,6 @@ fn feeds_every_event_to_a_lambda_http_function_and_measures_the_window_after_war
     );
     assert!(run.init_wall > Duration::ZERO && run.first_event > Duration::ZERO);
     assert!(run.cpu_ns > 0 && run.peak_rss_kib > 0);
+    // The null function writes nothing (a naive handler's log: Lambda's platform lines only).
+    assert_eq!((run.init_log_bytes, run.log_bytes), (0, 0));
 }

@@ -21,6 +21,9 @@ use webhook_payload::{Function, Route};
 /// The fixtures' secrets (see `fixtures/README.md`).
 const EDNA_API_KEYS: &str = "local-edna-key-0001";
 const BOTLINKD_TOKENS: &str = "local-botlinkd-token-0123456789abcdef";
+/// template.yaml's `METRICS_NAMESPACE` (`WhatsAppWebhooks/${AWS::StackName}`) for scripts/deploy's
+/// default stack name, so each request line is as long as it is in Lambda.
+const METRICS_NAMESPACE: &str = "WhatsAppWebhooks/whatsapp-webhooks";
 
 struct Options {
     events: usize,
@@ -118,7 +121,9 @@ fn env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("{name} is not set"))
 }
 
-/// The function environment: the table, DynamoDB Local, dummy credentials, the fixtures' secrets.
+/// The function environment: the table, DynamoDB Local, dummy credentials, the fixtures' secrets,
+/// the deployed stack's metrics namespace (the harness adds Lambda's own `AWS_LAMBDA_*`, among
+/// them `AWS_LAMBDA_LOG_FORMAT=JSON`).
 fn function_env(options: &Options) -> Result<Vec<(String, String)>, String> {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     let mut vars = vec![
@@ -134,6 +139,7 @@ fn function_env(options: &Options) -> Result<Vec<(String, String)>, String> {
         ("AWS_SESSION_TOKEN".to_owned(), "local".to_owned()),
         ("EDNA_API_KEYS".to_owned(), EDNA_API_KEYS.to_owned()),
         ("BOTLINKD_TOKENS".to_owned(), BOTLINKD_TOKENS.to_owned()),
+        ("METRICS_NAMESPACE".to_owned(), METRICS_NAMESPACE.to_owned()),
     ];
     vars.extend(options.env.iter().cloned());
     Ok(vars)

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
@@ -39,11 +40,28 @@ struct Progress {
     answers: Vec<Option<Answer>>,
     next: usize,
     in_flight: Option<(usize, Instant)>,
-    init: Option<(Duration, u64)>,
+    /// Spawn to the first `next` poll, CPU then, and the log's size then (what init wrote).
+    init: Option<(Duration, u64, u64)>,
     first_event: Option<Duration>,
     latencies: Vec<Duration>,
-    window_start: Option<(Instant, CpuSample, u64, Option<CpuSample>)>,
+    window_start: Option<WindowStart>,
     outcomes: BTreeMap<String, usize>,
+}
+
+/// The measured window's start: when the last warm-up response came, the function's, the
+/// harness's and the peer's CPU then, and the log's size then.
+struct WindowStart {
+    at: Instant,
+    cpu: CpuSample,
+    harness_cpu_ns: u64,
+    peer_cpu: Option<CpuSample>,
+    log_bytes: u64,
+}
+
+/// The size of the function's log so far. The function writes each request's line before it
+/// posts the response, so at a response the log holds every line of the events answered.
+fn log_size(log: &Path) -> u64 {
+    std::fs::metadata(log).map_or(0, |m| m.len())
 }
 
 /// The server's state, shared by its connections.
@@ -55,6 +73,7 @@ pub(super) struct Shared {
     request_ids: Vec<String>,
     warmup: usize,
     peer_pid: Option<u32>,
+    log: PathBuf,
     progress: Mutex<Progress>,
     reports: Mutex<Sender<Report>>,
     stop: AtomicBool,
@@ -75,6 +94,7 @@ impl Shared {
             request_ids: invocations.request_ids,
             warmup: spec.warmup,
             peer_pid: spec.peer_pid,
+            log: spec.log.clone(),
             progress: Mutex::new(Progress {
                 answers: invocations.answers,
                 next: 0,
@@ -292,7 +312,8 @@ fn hand_out(shared: &Shared) -> Option<Answer> {
     let mut progress = shared.progress.lock().expect("progress lock");
     if progress.init.is_none() {
         let at = shared.spawned.elapsed();
-        progress.init = Some((at, procfs::cpu(shared.pid).schedstat_ns));
+        let cpu_ns = procfs::cpu(shared.pid).schedstat_ns;
+        progress.init = Some((at, cpu_ns, log_size(&shared.log)));
     }
     let index = progress.next;
     let answer = progress.answers.get_mut(index).and_then(Option::take)?;
@@ -325,30 +346,33 @@ fn responded(shared: &Shared, id: &str, received: Instant, body: &[u8]) {
     }
     *progress.outcomes.entry(outcome(body)).or_default() += 1;
     if index + 1 == shared.warmup {
-        progress.window_start = Some((
-            Instant::now(),
-            procfs::cpu(shared.pid),
-            procfs::own_cpu_ns(),
-            shared.peer_pid.map(procfs::cpu),
-        ));
+        progress.window_start = Some(WindowStart {
+            at: Instant::now(),
+            cpu: procfs::cpu(shared.pid),
+            harness_cpu_ns: procfs::own_cpu_ns(),
+            peer_cpu: shared.peer_pid.map(procfs::cpu),
+            log_bytes: log_size(&shared.log),
+        });
     }
     if index + 1 == shared.events {
         let end = procfs::cpu(shared.pid);
         let harness_end = procfs::own_cpu_ns();
         let peer_end = shared.peer_pid.map(procfs::cpu);
-        let (start_at, start, harness_start, peer_start) =
-            progress.window_start.take().expect("window started");
-        let (init_wall, init_cpu_ns) = progress.init.expect("init seen");
+        let log_end = log_size(&shared.log);
+        let start = progress.window_start.take().expect("window started");
+        let (init_wall, init_cpu_ns, init_log_bytes) = progress.init.expect("init seen");
         let run = FunctionRun {
             init_wall,
             init_cpu_ns,
             first_event: progress.first_event.unwrap_or_default(),
             latencies: std::mem::take(&mut progress.latencies),
-            cpu_ns: end.since(&start),
-            cpu_stat_ns: end.stat_since(&start),
-            wall: start_at.elapsed(),
-            harness_cpu_ns: harness_end.saturating_sub(harness_start),
-            peer_cpu_ns: peer_start.zip(peer_end).map(|(s, e)| e.since(&s)),
+            cpu_ns: end.since(&start.cpu),
+            cpu_stat_ns: end.stat_since(&start.cpu),
+            wall: start.at.elapsed(),
+            harness_cpu_ns: harness_end.saturating_sub(start.harness_cpu_ns),
+            peer_cpu_ns: start.peer_cpu.zip(peer_end).map(|(s, e)| e.since(&s)),
+            init_log_bytes,
+            log_bytes: log_end.saturating_sub(start.log_bytes),
             peak_rss_kib: procfs::status_kib(shared.pid, "VmHWM").unwrap_or(0),
             threads: end.threads,
             outcomes: std::mem::take(&mut progress.outcomes),
