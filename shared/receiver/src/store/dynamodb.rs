@@ -121,7 +121,11 @@ impl DynamoDbStore {
     /// would have anyway.
     pub async fn connect(config: &Config) -> DynamoDbStore {
         let settings = StoreSettings::new(&config.table_name, config.retention_days);
-        let store = DynamoDbStore::open(settings, ClientProfile::Function).await;
+        // The functions' client directly, not through `open`: `open` can also build the
+        // operators' client, and a function that could reach that branch would link aws-config's
+        // whole default credential chain (STS, profiles, IMDS, a second HTTPS stack) into its
+        // binary.
+        let store = DynamoDbStore::over(crate::dynamodb_client(), settings);
         if config.warm_up {
             if let Err(err) = store.warm_up().await {
                 tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
