@@ -39,20 +39,17 @@ pub fn key_hash(key: &str) -> String {
     hash
 }
 
-/// Masks a phone number for logs: its digits ([`phone_digits`]), only the last four readable.
-pub fn mask_phone(phone: &str) -> String {
-    let digits = phone_digits(phone);
-    let keep = digits.len().saturating_sub(4);
+/// What logs show of a phone number: the last four of its digits ([`phone_digits`]), enough to
+/// tell people apart in a support case.
+pub fn phone_last_four(phone: &str) -> String {
+    let mut digits = phone_digits(phone);
+    digits.drain(..digits.len().saturating_sub(4));
     digits
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i < keep { '*' } else { c })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{key_hash, mask_phone};
+    use super::{key_hash, phone_last_four};
 
     #[test]
     fn key_hash_is_short_stable_and_shows_nothing_of_the_key() {
@@ -64,16 +61,19 @@ mod tests {
     }
 
     #[test]
-    fn mask_phone_keeps_only_the_last_four_digits() {
+    fn phone_last_four_keeps_only_the_last_four_digits_of_the_number() {
         let cases = [
-            ("447123456789", "********6789"),
-            ("+44 7123 456789", "********6789"),
-            ("447123456789@c.us", "********6789"),
+            ("447123456789", "6789"),
+            ("+44 7123 456789", "6789"),
+            ("447123456789@c.us", "6789"),
+            // A WhatsApp address's device part is no digit of the number.
+            ("447123456789:12@s.whatsapp.net", "6789"),
             ("1234", "1234"),
+            ("12", "12"),
             ("", ""),
         ];
-        for (phone, masked) in cases {
-            assert_eq!(mask_phone(phone), masked, "{phone}");
+        for (phone, shown) in cases {
+            assert_eq!(phone_last_four(phone), shown, "{phone}");
         }
     }
 }

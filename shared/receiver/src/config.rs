@@ -106,23 +106,19 @@ impl Config {
         .inspect_err(log_invalid)
     }
 
-    /// [`Config::load`] through `lookup`, with the SSM client `ssm` builds.
+    /// [`Config::load`] through `lookup`, with the SSM client `ssm` builds (at most once, and
+    /// only when a parameter is named).
     pub async fn load_with(
         providers: &[Provider],
         lookup: impl Fn(&str) -> Option<String>,
-        ssm: impl FnOnce() -> aws_sdk_ssm::Client,
+        ssm: impl Fn() -> aws_sdk_ssm::Client,
     ) -> Result<Config, ConfigError> {
         let mut fetched = Vec::new();
         let mut client = None;
-        let mut ssm = Some(ssm);
         for provider in providers {
             if let (false, SecretSource::Parameter(name)) = secret_source(*provider, &lookup)? {
                 let variable = SecretVariables::of(*provider).parameter;
-                // One client per cold start, built only when a parameter is named.
-                let client = client.get_or_insert_with(|| ssm.take().map(|build| build()));
-                let Some(client) = client.as_ref() else {
-                    return Err(ConfigError::ParameterNotRead { variable });
-                };
+                let client = client.get_or_insert_with(&ssm);
                 let value = read_parameter(client, &name).await.map_err(|reason| {
                     ConfigError::Parameter {
                         variable,

@@ -80,18 +80,6 @@ impl WebhookError {
             }
         }
     }
-
-    /// A short, stable name for logs.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            WebhookError::UnknownPath(_) => "unknown_path",
-            WebhookError::MethodNotAllowed { .. } => "method",
-            WebhookError::Unauthorized(_) => "auth",
-            WebhookError::PayloadTooLarge => "too_large",
-            WebhookError::Storage(_) => "storage",
-            WebhookError::StorageTimeout => "storage_timeout",
-        }
-    }
 }
 
 /// A webhook function: its routes, its authentication, and the store it writes.

@@ -18,7 +18,7 @@ use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Map, Value};
-use webhook_payload::{key_hash, Route};
+use webhook_payload::{key_hash, phone_last_four, Route};
 
 use crate::handler::{Handled, WebhookError};
 use crate::ingest::Outcome;
@@ -107,7 +107,7 @@ pub(crate) fn request_line(answered: &Answered<'_>, namespace: &str, now_ms: u64
                 Ok(record) => {
                     line.insert("key".into(), json!(key_hash(&record.key.pk)));
                     if let Some(phone) = record.phone() {
-                        line.insert("phone".into(), json!(last_digits(phone)));
+                        line.insert("phone".into(), json!(phone_last_four(phone)));
                     }
                 }
                 Err(error) => {
@@ -161,12 +161,6 @@ fn sampled_trace(request: &Request) -> Option<&str> {
         .flatten()
 }
 
-/// The last four digits of a phone number: enough to tell people apart in a support case.
-fn last_digits(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-    digits[digits.len().saturating_sub(4)..].iter().collect()
-}
-
 /// The declared content type, when it is not JSON. The body is parsed whatever it says (many
 /// HTTP clients default to a form type), and the mismatch is logged.
 fn content_type_mismatch(request: &Request) -> Option<String> {
@@ -183,18 +177,5 @@ fn content_type_mismatch(request: &Request) -> Option<String> {
     } else {
         // Only the media type: parameters could carry anything.
         Some(essence.chars().take(64).collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_last_four_digits_of_a_phone_are_kept() {
-        assert_eq!(last_digits("+44 7123 456789"), "6789");
-        assert_eq!(last_digits("447123456789@c.us"), "6789");
-        assert_eq!(last_digits("12"), "12");
-        assert_eq!(last_digits(""), "");
     }
 }

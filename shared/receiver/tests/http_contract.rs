@@ -263,31 +263,43 @@ async fn every_botlinkd_route_stores_both_kinds_and_the_other_provider_is_quaran
         ("events-ack.json", Route::BotlinkdEvents),
     ] {
         let receiver = offline(route);
-        for name in ["botlinkd-message.json", "botlinkd-ack.json"] {
-            let (status, body) = send(
-                &receiver,
-                &with_body(fixture_event(fixture), &payload(name)),
-            )
-            .await;
-            assert_eq!(
-                (status, body),
-                (StatusCode::OK, json!({"status": "stored"})),
-                "{name} on {route}"
-            );
-        }
-        let (status, body) = send(
-            &receiver,
-            &with_body(fixture_event(fixture), &payload("edna-click.json")),
-        )
-        .await;
+        let own = ["botlinkd-message.json", "botlinkd-ack.json"];
+        assert_stores_own_kinds_and_quarantines(&receiver, fixture, &own, "edna-click.json").await;
+    }
+}
+
+/// Sends each provider payload of `own` in the API Gateway fixture `fixture`: each is stored,
+/// nothing is quarantined. Then `other`, the other provider's: it is quarantined, the one
+/// quarantine item, as `wrong_provider`.
+async fn assert_stores_own_kinds_and_quarantines(
+    receiver: &Receiver<MemoryStore>,
+    fixture: &str,
+    own: &[&str],
+    other: &str,
+) {
+    for name in own {
+        let (status, body) =
+            send(receiver, &with_body(fixture_event(fixture), &payload(name))).await;
         assert_eq!(
             (status, body),
-            (StatusCode::OK, json!({"status": "quarantined"}))
+            (StatusCode::OK, json!({"status": "stored"})),
+            "{name} in {fixture}"
         );
-        assert_eq!(quarantined_items(&receiver).len(), 1);
-        let reason = item::text(&quarantined_items(&receiver)[0], item::REASON).map(str::to_owned);
-        assert_eq!(reason.as_deref(), Some("wrong_provider"));
     }
+    assert!(quarantined_items(receiver).is_empty(), "{fixture}");
+    let (status, body) = send(
+        receiver,
+        &with_body(fixture_event(fixture), &payload(other)),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"status": "quarantined"})),
+        "{other} in {fixture}"
+    );
+    assert_eq!(quarantined_items(receiver).len(), 1);
+    let reason = item::text(&quarantined_items(receiver)[0], item::REASON).map(str::to_owned);
+    assert_eq!(reason.as_deref(), Some("wrong_provider"));
 }
 
 #[tokio::test]
@@ -348,27 +360,11 @@ async fn every_edna_route_answers_edna_s_head_check_and_stores_each_edna_kind_fl
         get["requestContext"]["http"]["method"] = json!("GET");
         let response = receiver.respond(request(&get)).await.unwrap();
         assert_eq!(response.headers()["allow"], "POST, HEAD", "{route}");
-        // Every edna kind is stored on every edna route (edna allows one URL for all).
-        for name in ["edna-click.json", "edna-status.json", "edna-message.json"] {
-            let (status, body) = send(
-                &receiver,
-                &with_body(fixture_event(fixture), &payload(name)),
-            )
-            .await;
-            assert_eq!(
-                (status, body),
-                (StatusCode::OK, json!({"status": "stored"})),
-                "{name} on {route}"
-            );
-        }
-        assert!(quarantined_items(&receiver).is_empty(), "{route}");
+        // Every edna kind is stored on every edna route (edna allows one URL for all), and
         // BotLinkd's bodies are the other provider's.
-        let (_, body) = send(
-            &receiver,
-            &with_body(fixture_event(fixture), &payload("botlinkd-ack.json")),
-        )
-        .await;
-        assert_eq!(body, json!({"status": "quarantined"}), "{route}");
+        let own = ["edna-click.json", "edna-status.json", "edna-message.json"];
+        assert_stores_own_kinds_and_quarantines(&receiver, fixture, &own, "botlinkd-ack.json")
+            .await;
     }
 }
 
