@@ -8,7 +8,7 @@ pub const STATUS_SORT_KEY: &str = "STATUS";
 pub const COLLISION_PREFIX: &str = "COLLISION#";
 
 /// A table item's primary key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ItemKey {
     /// Partition key (`pk`).
     pub pk: String,
@@ -44,9 +44,17 @@ pub fn phone_digits(phone: &str) -> String {
     number.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// The segments a key was composed of ([`compose`]), unescaped: what the console turns into a
+/// URL and back.
+pub fn key_segments(key: &str) -> Vec<String> {
+    key.split('#')
+        .map(|segment| segment.replace("%23", "#").replace("%25", "%"))
+        .collect()
+}
+
 /// Joins key segments with `#`, escaping `%` and `#` inside each segment (percent-encoding), so
 /// that distinct segment lists always give distinct keys.
-pub(crate) fn compose(segments: &[&str]) -> String {
+pub fn compose(segments: &[&str]) -> String {
     let mut key = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
     for (i, segment) in segments.iter().enumerate() {
         if i > 0 {
@@ -106,6 +114,17 @@ mod tests {
         let real = compose(&["MSG", "botlinkd", "10922", "wamid.X"]);
         assert_ne!(forged, real);
         assert_eq!(forged, "MSG#botlinkd#10922%23wamid.X");
+    }
+
+    #[test]
+    fn key_segments_undo_compose() {
+        for segments in [
+            vec!["MSG", "botlinkd", "10922", "wamid.X"],
+            vec!["MSG", "edna", "in", "101"],
+            vec!["MSG", "botlinkd", "10922#x", "a%23b", "%"],
+        ] {
+            assert_eq!(key_segments(&compose(&segments)), segments);
+        }
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub use edna_message::{EdnaIncomingMessage, EdnaMessageContent};
 pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
-pub use key::{phone_digits, phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY};
+pub use key::{
+    compose, key_segments, phone_digits, phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY,
+};
 pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
 pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent, UNMODELLED_PREFIX};
 pub use route::{EventKind, Provider, Route};

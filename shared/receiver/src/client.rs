@@ -157,14 +157,7 @@ impl ClientProfile {
     pub async fn dynamodb_client(self) -> Client {
         match self {
             ClientProfile::Function => dynamodb_client(),
-            ClientProfile::Operator => Client::new(
-                &aws_config::defaults(BehaviorVersion::latest())
-                    .http_client(https_client())
-                    .timeout_config(self.timeouts())
-                    .retry_config(self.retries())
-                    .load()
-                    .await,
-            ),
+            ClientProfile::Operator => Client::new(&operator_sdk_config().await),
         }
     }
 
@@ -200,6 +193,18 @@ impl ClientProfile {
                 .with_max_backoff(Duration::from_secs(20)),
         }
     }
+}
+
+/// The configuration of the operator tools' clients ([`ClientProfile::Operator`]): aws-config's
+/// default chain, [`https_client`], and the operators' patience.
+pub(crate) async fn operator_sdk_config() -> SdkConfig {
+    let profile = ClientProfile::Operator;
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .timeout_config(profile.timeouts())
+        .retry_config(profile.retries())
+        .load()
+        .await
 }
 
 /// The root certificates of Amazon Trust Services, which issues the certificates of the AWS

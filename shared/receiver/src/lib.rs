@@ -37,11 +37,13 @@ pub use metrics::{
     emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,
     KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
 };
-pub use replay::{replay_day, ReplayResult, Replayed};
+pub use replay::{replay_day, replay_one, ReplayResult, Replayed};
 pub use request_line::LineSink;
 pub use secrets::SecretVariables;
 pub use serve::serve;
 pub use store::{
-    put_once, Conditional, DynamoDbStore, EventStore, PutOutcome, StatusOutcome, StoreError,
-    StoreSettings, WARM_UP_KEY,
+    put_once, Conditional, Cursor, DynamoDbStore, EventStore, Page, PutOutcome, StatusOutcome,
+    StoreError, StoreSettings, MAX_MESSAGE_ITEMS, WARM_UP_KEY,
 };
+#[cfg(feature = "stream")]
+pub use store::{Change, ChangeKind, TableStream};

@@ -2,7 +2,7 @@
 //! the event it is, through the same [`store_event`] as a live request (so it expires as a live
 //! event written now does: the store's `retention_days`), then marked replayed.
 
-use webhook_payload::{key_hash, parse_event, Route};
+use webhook_payload::{key_hash, parse_event, ItemKey, Route};
 
 use crate::ingest::{store_event, Outcome};
 use crate::item::{self, Item};
@@ -50,6 +50,24 @@ pub async fn replay_day(
         }
     }
     Ok(())
+}
+
+/// Replays the one quarantine item at `key` (the console's "try replay" and "replay"), exactly
+/// as [`replay_day`] would; `None` when there is no quarantine item there.
+pub async fn replay_one(
+    store: &DynamoDbStore,
+    key: &ItemKey,
+    apply: bool,
+) -> Result<Option<Replayed>, StoreError> {
+    let (found, _) = store.item(key).await?;
+    match found {
+        Some(quarantined)
+            if item::text(&quarantined, item::KIND) == Some(item::KIND_QUARANTINE) =>
+        {
+            Ok(Some(replay_item(store, &quarantined, apply).await?))
+        }
+        _ => Ok(None),
+    }
 }
 
 async fn replay_item(

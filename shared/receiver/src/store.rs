@@ -11,9 +11,15 @@ use crate::metrics::FaultCause;
 mod conditional;
 mod dynamodb;
 mod operator;
+mod reads;
+#[cfg(feature = "stream")]
+mod stream;
 
 pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
 pub(crate) use operator::Listing;
+pub use reads::{Cursor, Page, MAX_MESSAGE_ITEMS};
+#[cfg(feature = "stream")]
+pub use stream::{Change, ChangeKind, TableStream};
 
 /// The partition key that [`DynamoDbStore::warm_up`] reads. Event keys always join several
 /// segments with `#`, so no event lives here; template.yaml lets the functions read this key and

@@ -111,6 +111,11 @@ impl DynamoDbStore {
         (days > 0).then(|| now + u64::from(days) * 86_400)
     }
 
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.settings.table
+    }
+
     /// The writes this store made so far.
     pub fn usage(&self) -> &WriteUsage {
         &self.usage

@@ -1,0 +1,300 @@
+//! The console's reads: a person's timeline, a message's partition, a day's quarantine inbox and
+//! one item. GetItem, Query and BatchGetItem only, never Scan; every list one bounded page at a
+//! time, with an opaque cursor to the next; each answer says how many read units it cost, as
+//! DynamoDB reported them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConsumedCapacity, KeysAndAttributes, ReturnConsumedCapacity,
+};
+use webhook_payload::ItemKey;
+
+use super::{DynamoDbStore, StoreError};
+use crate::item::{self, Item};
+
+/// Items of a partition the message view reads at most: a message has a handful (its events, its
+/// status item, collisions); a partition that somehow holds more is cut here, and says so.
+pub const MAX_MESSAGE_ITEMS: usize = 500;
+
+/// BatchGetItem's limit of keys per request.
+const MAX_BATCH_KEYS: usize = 100;
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// The items, in the listing's order.
+    pub items: Vec<Item>,
+    /// Where the next page starts ([`Cursor::encode`]d key), when there is one.
+    pub next: Option<Cursor>,
+    /// Read units DynamoDB reported for the page (table and index).
+    pub read_units: f64,
+}
+
+/// Where a listing goes on: the last key DynamoDB read, as text that is safe in a URL (hex of
+/// its JSON), so the console can put it in a link. Only string key attributes are carried; a
+/// cursor that does not decode starts the listing over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// The cursor as URL-safe text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A cursor read back from a URL.
+    pub fn from_text(text: &str) -> Cursor {
+        Cursor(text.to_owned())
+    }
+
+    fn encode(key: &Item) -> Cursor {
+        let strings: BTreeMap<&str, &str> = key
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.as_s().ok()?.as_str())))
+            .collect();
+        let json = serde_json::to_string(&strings).unwrap_or_default();
+        Cursor(json.bytes().map(|byte| format!("{byte:02x}")).collect())
+    }
+
+    fn decode(&self) -> Option<Item> {
+        let text = &self.0;
+        if !text.len().is_multiple_of(2) || !text.is_ascii() {
+            return None;
+        }
+        let bytes = (0..text.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&text[at..at + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        let strings: BTreeMap<String, String> = serde_json::from_slice(&bytes).ok()?;
+        if strings.is_empty() {
+            return None;
+        }
+        Some(
+            strings
+                .into_iter()
+                .map(|(name, value)| (name, AttributeValue::S(value)))
+                .collect(),
+        )
+    }
+}
+
+fn units(consumed: Option<&ConsumedCapacity>) -> f64 {
+    consumed
+        .and_then(ConsumedCapacity::capacity_units)
+        .unwrap_or(0.0)
+}
+
+impl DynamoDbStore {
+    /// The clicks and messages of `phone_key` (`PHONE#<digits>`), newest first, `limit` a page:
+    /// a Query of `by_phone` (which holds keys and `kind`), then one BatchGetItem of the page's
+    /// items, eventually consistent (half the units of a consistent read).
+    pub async fn timeline(
+        &self,
+        phone_key: &str,
+        after: Option<&Cursor>,
+        limit: NonZeroU32,
+    ) -> Result<Page, StoreError> {
+        let found = self
+            .client
+            .query()
+            .table_name(&self.settings.table)
+            .index_name(item::BY_PHONE_INDEX)
+            .key_condition_expression("#key = :value")
+            .expression_attribute_names("#key", item::PHONE_KEY)
+            .expression_attribute_values(":value", AttributeValue::S(phone_key.to_owned()))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit.get()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(after.and_then(Cursor::decode))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| StoreError::request("Query", &err))?;
+        let mut read_units = units(found.consumed_capacity());
+        let next = found.last_evaluated_key().map(Cursor::encode);
+        let keys: Vec<ItemKey> = found.items().iter().filter_map(item::key_of).collect();
+        let (mut items, batch_units) = self.batch_get(&keys).await?;
+        read_units += batch_units;
+        // BatchGetItem answers in any order: put the items back in the index's order.
+        let position: HashMap<&ItemKey, usize> =
+            keys.iter().enumerate().map(|(at, key)| (key, at)).collect();
+        items.sort_by_key(|found| {
+            item::key_of(found)
+                .and_then(|key| position.get(&key).copied())
+                .unwrap_or(usize::MAX)
+        });
+        Ok(Page {
+            items,
+            next,
+            read_units,
+        })
+    }
+
+    /// Every item of the partition `pk` (a message: its events, status item and collisions), in
+    /// sort-key order, read consistently, up to [`MAX_MESSAGE_ITEMS`]; `next` is set when the
+    /// partition holds more.
+    pub async fn partition(&self, pk: &str) -> Result<Page, StoreError> {
+        let mut page = Page::default();
+        let mut start = None;
+        loop {
+            let found = self
+                .client
+                .query()
+                .table_name(&self.settings.table)
+                .key_condition_expression("#key = :value")
+                .expression_attribute_names("#key", item::PK)
+                .expression_attribute_values(":value", AttributeValue::S(pk.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|err| StoreError::request("Query", &err))?;
+            page.read_units += units(found.consumed_capacity());
+            start = found.last_evaluated_key;
+            page.items.extend(found.items.unwrap_or_default());
+            if page.items.len() >= MAX_MESSAGE_ITEMS {
+                page.items.truncate(MAX_MESSAGE_ITEMS);
+                page.next = start.as_ref().map(Cursor::encode);
+                return Ok(page);
+            }
+            if start.is_none() {
+                return Ok(page);
+            }
+        }
+    }
+
+    /// The quarantine items received on `day` (`YYYY-MM-DD`), newest first, `limit` a page, from
+    /// the `by_quarantine_day` index (which projects the whole item).
+    pub async fn quarantined_on(
+        &self,
+        day: &str,
+        after: Option<&Cursor>,
+        limit: NonZeroU32,
+    ) -> Result<Page, StoreError> {
+        let found = self
+            .client
+            .query()
+            .table_name(&self.settings.table)
+            .index_name(item::BY_QUARANTINE_DAY_INDEX)
+            .key_condition_expression("#key = :value")
+            .expression_attribute_names("#key", item::QUARANTINED_ON)
+            .expression_attribute_values(":value", AttributeValue::S(day.to_owned()))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit.get()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(after.and_then(Cursor::decode))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| StoreError::request("Query", &err))?;
+        Ok(Page {
+            read_units: units(found.consumed_capacity()),
+            next: found.last_evaluated_key().map(Cursor::encode),
+            items: found.items.unwrap_or_default(),
+        })
+    }
+
+    /// The item at `key`, read consistently, if there is one.
+    pub async fn item(&self, key: &ItemKey) -> Result<(Option<Item>, f64), StoreError> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.settings.table)
+            .key(item::PK, AttributeValue::S(key.pk.clone()))
+            .key(item::SK, AttributeValue::S(key.sk.clone()))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| StoreError::request("GetItem", &err))?;
+        Ok((found.item.clone(), units(found.consumed_capacity())))
+    }
+
+    /// The items at `keys` (those that exist), eventually consistent, in any order, and the read
+    /// units they cost. Keys DynamoDB leaves unprocessed (throttling) are asked again.
+    async fn batch_get(&self, keys: &[ItemKey]) -> Result<(Vec<Item>, f64), StoreError> {
+        let mut items = Vec::with_capacity(keys.len());
+        let mut read_units = 0.0;
+        for chunk in keys.chunks(MAX_BATCH_KEYS) {
+            let wanted: Vec<Item> = chunk
+                .iter()
+                .map(|key| {
+                    HashMap::from([
+                        (item::PK.to_owned(), AttributeValue::S(key.pk.clone())),
+                        (item::SK.to_owned(), AttributeValue::S(key.sk.clone())),
+                    ])
+                })
+                .collect();
+            let mut request = KeysAndAttributes::builder()
+                .set_keys(Some(wanted))
+                .build()
+                .map_err(|_| StoreError::Request {
+                    operation: "BatchGetItem",
+                    cause: crate::FaultCause::Validation,
+                    code: "ConstructionFailure".to_owned(),
+                })?;
+            // Unprocessed keys come back when DynamoDB throttles; the client's retries already
+            // back off between calls, so a few rounds are enough.
+            for _ in 0..5 {
+                let found = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.settings.table, request)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .map_err(|err| StoreError::request("BatchGetItem", &err))?;
+                read_units += found
+                    .consumed_capacity()
+                    .iter()
+                    .filter_map(ConsumedCapacity::capacity_units)
+                    .sum::<f64>();
+                let mut found = found;
+                if let Some(mut responses) = found.responses.take() {
+                    items.extend(responses.remove(&self.settings.table).unwrap_or_default());
+                }
+                match found
+                    .unprocessed_keys
+                    .take()
+                    .and_then(|mut left| left.remove(&self.settings.table))
+                {
+                    Some(left) if !left.keys().is_empty() => request = left,
+                    _ => break,
+                }
+            }
+        }
+        Ok((items, read_units))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_gives_back_the_key_it_was_made_from() {
+        let key: Item = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S("MSG#edna#1".into())),
+            (
+                "sk".to_owned(),
+                AttributeValue::S("EVENT#click#a b&c".into()),
+            ),
+            (
+                "occurred_at".to_owned(),
+                AttributeValue::S("2025-08-10T12:32:56.000Z".into()),
+            ),
+        ]);
+        let cursor = Cursor::encode(&key);
+        assert!(cursor.as_str().bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(Cursor::from_text(cursor.as_str()).decode(), Some(key));
+    }
+
+    #[test]
+    fn a_cursor_that_does_not_decode_starts_over() {
+        // "", "zz", "abc", "{", "[]", "{}", and {"pk": 1}.
+        for text in ["", "zz", "abc", "7b", "5b5d", "7b7d", "7b22706b223a317d"] {
+            assert_eq!(Cursor::from_text(text).decode(), None, "{text}");
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The live feed: the rows of the last 24 hours of the table's stream, newest last, at most
+//! [`Feed::capacity`] of them, each numbered so that a page can ask for what came after the
+//! rows it shows.
+
+use std::collections::VecDeque;
+
+use crate::event::Row;
+
+/// How many rows the feed keeps by default: a busy table's day is cut to its newest rows, so the
+/// console's memory stays bounded (a row is a few hundred bytes: ~5 MB).
+pub const DEFAULT_CAPACITY: usize = 20_000;
+
+/// Which rows a view shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this provider's.
+    pub provider: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+}
+
+impl Filter {
+    /// Whether `row` passes.
+    pub fn admits(&self, row: &Row) -> bool {
+        self.provider
+            .as_ref()
+            .is_none_or(|wanted| row.provider.as_ref() == Some(wanted))
+            && self.kind.as_ref().is_none_or(|wanted| &row.kind == wanted)
+    }
+}
+
+/// The rows, oldest first, with their sequence numbers.
+#[derive(Debug)]
+pub struct Feed {
+    rows: VecDeque<(u64, Row)>,
+    next: u64,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl Feed {
+    /// An empty feed that keeps at most `capacity` rows.
+    pub fn new(capacity: usize) -> Feed {
+        Feed {
+            rows: VecDeque::with_capacity(capacity.min(4096)),
+            next: 1,
+            capacity: capacity.max(1),
+            dropped: 0,
+        }
+    }
+
+    /// How many rows it keeps at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many rows it holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// How many rows were let go to stay within the capacity.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The sequence number the next row will get: a page that has seen everything asks for the
+    /// rows after `next() - 1`.
+    pub fn next(&self) -> u64 {
+        self.next
+    }
+
+    /// Adds a row, letting the oldest go when full.
+    pub fn push(&mut self, row: Row) {
+        if self.rows.len() == self.capacity {
+            self.rows.pop_front();
+            self.dropped += 1;
+        }
+        self.rows.push_back((self.next, row));
+        self.next += 1;
+    }
+
+    /// Lets go of the rows received before `cutoff` (an RFC 3339 UTC time: they compare as
+    /// text).
+    pub fn forget_before(&mut self, cutoff: &str) {
+        while self
+            .rows
+            .front()
+            .is_some_and(|(_, row)| row.received_at.as_str() < cutoff)
+        {
+            self.rows.pop_front();
+        }
+    }
+
+    /// The rows after sequence number `after` that `filter` admits, newest first, at most
+    /// `limit`.
+    pub fn after(&self, after: u64, filter: &Filter, limit: usize) -> Vec<(u64, &Row)> {
+        self.rows
+            .iter()
+            .rev()
+            .take_while(|(seq, _)| *seq > after)
+            .filter(|(_, row)| filter.admits(row))
+            .take(limit)
+            .map(|(seq, row)| (*seq, row))
+            .collect()
+    }
+
+    /// Every row, oldest first.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().map(|(_, row)| row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::RowOutcome;
+
+    fn row(kind: &str, provider: &str, received_at: &str) -> Row {
+        Row {
+            received_at: received_at.to_owned(),
+            occurred_at: None,
+            provider: Some(provider.to_owned()),
+            kind: kind.to_owned(),
+            outcome: RowOutcome::Stored,
+            phone: None,
+            status: None,
+            text: None,
+            template: None,
+            message: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_full_feed_lets_its_oldest_rows_go() {
+        let mut feed = Feed::new(3);
+        for minute in 0..5 {
+            feed.push(row(
+                "click",
+                "edna",
+                &format!("2026-12-04T10:0{minute}:00.000Z"),
+            ));
+        }
+        assert_eq!(feed.len(), 3);
+        assert_eq!(feed.dropped(), 2);
+        let times: Vec<&str> = feed.rows().map(|row| row.received_at.as_str()).collect();
+        assert_eq!(times[0], "2026-12-04T10:02:00.000Z");
+    }
+
+    #[test]
+    fn after_gives_the_newer_rows_newest_first_filtered() {
+        let mut feed = Feed::new(10);
+        feed.push(row("click", "edna", "2026-12-04T10:00:00.000Z"));
+        feed.push(row("message", "botlinkd", "2026-12-04T10:01:00.000Z"));
+        feed.push(row("ack", "edna", "2026-12-04T10:02:00.000Z"));
+        let all: Vec<u64> = feed
+            .after(1, &Filter::default(), 10)
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        assert_eq!(all, [3, 2]);
+        let edna = Filter {
+            provider: Some("edna".into()),
+            kind: None,
+        };
+        let kinds: Vec<&str> = feed
+            .after(0, &edna, 10)
+            .into_iter()
+            .map(|(_, row)| row.kind.as_str())
+            .collect();
+        assert_eq!(kinds, ["ack", "click"]);
+        assert_eq!(feed.after(0, &Filter::default(), 1).len(), 1);
+        assert_eq!(feed.next(), 4);
+    }
+
+    #[test]
+    fn rows_older_than_the_cutoff_are_forgotten() {
+        let mut feed = Feed::new(10);
+        feed.push(row("click", "edna", "2026-12-03T09:00:00.000Z"));
+        feed.push(row("click", "edna", "2026-12-04T10:00:00.000Z"));
+        feed.forget_before("2026-12-03T10:00:00.000Z");
+        assert_eq!(feed.len(), 1);
+    }
+}

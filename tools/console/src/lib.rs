@@ -1,0 +1,16 @@
+//! The web console over the event table (`console`, `scripts/console`): what it shows is built
+//! from table items and stream changes by plain functions (`event`, `message`, `overview`,
+//! `feed`), rendered as HTML (`pages`, `charts`), and served by [`router`].
+
+mod charts;
+mod event;
+mod feed;
+mod mask;
+mod message;
+mod overview;
+mod pages;
+mod server;
+mod time;
+
+pub use feed::{Feed, DEFAULT_CAPACITY};
+pub use server::{follow_stream, hosts_of, router, Console, ConsoleError};

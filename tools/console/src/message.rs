@@ -1,0 +1,138 @@
+//! A message's funnel, from the items of its partition: its status item (with the acks kept in
+//! it), its events (clicks, replies, acks kept as items of their own), and collisions.
+
+use receiver::item::{self, AckField, Item};
+use webhook_payload::{AckStatus, STATUS_SORT_KEY};
+use webhook_receiver as receiver;
+
+use crate::event::{row_of_item, Row};
+use crate::time::seconds_between;
+
+/// One step of the funnel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// `sent`, `delivered`, `read`, `failed`, `clicked` or `replied`.
+    pub name: &'static str,
+    /// When it happened (the provider's time).
+    pub at: String,
+    /// Seconds since the step before it.
+    pub since_previous: Option<f64>,
+}
+
+/// A raw body the message's page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// What it is: `read ack`, `click`, `message`, `collision of EVENT#...`.
+    pub label: String,
+    /// The provider's time of it, when known.
+    pub at: Option<String>,
+    /// The body as received.
+    pub raw: String,
+}
+
+/// Everything the message's page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageView {
+    /// The current status (`sent`, `delivered`, `read`), if an ack arrived.
+    pub status: Option<String>,
+    /// The steps in time order.
+    pub steps: Vec<Step>,
+    /// Its events and collisions, in time order.
+    pub events: Vec<Row>,
+    /// Every raw body: events, collisions, and the acks kept in the status item.
+    pub bodies: Vec<Body>,
+    /// The phone numbers found in its bodies (digits), for masking.
+    pub phones: Vec<String>,
+}
+
+impl MessageView {
+    /// The view of a message's partition items.
+    pub fn of(items: &[Item]) -> MessageView {
+        let mut view = MessageView {
+            status: None,
+            steps: Vec::new(),
+            events: Vec::new(),
+            bodies: Vec::new(),
+            phones: Vec::new(),
+        };
+        let mut times: Vec<(&'static str, String)> = Vec::new();
+        for found in items {
+            if item::text(found, item::SK) == Some(STATUS_SORT_KEY) {
+                view.status = item::text(found, item::STATUS).map(str::to_owned);
+                for status in AckStatus::ALL {
+                    let at = item::text(found, &item::ack_attribute(status, AckField::At));
+                    if let Some(at) = at {
+                        times.push((status.as_str(), at.to_owned()));
+                    }
+                    let body = item::text(found, &item::ack_attribute(status, AckField::Body));
+                    if let Some(raw) = body {
+                        view.bodies.push(Body {
+                            label: format!("{} ack", status.as_str()),
+                            at: at.map(str::to_owned),
+                            raw: raw.to_owned(),
+                        });
+                    }
+                }
+                continue;
+            }
+            let Some(row) = row_of_item(found) else {
+                continue;
+            };
+            let at = row.occurred_at.clone();
+            if row.outcome == crate::event::RowOutcome::Stored {
+                let step = match (row.kind.as_str(), row.status.as_deref()) {
+                    ("click", _) => Some("clicked"),
+                    ("message", _) => Some("replied"),
+                    ("ack", Some("sent")) => Some("sent"),
+                    ("ack", Some("delivered")) => Some("delivered"),
+                    ("ack", Some("read")) => Some("read"),
+                    ("ack", Some("failed")) => Some("failed"),
+                    _ => None,
+                };
+                if let (Some(step), Some(at)) = (step, &at) {
+                    times.push((step, at.clone()));
+                }
+            }
+            let label = match row.outcome {
+                crate::event::RowOutcome::Collision => format!("{} (collision)", row.kind),
+                _ => match &row.status {
+                    Some(status) => format!("{status} ack"),
+                    None => row.kind.clone(),
+                },
+            };
+            if let Some(raw) = item::raw_body_of(found) {
+                view.bodies.push(Body {
+                    label,
+                    at: at.clone(),
+                    raw: String::from_utf8_lossy(&raw).into_owned(),
+                });
+            }
+            if let Some(phone) = &row.phone {
+                if !view.phones.contains(phone) {
+                    view.phones.push(phone.clone());
+                }
+            }
+            view.events.push(row);
+        }
+        // Each step once, at its first time.
+        times.sort_by(|a, b| a.1.cmp(&b.1));
+        let mut previous: Option<String> = None;
+        for (name, at) in times {
+            if view.steps.iter().any(|step| step.name == name) {
+                continue;
+            }
+            view.steps.push(Step {
+                name,
+                since_previous: previous
+                    .as_deref()
+                    .and_then(|before| seconds_between(before, &at)),
+                at: at.clone(),
+            });
+            previous = Some(at);
+        }
+        view.events
+            .sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at));
+        view.bodies.sort_by(|a, b| a.at.cmp(&b.at));
+        view
+    }
+}
