@@ -6,6 +6,8 @@
 #                         all that building and deploying needs (no Node, no Java)
 #   ensure_cargo_lambda   / ensure_dynamodb_local: the two halves of ensure_tools
 #   ensure_shellcheck     shellcheck (.tools/lint-venv), for scripts/lint-scripts
+#   ensure_browser        Chromium (Debian's package, or CONSOLE_BROWSER) and Playwright
+#                         (.tools/browser-venv), for scripts/console-browser-test
 #   free_port             prints a free TCP port on 127.0.0.1
 # Everything lands in the gitignored .tools/ (override with TOOLS_DIR), so a fresh
 # machine or CI clone installs it all; a second call only compares stamp files.
@@ -186,6 +188,59 @@ _tools_install_shellcheck() {
 ensure_shellcheck() {
     _tools_locked _tools_install_shellcheck
     _tools_path_prepend "$TOOLS_DIR/bin"
+}
+
+# The console's browser test: a Chromium, and Playwright's Python driver in .tools/browser-venv
+# (pinned in requirements-browser.txt) to run it headless. Playwright's own browser download is
+# never used (`playwright install` is not run): it drives this Chromium. The browser is
+# CONSOLE_BROWSER when set, else /usr/bin/chromium, which root on Debian or Ubuntu gets with apt.
+# Exports CONSOLE_BROWSER (the browser) and BROWSER_PYTHON (the venv's python, which imports
+# playwright).
+export BROWSER_PYTHON="$TOOLS_DIR/browser-venv/bin/python"
+TOOLS_CHROMIUM="/usr/bin/chromium"
+
+_tools_install_chromium() {
+    [[ -x $TOOLS_CHROMIUM ]] && return 0
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        _tools_log "ERROR: no Chromium at $TOOLS_CHROMIUM. Install it (as root on Debian or Ubuntu:" \
+            "apt-get install chromium), or point CONSOLE_BROWSER=/path/to/chromium at one."
+        return 1
+    fi
+    # apt-get and dpkg are chatty even with -qq: their output goes to a log, shown on failure.
+    mkdir -p "$TOOLS_DIR/logs"
+    local log="$TOOLS_DIR/logs/apt-chromium.log"
+    _tools_log "$TOOLS_CHROMIUM not found; apt-get install chromium (log $log)"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >"$log" 2>&1; then
+        # Stale or missing package lists (a fresh container has none): update once, try again.
+        _tools_log "apt-get install failed; apt-get update, then again"
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+            >>"$log" 2>&1; then
+            tail -n 20 "$log" >&2 || true
+            _tools_log "ERROR: apt-get install chromium failed (log $log); or set CONSOLE_BROWSER=/path/to/chromium"
+            return 1
+        fi
+    fi
+    [[ -x $TOOLS_CHROMIUM ]] || {
+        _tools_log "ERROR: apt-get installed chromium, but $TOOLS_CHROMIUM is not there"
+        return 1
+    }
+}
+
+_tools_install_browser() {
+    if [[ -n ${CONSOLE_BROWSER:-} ]]; then
+        [[ -x $CONSOLE_BROWSER ]] || {
+            _tools_log "ERROR: CONSOLE_BROWSER=$CONSOLE_BROWSER is not an executable file"
+            return 1
+        }
+    else
+        _tools_install_chromium || return 1
+    fi
+    _tools_ensure_venv browser-venv "$TOOLS_LIB_DIR/requirements-browser.txt"
+}
+
+ensure_browser() {
+    _tools_locked _tools_install_browser
+    export CONSOLE_BROWSER="${CONSOLE_BROWSER:-$TOOLS_CHROMIUM}"
 }
 
 # A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it).

@@ -104,7 +104,7 @@ pub fn layout(frame: &Frame, content: Markup) -> Markup {
                         a href="/overview" { "Overview" }
                         a href="/quarantine" { "Quarantine" }
                         form #person-search action="/people" method="get" {
-                            input name="number" type="search" placeholder="+44 7123 456789"
+                            input name="number" type="search" placeholder="+44 7700 900000"
                                 aria-label="A person's phone number";
                             button type="submit" { "Timeline" }
                         }
@@ -271,6 +271,9 @@ pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown:
                 }
             }
         }
+        @if view.events.is_empty() {
+            p .empty { "No event item: this message's acks are kept in its status item (their bodies are below)." }
+        }
         h2 { "Raw bodies" }
         @for body in &view.bodies {
             details .raw {
@@ -304,8 +307,8 @@ pub fn quarantine(day: &str, items: &[Item], next: Option<&str>, shown: Shown) -
                         td .route { (text(found, item::ROUTE)) }
                         td .reason { (text(found, item::REASON)) }
                         td .field { (text(found, item::FIELD)) }
-                        td {
-                            div .detail { (shown.body(&text(found, item::DETAIL), None)) }
+                        td .detail {
+                            div .detail-text { (shown.body(&text(found, item::DETAIL), None)) }
                             details .raw {
                                 summary { "raw body" }
                                 pre { (shown.body(&item::raw_body_of(found).map(|raw| String::from_utf8_lossy(&raw).into_owned()).unwrap_or_default(), None)) }
