@@ -10,7 +10,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use integration_tests::{
-    fixture_event, fresh_table, local_client, partition, payload, receiver, send, with_body,
+    client_for, closed_endpoint, fixture_event, fresh_table, local_client, partition, payload,
+    receiver, send, with_body,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -288,4 +289,37 @@ async fn a_console_on_this_machine_answers_for_its_own_address_only() {
             .expect("request");
         assert_eq!(call(&console, request).await.0, expected, "{host}");
     }
+}
+
+#[tokio::test]
+async fn a_table_that_cannot_be_read_is_a_502_that_says_why_not_a_crash() {
+    // A console whose DynamoDB refuses connections; its stream follower retries on its own.
+    let client = client_for(&closed_endpoint());
+    let console = console(&client, "events", Vec::new());
+    let (status, page) = get(&console, "/people/447123456789").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        page.contains("DynamoDB Query failed: DispatchFailure"),
+        "{page}"
+    );
+    let (status, answer) = replay(&console, "QUARANTINE#abc", true).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    let answer: Value = serde_json::from_str(&answer).expect("the inbox gets JSON");
+    assert!(
+        answer["result"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("failed: DynamoDB GetItem failed"),
+        "{answer}"
+    );
+    // The live view and the overview still answer from memory, and say the stream is down.
+    for _ in 0..240 {
+        let (status, body) = get(&console, "/api/events?after=0").await;
+        assert_eq!(status, StatusCode::OK);
+        if serde_json::from_str::<Value>(&body).expect("JSON")["stream_error"].is_string() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the live view never said the stream could not be read");
 }

@@ -45,7 +45,9 @@
         headers: { "content-type": "application/json", "x-console-request": "1" },
         body: JSON.stringify({ pk: row.dataset.pk, apply: apply }),
       });
-      const outcome = await answer.json();
+      const outcome = await answer.json().catch(function () {
+        return { result: "failed: HTTP " + answer.status };
+      });
       result.textContent = outcome.result;
       if (apply && answer.ok) row.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
     } catch (err) {

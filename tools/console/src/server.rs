@@ -386,7 +386,7 @@ async fn replay(
     State(console): State<Arc<Console>>,
     headers: HeaderMap,
     Json(request): Json<ReplayRequest>,
-) -> Answer<Json<ReplayAnswer>> {
+) -> Answer<(StatusCode, Json<ReplayAnswer>)> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -400,7 +400,15 @@ async fn replay(
         pk: request.pk.clone(),
         sk: QUARANTINE_PREFIX.to_owned(),
     };
-    let replayed = replay_one(&console.store, &key, request.apply).await?;
+    let replayed = match replay_one(&console.store, &key, request.apply).await {
+        Ok(replayed) => replayed,
+        // The page shows the answer in the row: JSON, like every other answer of this route.
+        Err(err) => {
+            let result = format!("failed: {err}");
+            eprintln!("console: replay of {}: {result}", key_hash(&key.pk));
+            return Ok((StatusCode::BAD_GATEWAY, Json(ReplayAnswer { result })));
+        }
+    };
     let result = match replayed.map(|replayed| replayed.result) {
         None => "not found: nothing is quarantined under this key".to_owned(),
         Some(ReplayResult::AlreadyReplayed) => "already replayed".to_owned(),
@@ -418,7 +426,7 @@ async fn replay(
         if request.apply { "" } else { " (dry run)" },
         key_hash(&key.pk)
     );
-    Ok(Json(ReplayAnswer { result }))
+    Ok((StatusCode::OK, Json(ReplayAnswer { result })))
 }
 
 async fn overview(State(console): State<Arc<Console>>) -> Markup {

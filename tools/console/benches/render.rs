@@ -1,0 +1,148 @@
+//! What a page of the console costs with a busy day in memory: 10,000 events of the last 24 hours
+//! (clicks, messages, acks kept in status items, quarantined bodies) in the live feed, then the
+//! live view (its newest 200 rows) and the overview (every row aggregated, four SVG charts)
+//! rendered through the router, as a browser asks for them. Neither reads the table.
+//!   cargo bench -p webhook-console --bench render
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use axum::body::Body;
+use axum::http::Request;
+use criterion::{criterion_group, criterion_main, Criterion};
+use tower::ServiceExt;
+use webhook_console::{router, Console};
+use webhook_payload::{parse_event, Route, STATUS_SORT_KEY};
+use webhook_receiver::item::{self, event_item, Item};
+use webhook_receiver::{Change, ChangeKind, DynamoDbStore, StoreSettings};
+
+const EVENTS: usize = 10_000;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/../../fixtures/payloads/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+fn insert(new: Item) -> Change {
+    Change {
+        operation: ChangeKind::Insert,
+        old: None,
+        new: Some(new),
+        recorded_at: 0,
+    }
+}
+
+/// `EVENTS` changes spread over the last 23 hours: a quarter each clicks, BotLinkd messages, read
+/// acks kept in a status item, edna statuses.
+fn busy_day() -> Vec<Change> {
+    let now = time::OffsetDateTime::now_utc();
+    let (click, message, status) = (
+        fixture("edna-click.json"),
+        fixture("botlinkd-message.json"),
+        fixture("edna-status.json"),
+    );
+    (0..EVENTS)
+        .map(|n| {
+            let at = now - time::Duration::seconds((n as i64 * 8) % 82_800);
+            let received = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            );
+            let (route, body) = match n % 4 {
+                0 => (
+                    Route::EdnaClicks,
+                    click.replace("5345345", &(n + 1).to_string()),
+                ),
+                1 => (
+                    Route::BotlinkdMessages,
+                    message.replace("wamid.HBgLM...", &format!("wamid.{n}")),
+                ),
+                2 => (
+                    Route::EdnaStatuses,
+                    status.replace("8681748", &(n + 1).to_string()),
+                ),
+                _ => (
+                    Route::EdnaClicks,
+                    click.replace(
+                        "\"templateId\": 1333",
+                        &format!("\"templateId\": {}", n % 7),
+                    ),
+                ),
+            };
+            let record = parse_event(route, body.as_bytes()).expect("a fixture");
+            match record.known_status() {
+                Some(status) => {
+                    let s = |text: &str| AttributeValue::S(text.to_owned());
+                    insert(Item::from([
+                        (item::PK.to_owned(), s(&record.key.pk)),
+                        (item::SK.to_owned(), s(STATUS_SORT_KEY)),
+                        (item::STATUS.to_owned(), s(status.as_str())),
+                        (
+                            item::ack_attribute(status, item::AckField::At),
+                            s(&record.occurred_at),
+                        ),
+                        (item::ack_attribute(status, item::AckField::Body), s(&body)),
+                    ]))
+                }
+                None => insert(event_item(&record, &record.key, &received)),
+            }
+        })
+        .collect()
+}
+
+fn console() -> Arc<Console> {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .build();
+    let store = DynamoDbStore::with_client(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        StoreSettings::new("bench", 0),
+    );
+    let console = Arc::new(Console::new(store, EVENTS, Vec::new()));
+    console.take(&busy_day());
+    console
+}
+
+fn pages(c: &mut Criterion) {
+    let console = console();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let render = |path: &'static str| {
+        let console = console.clone();
+        let runtime = &runtime;
+        move || {
+            runtime.block_on(async {
+                let answer = router(console.clone())
+                    .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+                    .await
+                    .expect("answer");
+                assert!(answer.status().is_success());
+                axum::body::to_bytes(answer.into_body(), usize::MAX)
+                    .await
+                    .expect("body")
+            })
+        }
+    };
+    let mut group = c.benchmark_group("console_10k_events");
+    for path in ["/", "/overview"] {
+        let page = render(path)();
+        eprintln!("{path}: {} bytes of HTML", page.len());
+        let once = render(path);
+        group.bench_function(path, |b| b.iter(|| black_box(once())));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, pages);
+criterion_main!(benches);
