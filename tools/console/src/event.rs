@@ -103,6 +103,27 @@ impl Row {
     }
 }
 
+#[cfg(test)]
+impl Row {
+    /// A stored event of `kind` from `provider`, received at `received_at`, nothing else known:
+    /// the rows the feed's and the overview's tests build on.
+    pub(crate) fn stored(kind: &str, provider: &str, received_at: &str) -> Row {
+        Row {
+            received_at: received_at.to_owned(),
+            occurred_at: None,
+            provider: Some(provider.to_owned()),
+            kind: kind.to_owned(),
+            outcome: RowOutcome::Stored,
+            phone: None,
+            status: None,
+            text: None,
+            template: None,
+            message: None,
+            reason: None,
+        }
+    }
+}
+
 /// The route a stored body of `provider` is read back through: its provider's one URL, which
 /// accepts every kind of event it sends.
 fn route_of(provider: &str) -> Option<Route> {

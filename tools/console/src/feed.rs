@@ -119,22 +119,9 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::RowOutcome;
 
     fn row(kind: &str, provider: &str, received_at: &str) -> Row {
-        Row {
-            received_at: received_at.to_owned(),
-            occurred_at: None,
-            provider: Some(provider.to_owned()),
-            kind: kind.to_owned(),
-            outcome: RowOutcome::Stored,
-            phone: None,
-            status: None,
-            text: None,
-            template: None,
-            message: None,
-            reason: None,
-        }
+        Row::stored(kind, provider, received_at)
     }
 
     #[test]

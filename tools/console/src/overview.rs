@@ -162,26 +162,14 @@ fn percentile(sorted: &[f64], percent: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{MessageRef, RowOutcome};
+    use crate::event::MessageRef;
 
     fn at(text: &str) -> OffsetDateTime {
         parse(text).unwrap()
     }
 
     fn row(kind: &str, received_at: &str) -> Row {
-        Row {
-            received_at: received_at.to_owned(),
-            occurred_at: None,
-            provider: Some("edna".to_owned()),
-            kind: kind.to_owned(),
-            outcome: RowOutcome::Stored,
-            phone: None,
-            status: None,
-            text: None,
-            template: None,
-            message: None,
-            reason: None,
-        }
+        Row::stored(kind, "edna", received_at)
     }
 
     fn ack(message: &str, status: &str, received_at: &str) -> Row {

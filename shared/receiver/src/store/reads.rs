@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
 
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, KeysAndAttributes, ReturnConsumedCapacity,
 };
@@ -80,6 +81,14 @@ impl Cursor {
     }
 }
 
+/// A partition of one of the table's indexes.
+enum Index<'a> {
+    /// `by_phone`: one person's clicks and messages.
+    Phone(&'a str),
+    /// `by_quarantine_day`: the quarantine items of one day.
+    QuarantineDay(&'a str),
+}
+
 fn units(consumed: Option<&ConsumedCapacity>) -> f64 {
     consumed
         .and_then(ConsumedCapacity::capacity_units)
@@ -97,20 +106,8 @@ impl DynamoDbStore {
         limit: NonZeroU32,
     ) -> Result<Page, StoreError> {
         let found = self
-            .client
-            .query()
-            .table_name(&self.settings.table)
-            .index_name(item::BY_PHONE_INDEX)
-            .key_condition_expression("#key = :value")
-            .expression_attribute_names("#key", item::PHONE_KEY)
-            .expression_attribute_values(":value", AttributeValue::S(phone_key.to_owned()))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit.get()).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(after.and_then(Cursor::decode))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|err| StoreError::request("Query", &err))?;
+            .index_page(Index::Phone(phone_key), after, limit)
+            .await?;
         let mut read_units = units(found.consumed_capacity());
         let next = found.last_evaluated_key().map(Cursor::encode);
         let keys: Vec<ItemKey> = found.items().iter().filter_map(item::key_of).collect();
@@ -174,25 +171,40 @@ impl DynamoDbStore {
         limit: NonZeroU32,
     ) -> Result<Page, StoreError> {
         let found = self
-            .client
+            .index_page(Index::QuarantineDay(day), after, limit)
+            .await?;
+        Ok(Page {
+            read_units: units(found.consumed_capacity()),
+            next: found.last_evaluated_key().map(Cursor::encode),
+            items: found.items.unwrap_or_default(),
+        })
+    }
+
+    /// One page of `index`'s partition, newest (highest sort key) first.
+    async fn index_page(
+        &self,
+        index: Index<'_>,
+        after: Option<&Cursor>,
+        limit: NonZeroU32,
+    ) -> Result<QueryOutput, StoreError> {
+        let (index, key, value) = match index {
+            Index::Phone(phone_key) => (item::BY_PHONE_INDEX, item::PHONE_KEY, phone_key),
+            Index::QuarantineDay(day) => (item::BY_QUARANTINE_DAY_INDEX, item::QUARANTINED_ON, day),
+        };
+        self.client
             .query()
             .table_name(&self.settings.table)
-            .index_name(item::BY_QUARANTINE_DAY_INDEX)
+            .index_name(index)
             .key_condition_expression("#key = :value")
-            .expression_attribute_names("#key", item::QUARANTINED_ON)
-            .expression_attribute_values(":value", AttributeValue::S(day.to_owned()))
+            .expression_attribute_names("#key", key)
+            .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
             .scan_index_forward(false)
             .limit(i32::try_from(limit.get()).unwrap_or(i32::MAX))
             .set_exclusive_start_key(after.and_then(Cursor::decode))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|err| StoreError::request("Query", &err))?;
-        Ok(Page {
-            read_units: units(found.consumed_capacity()),
-            next: found.last_evaluated_key().map(Cursor::encode),
-            items: found.items.unwrap_or_default(),
-        })
+            .map_err(|err| StoreError::request("Query", &err))
     }
 
     /// The item at `key`, read consistently, if there is one.

@@ -305,28 +305,23 @@ mod tests {
 
     #[test]
     fn a_stream_value_becomes_the_same_table_value() {
-        let nested = StreamValue::M(
-            [
-                ("s".to_owned(), StreamValue::S("text".into())),
-                ("n".to_owned(), StreamValue::N("12".into())),
-                (
-                    "l".to_owned(),
-                    StreamValue::L(vec![StreamValue::Bool(true), StreamValue::Null(true)]),
-                ),
-            ]
-            .into(),
-        );
-        let expected = AttributeValue::M(
-            [
-                ("s".to_owned(), AttributeValue::S("text".into())),
-                ("n".to_owned(), AttributeValue::N("12".into())),
-                (
-                    "l".to_owned(),
-                    AttributeValue::L(vec![AttributeValue::Bool(true), AttributeValue::Null(true)]),
-                ),
-            ]
-            .into(),
-        );
-        assert_eq!(table_value(&nested), expected);
+        // Each stream value beside the table value it must become, nested in a map and a list.
+        let pairs = [
+            (
+                StreamValue::S("text".into()),
+                AttributeValue::S("text".into()),
+            ),
+            (StreamValue::N("12".into()), AttributeValue::N("12".into())),
+            (StreamValue::Bool(true), AttributeValue::Bool(true)),
+            (StreamValue::Null(true), AttributeValue::Null(true)),
+            (
+                StreamValue::Ss(vec!["a".into()]),
+                AttributeValue::Ss(vec!["a".into()]),
+            ),
+        ];
+        let (streamed, expected): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+        let stream_map = StreamValue::M([("l".to_owned(), StreamValue::L(streamed))].into());
+        let table_map = AttributeValue::M([("l".to_owned(), AttributeValue::L(expected))].into());
+        assert_eq!(table_value(&stream_map), table_map);
     }
 }
