@@ -16,7 +16,7 @@ use integration_tests::template::{intrinsic, is_ref, load_template, one_or_many,
 use integration_tests::wiring::alarms::PIPE_DEAD_LETTER_QUEUE;
 use integration_tests::wiring::EVENTS_PIPE_ROLE;
 use integration_tests::{
-    fixture_event, fresh_table, local_client, local_endpoint, receiver, send, with_body,
+    fixture_event, fresh_table, local_client, local_endpoint, payload, receiver, send, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -613,4 +613,90 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
         .collect();
     assert_eq!(texts.len(), 1);
     assert_eq!(texts[0]["detail"], message_body);
+}
+
+#[tokio::test]
+async fn edna_events_are_published_as_objects_and_unmodelled_events_are_not() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let edna = receiver(&client, &table, Route::EdnaEvents);
+    let botlinkd = receiver(&client, &table, Route::BotlinkdEvents);
+    let on_edna = |body: &str| with_body(fixture_event("click.json"), body);
+    let status =
+        |name: &str| payload("edna-status.json").replace("\"DELIVERED\"", &format!("\"{name}\""));
+    let message = payload("edna-message.json");
+    let template_status = payload("edna-template-status.json");
+    let presence = payload("botlinkd-ack.json").replace("\"ack\"", "\"presence\"");
+    let steps = [
+        (&edna, on_edna(&payload("edna-click.json"))),
+        (&edna, on_edna(&status("READ"))),
+        (&edna, on_edna(&status("SENT"))),
+        (&edna, on_edna(&status("DELIVERED"))),
+        (&edna, on_edna(&message)),
+        (&edna, on_edna(&template_status)),
+        (
+            &botlinkd,
+            with_body(fixture_event("events-ack.json"), &presence),
+        ),
+    ];
+    for (receiver, event) in &steps {
+        let (code, answer) = send(*receiver, event).await;
+        assert_eq!(
+            (code, answer),
+            (StatusCode::OK, json!({ "status": "stored" }))
+        );
+    }
+
+    let records = stream_records(&table).await;
+    let pipes = pipes(&load_template());
+    let events: Vec<(String, String, String, Value)> =
+        records.iter().flat_map(|r| published(&pipes, r)).collect();
+    let summary: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(pipe, detail_type, _, _)| (pipe.as_str(), detail_type.as_str()))
+        .collect();
+    let body = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+    let expected = [
+        ("EventsPipe", "click", body(&payload("edna-click.json"))),
+        ("ReadAckPipe", "ack", body(&status("READ"))),
+        ("SentAckPipe", "ack", body(&status("SENT"))),
+        ("DeliveredAckPipe", "ack", body(&status("DELIVERED"))),
+        ("EventsPipe", "message", body(&message)),
+    ];
+    assert_eq!(events.len(), expected.len(), "{summary:?}");
+    for (pipe, detail_type, detail) in &expected {
+        let found = events
+            .iter()
+            .filter(|(p, t, _, d)| p == pipe && t == detail_type && d == detail)
+            .count();
+        assert_eq!(found, 1, "{pipe} {detail_type}: {summary:?}");
+    }
+    // EventBridge takes only a JSON object as a detail: an edna template-status array on the bus
+    // would fail into the dead-letter queue every time.
+    assert!(
+        events.iter().all(|(_, _, _, detail)| detail.is_object()),
+        "{summary:?}"
+    );
+    assert!(
+        body(&template_status).is_array(),
+        "the fixture is the array edna documents"
+    );
+    // Without the pipe's kind prefixes, both unmodelled events would have been published.
+    let every_event_item: Vec<Pipe> = pipes
+        .iter()
+        .map(|pipe| {
+            let mut pipe = pipe.clone();
+            for filter in pipe.filters.iter_mut().filter(|_| pipe.id == "EventsPipe") {
+                if let Some(sk) = filter.pointer_mut("/dynamodb/Keys/sk/S") {
+                    *sk = json!([{ "prefix": "EVENT#" }]);
+                }
+            }
+            pipe
+        })
+        .collect();
+    let unfiltered = records
+        .iter()
+        .flat_map(|r| published(&every_event_item, r))
+        .count();
+    assert_eq!(unfiltered, expected.len() + 2);
 }
