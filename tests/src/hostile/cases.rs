@@ -89,6 +89,18 @@ pub fn numbers_case() -> BoxedStrategy<Case> {
                     ("data.x_number", None),
                     ("x_number", None),
                 ],
+                Kind::EdnaStatus => vec![
+                    ("messageId", Some(U64)),
+                    ("cascadeId", Some(U64)),
+                    ("subjectId", Some(U64)),
+                    ("x_number", None),
+                ],
+                Kind::EdnaMessage => vec![
+                    ("id", Some(U64)),
+                    ("subscriber.id", Some(U64)),
+                    ("messageContent.x_number", None),
+                    ("x_number", None),
+                ],
             };
             let (path, field) = numeric[slot];
             let text = with_raw(&body, path, &literal);
@@ -197,6 +209,8 @@ pub fn nesting_case() -> BoxedStrategy<Case> {
                 Kind::Click => "payload.phone",
                 Kind::Message => "data.message_id",
                 Kind::Ack => "data.status",
+                Kind::EdnaStatus => "status",
+                Kind::EdnaMessage => "subscriber.identifier",
             };
             let (text, expect) = match place {
                 // Valid JSON at any depth (what the discriminator does not read, it skips

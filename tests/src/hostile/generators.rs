@@ -253,6 +253,26 @@ pub fn ack_body() -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// The generator of valid bodies of `kind`.
+pub fn body_of(kind: Kind) -> BoxedStrategy<Value> {
+    match kind {
+        Kind::Click => click_body(),
+        Kind::Message => message_body(),
+        Kind::Ack => ack_body(),
+        Kind::EdnaStatus => edna_status_body(),
+        Kind::EdnaMessage => edna_message_body(),
+    }
+}
+
+/// Every documented kind.
+pub const KINDS: [Kind; 5] = [
+    Kind::Click,
+    Kind::Message,
+    Kind::Ack,
+    Kind::EdnaStatus,
+    Kind::EdnaMessage,
+];
+
 /// A valid event of any kind, and a route that stores it.
 pub fn valid_event() -> BoxedStrategy<(Kind, Route, Value)> {
     let of = |kind: Kind, body: BoxedStrategy<Value>| {
@@ -262,6 +282,8 @@ pub fn valid_event() -> BoxedStrategy<(Kind, Route, Value)> {
         of(Kind::Click, click_body()),
         of(Kind::Message, message_body()),
         of(Kind::Ack, ack_body()),
+        of(Kind::EdnaStatus, edna_status_body()),
+        of(Kind::EdnaMessage, edna_message_body()),
     ]
     .boxed()
 }
@@ -281,7 +303,7 @@ pub fn replacement() -> BoxedStrategy<Value> {
         1 => iso_timestamp().prop_map(Value::String),
         1 => "[0-9T:Z.+ -]{0,30}".prop_map(Value::String),
         1 => select(vec!["sent", "delivered", "read", "READ", "seen", "", "message", "ack",
-                         "short_link_visited", "presence"]).prop_map(Value::from),
+                         "short_link_visited", "presence", "FAILED", "TEXT"]).prop_map(Value::from),
         1 => select(vec![0i64, -1, 1, i64::MIN, i64::MAX, MIN_EPOCH - 1, MAX_EPOCH + 1]).prop_map(Value::from),
         1 => select(vec![u64::MAX, 1 << 63]).prop_map(Value::from),
         1 => select(vec![0.0f64, -0.0, 0.5, 1e300, -1e-300]).prop_map(Value::from),
@@ -339,13 +361,9 @@ pub fn mutation(kind: Kind) -> BoxedStrategy<Mutation> {
 
 /// A documented kind of event, valid, then changed by 0 to 2 mutations, sent to a route.
 pub fn mutated_case() -> BoxedStrategy<(Kind, Route, Vec<Mutation>, Value, bool)> {
-    select(vec![Kind::Click, Kind::Message, Kind::Ack])
+    select(KINDS.to_vec())
         .prop_flat_map(|kind| {
-            let body = match kind {
-                Kind::Click => click_body(),
-                Kind::Message => message_body(),
-                Kind::Ack => ack_body(),
-            };
+            let body = body_of(kind);
             (
                 Just(kind),
                 route_for(kind),

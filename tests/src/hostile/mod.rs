@@ -5,12 +5,16 @@
 //! `PROPTEST_CASES` cases (default 2000).
 
 mod cases;
+mod edna;
+mod fields;
 mod generators;
 mod model;
 mod offline;
 mod runner;
 
 pub use cases::*;
+pub use edna::*;
+pub use fields::*;
 pub use generators::*;
 pub use model::*;
 pub use offline::*;

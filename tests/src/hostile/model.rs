@@ -25,6 +25,11 @@ pub enum Kind {
     Message,
     /// A BotLinkd delivery status (ack).
     Ack,
+    /// An edna Pulse message status (no `type`: told by `status` with `statusAt`).
+    EdnaStatus,
+    /// An edna Pulse incoming message (no `type`: told by `subscriber` with `messageContent` or
+    /// `receivedAt`).
+    EdnaMessage,
 }
 
 /// How a field is validated.
@@ -43,40 +48,11 @@ pub enum FieldKind {
     Epoch,
     /// ISO 8601 date-time.
     Iso,
+    /// A JSON integer in 0..=u64::MAX, a string of its digits, `null` or absent.
+    OptU64,
 }
 
 use FieldKind::*;
-
-/// The fields of an edna click that are checked, by dotted path.
-pub const CLICK_FIELDS: &[(&str, FieldKind)] = &[
-    ("version", Str),
-    ("timestamp", Iso),
-    ("payload.sender", Str),
-    ("payload.templateId", U64),
-    ("payload.channelType", Str),
-    ("payload.outMessageId", U64),
-    ("payload.phone", Id),
-    ("payload.url", Str),
-    ("payload.shortLink", Id),
-    ("payload.requestId", OptStr),
-];
-/// The fields of a BotLinkd message that are checked, by dotted path.
-pub const MESSAGE_FIELDS: &[(&str, FieldKind)] = &[
-    ("instance_id", Id),
-    ("data.from", Id),
-    ("data.to", Str),
-    ("data.type", Str),
-    ("data.body", OptStr),
-    ("data.message_id", Id),
-    ("data.timestamp", Epoch),
-];
-/// The fields of a BotLinkd ack that are checked, by dotted path.
-pub const ACK_FIELDS: &[(&str, FieldKind)] = &[
-    ("instance_id", Id),
-    ("data.message_id", Id),
-    ("data.status", Id),
-    ("data.timestamp", Epoch),
-];
 
 impl Kind {
     /// The fields of this kind that are checked, by dotted path.
@@ -85,24 +61,45 @@ impl Kind {
             Kind::Click => CLICK_FIELDS,
             Kind::Message => MESSAGE_FIELDS,
             Kind::Ack => ACK_FIELDS,
+            Kind::EdnaStatus => EDNA_STATUS_FIELDS,
+            Kind::EdnaMessage => EDNA_MESSAGE_FIELDS,
         }
     }
 
-    /// The object that holds the event's own fields.
+    /// The object that holds the event's own fields (the top level, `""`, for an edna status),
+    /// where generated unknown fields go.
     pub fn container(self) -> &'static str {
         match self {
             Kind::Click => "payload",
             Kind::Message | Kind::Ack => "data",
+            Kind::EdnaStatus => "",
+            Kind::EdnaMessage => "messageContent",
         }
     }
 
-    /// Every path a mutation can touch: the discriminator, the container, and each field.
+    /// The nested objects of this kind, each with whether it is required (an optional one may be
+    /// absent or `null`, and must otherwise be an object).
+    pub fn objects(self) -> &'static [(&'static str, bool)] {
+        match self {
+            Kind::Click => &[("payload", true)],
+            Kind::Message | Kind::Ack => &[("data", true)],
+            Kind::EdnaStatus => &[],
+            Kind::EdnaMessage => &[
+                ("subscriber", true),
+                ("userInfo", false),
+                ("messageContent", true),
+            ],
+        }
+    }
+
+    /// Every path a mutation can touch: the discriminator, the nested objects, and each field.
     pub fn paths(self) -> Vec<&'static str> {
         let discriminator = match self {
-            Kind::Click => "type",
+            Kind::Click | Kind::EdnaStatus | Kind::EdnaMessage => "type",
             Kind::Message | Kind::Ack => "event",
         };
-        let mut paths = vec![discriminator, self.container()];
+        let mut paths = vec![discriminator];
+        paths.extend(self.objects().iter().map(|(path, _)| *path));
         paths.extend(self.fields().iter().map(|(path, _)| *path));
         paths
     }
@@ -110,7 +107,7 @@ impl Kind {
     /// Routes that store this kind: every route of its provider.
     pub fn routes(self) -> &'static [Route] {
         match self {
-            Kind::Click => &[
+            Kind::Click | Kind::EdnaStatus | Kind::EdnaMessage => &[
                 Route::EdnaClicks,
                 Route::EdnaStatuses,
                 Route::EdnaMessages,
@@ -124,30 +121,6 @@ impl Kind {
         }
     }
 }
-
-/// Field names with a meaning at each level, which generated unknown fields must avoid.
-pub const KNOWN_NAMES: &[&str] = &[
-    "event",
-    "type",
-    "payload",
-    "data",
-    "version",
-    "timestamp",
-    "instance_id",
-    "sender",
-    "templateId",
-    "channelType",
-    "outMessageId",
-    "phone",
-    "url",
-    "shortLink",
-    "requestId",
-    "from",
-    "to",
-    "body",
-    "message_id",
-    "status",
-];
 
 /// The earliest epoch second a timestamp may have: 0000-01-01T00:00:00Z.
 pub const MIN_EPOCH: i64 = -62_167_219_200;
@@ -166,7 +139,7 @@ pub fn id_ok(value: &str) -> bool {
 pub fn field_ok(kind: FieldKind, value: Option<&Value>) -> Option<bool> {
     let value = value.filter(|v| !v.is_null());
     let Some(value) = value else {
-        return Some(kind == OptStr);
+        return Some(matches!(kind, OptStr | OptU64));
     };
     // Quoted integers: digits only (a leading minus for epochs), read as the number they spell.
     let quoted = |text: &str, signed: bool| {
@@ -180,7 +153,7 @@ pub fn field_ok(kind: FieldKind, value: Option<&Value>) -> Option<bool> {
     Some(match kind {
         Str | OptStr => value.is_string(),
         Id => value.as_str().is_some_and(id_ok),
-        U64 => {
+        U64 | OptU64 => {
             value.is_u64()
                 || value
                     .as_str()
@@ -316,17 +289,18 @@ pub fn model(route: Route, body: &Value) -> Expect {
             return Expect::Quarantined(Some("type".to_owned()))
         }
         // edna's status and incoming-message webhooks name no type: their documented fields
-        // tell them. Their own fields are checked by their parsers (not modelled here).
+        // tell them (`null` counts as absent).
         (None, None) => {
             let has = |name: &str| object.get(name).is_some_and(|v| !v.is_null());
             let status = has("status") && has("statusAt");
             let message = has("subscriber") && (has("messageContent") || has("receivedAt"));
-            return match (status != message, edna_route) {
-                (true, true) => Expect::Undecided,
-                (true, false) => Expect::Quarantined(None),
-                (false, true) => Expect::Stored,
-                (false, false) => Expect::Quarantined(Some("event".to_owned())),
-            };
+            match (status, message, edna_route) {
+                (true, false, _) => Kind::EdnaStatus,
+                (false, true, _) => Kind::EdnaMessage,
+                // Neither shape, or both: an edna object of no documented kind.
+                (_, _, true) => return Expect::Stored,
+                (_, _, false) => return Expect::Quarantined(Some("event".to_owned())),
+            }
         }
     };
     if !kind.routes().contains(&route) {
@@ -334,24 +308,29 @@ pub fn model(route: Route, body: &Value) -> Expect {
     }
     let mut problems = Vec::new();
     let mut undecided = false;
-    match object.get(kind.container()) {
-        Some(Value::Object(_)) => {
-            for (path, field) in kind.fields() {
-                match field_ok(*field, get(body, path)) {
-                    Some(true) => {}
-                    Some(false) => problems.push(*path),
-                    None => undecided = true,
-                }
+    // A nested object that is not one is the problem; its own fields are not read.
+    let mut unread = Vec::new();
+    for (path, required) in kind.objects() {
+        match get(body, path) {
+            Some(Value::Object(_)) => {}
+            None | Some(Value::Null) if !required => unread.push(*path),
+            _ => {
+                problems.push(*path);
+                unread.push(*path);
             }
         }
-        _ => {
-            problems.push(kind.container());
-            // The top-level fields are still checked.
-            for (path, field) in kind.fields().iter().filter(|(p, _)| !p.contains('.')) {
-                if field_ok(*field, object.get(*path)) == Some(false) {
-                    problems.push(*path);
-                }
-            }
+    }
+    for (path, field) in kind.fields() {
+        if path
+            .rsplit_once('.')
+            .is_some_and(|(parent, _)| unread.contains(&parent))
+        {
+            continue;
+        }
+        match field_ok(*field, get(body, path)) {
+            Some(true) => {}
+            Some(false) => problems.push(*path),
+            None => undecided = true,
         }
     }
     match problems.as_slice() {
