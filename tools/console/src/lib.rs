@@ -5,12 +5,16 @@
 mod charts;
 mod event;
 mod feed;
+mod guard;
 mod mask;
 mod message;
 mod overview;
 mod pages;
+mod routes;
 mod server;
 mod time;
 
 pub use feed::{Feed, DEFAULT_CAPACITY};
-pub use server::{follow_stream, hosts_of, router, Console, ConsoleError};
+pub use guard::{hosts_of, ConsoleError};
+pub use routes::router;
+pub use server::{follow_stream, Console};
