@@ -3,6 +3,7 @@
 
 pub mod hostile;
 pub mod pattern;
+pub mod pipes;
 pub mod stack;
 pub mod stub;
 pub mod table;
@@ -108,7 +109,7 @@ pub fn create_table_request(
         .table_name(table_name)
         .billing_mode(BillingMode::from(text(&properties["BillingMode"]).as_str()))
         .set_key_schema(Some(key_schema(&properties["KeySchema"])));
-    // The stream the pipes read (tests/events_pipe.rs reads it from DynamoDB Local).
+    // The stream the pipes read (tests/events_published.rs reads it from DynamoDB Local).
     if let Some(view) = properties["StreamSpecification"]["StreamViewType"].as_str() {
         request = request.stream_specification(
             StreamSpecification::builder()

@@ -1,6 +1,6 @@
 //! The part of EventBridge's event pattern syntax that the pipes in `template.yaml` use (exact
 //! strings, `prefix`, `exists`), and the JSON paths their targets read (`$.a.b.c`), so that
-//! tests/events_pipe.rs can run the template's filters over real stream records. Any other
+//! tests/events_published.rs can run the template's filters over real stream records. Any other
 //! syntax panics: a pattern this module cannot judge must not pass a test.
 
 use serde_json::Value;
