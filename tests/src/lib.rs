@@ -51,10 +51,6 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(ClientProfile::Function.configure(config).build())
 }
 
-/// How soon a request whose write fails must be answered (503): BotLinkd retries a webhook that
-/// has no answer within 3 s, and the handler's store budget ends well before this.
-pub const ANSWER_LIMIT: std::time::Duration = std::time::Duration::from_millis(2_500);
-
 /// How many attempts the functions' client settings (`ClientProfile::Function`) make per DynamoDB
 /// call, read from the client they build.
 pub fn max_attempts() -> usize {
