@@ -99,6 +99,13 @@ fn busy_day() -> Vec<Change> {
         .collect()
 }
 
+/// The process's resident memory in KiB (Linux), to show what the feed's events take.
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn console() -> Arc<Console> {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
@@ -109,7 +116,17 @@ fn console() -> Arc<Console> {
         StoreSettings::new("bench", 0),
     );
     let console = Arc::new(Console::new(store, EVENTS, Vec::new()));
-    console.take(&busy_day());
+    let changes = busy_day();
+    let before = resident_kib();
+    console.take(&changes);
+    drop(changes);
+    if let (Some(before), Some(after)) = (before, resident_kib()) {
+        eprintln!(
+            "{EVENTS} events in the feed: resident memory +{} KiB (~{} bytes an event)",
+            after.saturating_sub(before),
+            after.saturating_sub(before) * 1024 / EVENTS as u64
+        );
+    }
     console
 }
 
