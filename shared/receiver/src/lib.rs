@@ -8,6 +8,7 @@
 mod auth;
 mod client;
 mod config;
+mod config_error;
 mod erase;
 mod handler;
 mod ingest;
@@ -25,7 +26,8 @@ pub mod testing;
 
 pub use auth::{Auth, AuthError};
 pub use client::{dynamodb_client, sdk_config, ssm_client, ClientProfile, Service};
-pub use config::{Config, ConfigError, DEFAULT_RETENTION_DAYS};
+pub use config::{Config, DEFAULT_RETENTION_DAYS};
+pub use config_error::ConfigError;
 pub use erase::{
     erasable_digits, erase_phone, EraseError, ErasureCounts, QuarantineSearch, MIN_PHONE_DIGITS,
 };

@@ -7,7 +7,10 @@ use aws_sdk_ssm::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_ssm::types::ParameterType;
 use webhook_payload::Provider;
 
-use crate::config::{ConfigError, MIN_TOKEN_CHARS};
+use crate::config_error::ConfigError;
+
+/// The shortest BotLinkd token accepted: 128 bits of entropy, hex-encoded.
+pub const MIN_TOKEN_CHARS: usize = 32;
 
 /// The two variables that can carry one provider's secrets: one or two comma-separated values
 /// (two while rotating), in the variable itself or in the SSM parameter it names.

@@ -1,6 +1,7 @@
 //! Configuration from the environment: every variable, its default and its refusals.
 
 use super::*;
+use crate::secrets::MIN_TOKEN_CHARS;
 
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |name| {
