@@ -4,7 +4,7 @@
 use webhook_payload::{parse_event, EventRecord, PayloadError, QuarantineRecord, Route};
 
 use crate::item::inline_ack_status;
-use crate::store::{put_once, Conditional, EventStore, PutOutcome, StoreError};
+use crate::store::{Conditional, EventStore, StoreError};
 
 /// What was done with a body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,30 +76,39 @@ pub async fn store_event(
     record: &EventRecord,
 ) -> Result<Outcome, StoreError> {
     if let Some(status) = inline_ack_status(record) {
-        return match store.put_ack(record, status).await? {
-            Conditional::Written => Ok(Outcome::Stored),
-            Conditional::Exists { body_sha256 }
-                if body_sha256.as_deref() == Some(crate::item::ack_sha(record)) =>
-            {
-                Ok(Outcome::Duplicate)
-            }
-            // Another body for this message and status: kept beside it, as for any event.
-            Conditional::Exists { .. } => {
-                let collision = record.key.collision(&record.body_sha256);
-                Ok(match store.put_event(record, &collision).await? {
-                    Conditional::Written => Outcome::StoredCollision,
-                    Conditional::Exists { .. } => Outcome::Duplicate,
-                })
-            }
-        };
+        let first = store.put_ack(record, status).await?;
+        return exactly_once(store, record, first, crate::item::ack_sha(record)).await;
     }
-    let outcome = match put_once(store, record).await? {
-        PutOutcome::Stored => Outcome::Stored,
-        PutOutcome::Duplicate => Outcome::Duplicate,
-        PutOutcome::StoredCollision => Outcome::StoredCollision,
-    };
+    let first = store.put_event(record, &record.key).await?;
+    let outcome = exactly_once(store, record, first, &record.body_sha256).await?;
     if let Some(change) = record.status_change() {
         store.change_status(&change).await?;
     }
     Ok(outcome)
+}
+
+/// The exactly-once rule, in one place, given what the first conditional write of `record`
+/// found: a free key is a stored event; a key taken by the same body (its hash `own_sha`, as that
+/// write compares it) is a retry, a duplicate; a key taken by another body is a collision, kept
+/// beside it under a key that adds the body hash, so nothing is ever overwritten and a retry of
+/// the colliding body is a duplicate too.
+async fn exactly_once(
+    store: &impl EventStore,
+    record: &EventRecord,
+    first: Conditional,
+    own_sha: &str,
+) -> Result<Outcome, StoreError> {
+    match first {
+        Conditional::Written => Ok(Outcome::Stored),
+        Conditional::Exists { body_sha256 } if body_sha256.as_deref() == Some(own_sha) => {
+            Ok(Outcome::Duplicate)
+        }
+        Conditional::Exists { .. } => {
+            let collision = record.key.collision(&record.body_sha256);
+            Ok(match store.put_event(record, &collision).await? {
+                Conditional::Written => Outcome::StoredCollision,
+                Conditional::Exists { .. } => Outcome::Duplicate,
+            })
+        }
+    }
 }

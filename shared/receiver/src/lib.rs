@@ -43,9 +43,9 @@ pub use replay::{replay_day, replay_one, ReplayResult, Replayed};
 pub use request_line::LineSink;
 pub use secrets::SecretVariables;
 pub use serve::serve;
-pub use store::{
-    put_once, Conditional, Cursor, DynamoDbStore, EventStore, Page, PutOutcome, StatusOutcome,
-    StoreError, StoreSettings, MAX_MESSAGE_ITEMS, WARM_UP_KEY,
-};
 #[cfg(feature = "stream")]
 pub use store::{Change, ChangeKind, TableStream};
+pub use store::{
+    Conditional, Cursor, DynamoDbStore, EventStore, Page, StatusOutcome, StoreError, StoreSettings,
+    MAX_MESSAGE_ITEMS, WARM_UP_KEY,
+};

@@ -1,5 +1,5 @@
-//! The event store: the port the handler writes through ([`EventStore`]), the exactly-once rules
-//! on top of it ([`put_once`]), and the DynamoDB table behind it ([`DynamoDbStore`]).
+//! The event store: the port the handler writes through ([`EventStore`]) and the DynamoDB table
+//! behind it ([`DynamoDbStore`]). The exactly-once rule on top of it is `ingest::store_event`.
 
 use std::future::Future;
 
@@ -114,17 +114,6 @@ pub enum Conditional {
     },
 }
 
-/// What [`put_once`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PutOutcome {
-    /// First delivery: the record was written.
-    Stored,
-    /// A retry of an event already stored with the same body: nothing was written.
-    Duplicate,
-    /// Another body already holds this idempotency key; this one was stored beside it.
-    StoredCollision,
-}
-
 /// What [`EventStore::change_status`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOutcome {
@@ -166,27 +155,4 @@ pub trait EventStore: Sync {
         &self,
         record: &QuarantineRecord,
     ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
-}
-
-/// Writes the record unless its idempotency key is taken. A taken key with the same body hash
-/// is a duplicate; with another body it is a collision, stored under a key that adds the body
-/// hash, so nothing is ever overwritten.
-pub async fn put_once(
-    store: &impl EventStore,
-    record: &EventRecord,
-) -> Result<PutOutcome, StoreError> {
-    match store.put_event(record, &record.key).await? {
-        Conditional::Written => return Ok(PutOutcome::Stored),
-        Conditional::Exists { body_sha256 }
-            if body_sha256.as_ref() == Some(&record.body_sha256) =>
-        {
-            return Ok(PutOutcome::Duplicate)
-        }
-        Conditional::Exists { .. } => {}
-    }
-    let collision_key = record.key.collision(&record.body_sha256);
-    match store.put_event(record, &collision_key).await? {
-        Conditional::Written => Ok(PutOutcome::StoredCollision),
-        Conditional::Exists { .. } => Ok(PutOutcome::Duplicate),
-    }
 }
