@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::fields::{extra_fields, lenient_u64, required, required_id};
+use crate::fields::{extra_fields, json_text, lenient_u64, required, required_id};
 use crate::record::parse_json;
 use crate::{timestamp, PayloadError};
 
@@ -128,20 +128,20 @@ struct UserInfoWire {
 
 #[derive(Deserialize)]
 #[serde(expecting = "a JSON object")]
-struct ContentWire<'a> {
+struct ContentWire {
     #[serde(rename = "type")]
     message_type: Option<String>,
     text: Option<String>,
     caption: Option<String>,
     payload: Option<String>,
-    #[serde(borrow)]
-    attachment: Option<&'a RawValue>,
-    #[serde(borrow)]
-    location: Option<&'a RawValue>,
-    #[serde(borrow)]
-    story: Option<&'a RawValue>,
-    #[serde(borrow)]
-    items: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "json_text")]
+    attachment: Option<String>,
+    #[serde(default, deserialize_with = "json_text")]
+    location: Option<String>,
+    #[serde(default, deserialize_with = "json_text")]
+    story: Option<String>,
+    #[serde(default, deserialize_with = "json_text")]
+    items: Option<String>,
 }
 
 /// The `messageContent` fields [`ContentWire`] models.
@@ -155,11 +155,6 @@ const CONTENT_FIELDS: &[&str] = &[
     "story",
     "items",
 ];
-
-/// A nested JSON value kept as the text edna sent (`null` is `None`).
-fn raw_text(value: Option<&RawValue>) -> Option<String> {
-    value.map(|raw| raw.get().to_owned())
-}
 
 impl EdnaIncomingMessage {
     /// Parses and validates an incoming-message webhook body.
@@ -205,10 +200,10 @@ impl EdnaMessageContent {
             text: wire.text,
             caption: wire.caption,
             payload: wire.payload,
-            attachment: raw_text(wire.attachment),
-            location: raw_text(wire.location),
-            story: raw_text(wire.story),
-            items: raw_text(wire.items),
+            attachment: wire.attachment,
+            location: wire.location,
+            story: wire.story,
+            items: wire.items,
             extra: extra_fields(raw.get(), "messageContent", CONTENT_FIELDS)?,
         })
     }

@@ -26,22 +26,19 @@ pub(crate) enum EdnaShape {
     Unknown,
 }
 
-/// The fields whose presence tells edna's webhooks apart. `null` counts as absent.
+/// The fields whose presence tells edna's webhooks apart. `null` counts as absent. Only `type` is
+/// read for its value; the others are skipped (still checked to be JSON, so a broken body is
+/// malformed here already) and left to the kind's own parser.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", expecting = "a JSON object")]
 struct ShapeWire<'a> {
     #[serde(rename = "type", borrow)]
     event_type: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status_at: Option<&'a RawValue>,
-    #[serde(borrow)]
-    subscriber: Option<&'a RawValue>,
-    #[serde(borrow)]
-    message_content: Option<&'a RawValue>,
-    #[serde(borrow)]
-    received_at: Option<&'a RawValue>,
+    status: Option<IgnoredAny>,
+    status_at: Option<IgnoredAny>,
+    subscriber: Option<IgnoredAny>,
+    message_content: Option<IgnoredAny>,
+    received_at: Option<IgnoredAny>,
 }
 
 /// The click's `type`, the one edna documents.

@@ -2,9 +2,8 @@
 //! through edna, edna's counterpart of BotLinkd's `ack`.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::fields::{extra_fields, lenient_u64, required, required_id};
+use crate::fields::{extra_fields, json_text, lenient_u64, required, required_id};
 use crate::record::parse_json;
 use crate::{timestamp, AckStatus, PayloadError};
 
@@ -69,7 +68,7 @@ const DOCUMENTED_STATUSES: [(&str, Option<AckStatus>); 9] = [
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", expecting = "a JSON object")]
-struct StatusWire<'a> {
+struct StatusWire {
     request_id: Option<String>,
     #[serde(default, deserialize_with = "lenient_u64")]
     message_id: Option<u64>,
@@ -84,8 +83,8 @@ struct StatusWire<'a> {
     status_at: Option<String>,
     error: Option<String>,
     comment: Option<String>,
-    #[serde(borrow)]
-    payment_data: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "json_text")]
+    payment_data: Option<String>,
 }
 
 /// The top-level fields [`StatusWire`] models, as edna names them.
@@ -121,7 +120,6 @@ impl EdnaStatusEvent {
         let status = required_id(wire.status, "status")?;
         let status_at = required(wire.status_at, "statusAt")?;
         let occurred_at = timestamp::from_iso8601(&status_at, "statusAt")?;
-        let payment_data = wire.payment_data.map(|raw| raw.get().to_owned());
         let extra = extra_fields(body, "", STATUS_FIELDS)?;
         Ok(EdnaStatusEvent {
             request_id: wire.request_id,
@@ -135,7 +133,7 @@ impl EdnaStatusEvent {
             occurred_at,
             error: wire.error,
             comment: wire.comment,
-            payment_data,
+            payment_data: wire.payment_data,
             extra,
         })
     }

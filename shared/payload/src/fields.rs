@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::record::parse_json;
@@ -72,6 +73,13 @@ pub(crate) fn extra_fields(
             err.to_string(),
         )
     })
+}
+
+/// An optional JSON value of any type, kept as the text the sender wrote (`null` and absence are
+/// `None`): parts a provider documents loosely (media, billing data) are stored, not modelled.
+pub(crate) fn json_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    let raw: Option<&'de RawValue> = Deserialize::deserialize(de)?;
+    Ok(raw.map(|raw| raw.get().to_owned()))
 }
 
 /// An optional unsigned integer that may also arrive as a string of digits (`"1333"`): some
@@ -175,6 +183,35 @@ mod tests {
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn json_text_keeps_any_value_as_sent_and_null_as_none() {
+        #[derive(serde::Deserialize)]
+        struct Part {
+            #[serde(default, deserialize_with = "json_text")]
+            part: Option<String>,
+        }
+        let part = |json: &str| {
+            serde_json::from_str::<Part>(json)
+                .map(|wire| wire.part)
+                .ok()
+        };
+        for sent in [
+            r#"{"url": "a.jpg",  "size": 1}"#,
+            "[1, 2]",
+            "\"x\"",
+            "0.50",
+            "true",
+        ] {
+            assert_eq!(
+                part(&format!(r#"{{"part": {sent}}}"#)),
+                Some(Some(sent.into()))
+            );
+        }
+        assert_eq!(part(r#"{"part": null}"#), Some(None));
+        assert_eq!(part("{}"), Some(None));
+        assert_eq!(part(r#"{"part": [1,}"#), None);
     }
 
     #[test]

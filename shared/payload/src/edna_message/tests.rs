@@ -12,19 +12,22 @@ fn documented() -> Value {
     serde_json::from_str(MESSAGE).unwrap()
 }
 
-fn pointer(path: &str) -> String {
-    format!("/{}", path.replace('.', "/"))
+/// The object in `body` that holds the field at a dotted path (`messageContent.type`), and the
+/// field's own name in it (`type`).
+fn holder<'a>(body: &'a mut Value, path: &'a str) -> (&'a mut Value, &'a str) {
+    match path.rsplit_once('.') {
+        Some((parent, leaf)) => {
+            let pointer = format!("/{}", parent.replace('.', "/"));
+            (body.pointer_mut(&pointer).unwrap(), leaf)
+        }
+        None => (body, path),
+    }
 }
 
 /// edna's documented example with the field at a dotted path replaced (or added).
 fn with(path: &str, value: Value) -> String {
     let mut body = documented();
-    let (parent, leaf) = path.rsplit_once('.').unwrap_or(("", path));
-    let parent = if parent.is_empty() {
-        &mut body
-    } else {
-        body.pointer_mut(&pointer(parent)).unwrap()
-    };
+    let (parent, leaf) = holder(&mut body, path);
     parent[leaf] = value;
     body.to_string()
 }
@@ -32,12 +35,7 @@ fn with(path: &str, value: Value) -> String {
 /// edna's documented example without the field at a dotted path.
 fn without(path: &str) -> String {
     let mut body = documented();
-    let (parent, leaf) = path.rsplit_once('.').unwrap_or(("", path));
-    let parent = if parent.is_empty() {
-        &mut body
-    } else {
-        body.pointer_mut(&pointer(parent)).unwrap()
-    };
+    let (parent, leaf) = holder(&mut body, path);
     parent.as_object_mut().unwrap().remove(leaf).unwrap();
     body.to_string()
 }
