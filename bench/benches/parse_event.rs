@@ -1,4 +1,4 @@
-//! In-process cost of one event: `webhook_payload::parse_event` (parse, validate, key and record
+//! In-process cost of one event: `webhook_payload::parse_event` (parse, validate, id and record
 //! build, body hash) per event kind, and lambda_http's API Gateway v2 request decoding beside it.
 
 use std::hint::black_box;

@@ -104,11 +104,14 @@ fn s(value: &str) -> Value {
 }
 
 fn put_item(record: &EventRecord, table: &str) -> Vec<u8> {
-    let mut item: Map<String, Value> =
-        item::event_item(record, &record.key, &webhook_payload::utc_now())
-            .into_iter()
-            .map(|(name, value)| (name, attribute_json(&value)))
-            .collect();
+    let mut item: Map<String, Value> = item::event_item(
+        record,
+        &item::record_key(record),
+        &webhook_payload::utc_now(),
+    )
+    .into_iter()
+    .map(|(name, value)| (name, attribute_json(&value)))
+    .collect();
     item.insert(item::DELIVERY_ID.into(), s("bench-delivery"));
     json!({
         "TableName": table,
@@ -151,7 +154,8 @@ mod tests {
                 let route = route_of(event).unwrap();
                 let body = event["body"].as_str().unwrap();
                 let record = parse_event(route, body.as_bytes()).unwrap();
-                keys.insert((record.key.pk, record.key.sk));
+                let key = item::record_key(&record);
+                keys.insert((key.pk, key.sk));
                 assert_eq!(
                     event["headers"]["content-length"]
                         .as_str()

@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use webhook_payload::{AckStatus, STATUS_SORT_KEY};
-use webhook_receiver::item::{self, ack_attribute, AckField};
+use webhook_payload::AckStatus;
+use webhook_receiver::item::{self, ack_attribute, AckField, STATUS_SORT_KEY};
 
 use crate::{partition, payload, text_attr, Item};
 

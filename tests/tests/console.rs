@@ -222,12 +222,13 @@ async fn replay_from_the_inbox_stores_the_event_once_and_only_from_the_console_p
     let error = parse_event(Route::BotlinkdMessages, b"{}").expect_err("not a message");
     let record = QuarantineRecord::new(Route::BotlinkdMessages, body.as_bytes(), &error);
     store.put_quarantine(&record).await.expect("quarantined");
+    let key = webhook_receiver::item::quarantine_key(&record);
     let console = console(&client, &table, Vec::new());
 
     let (status, inbox) = get(&console, "/quarantine").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        inbox.contains(&format!("data-pk=\"{}\"", record.key.pk)),
+        inbox.contains(&format!("data-pk=\"{}\"", key.pk)),
         "{inbox}"
     );
     assert!(inbox.contains("button class=\"replay\""));
@@ -238,12 +239,12 @@ async fn replay_from_the_inbox_stores_the_event_once_and_only_from_the_console_p
         .uri("/api/replay")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(
-            json!({ "pk": record.key.pk, "apply": true }).to_string(),
+            json!({ "pk": key.pk, "apply": true }).to_string(),
         ))
         .expect("request");
     assert_eq!(call(&console, forged).await.0, StatusCode::FORBIDDEN);
 
-    let (status, dry) = replay(&console, &record.key.pk, false).await;
+    let (status, dry) = replay(&console, &key.pk, false).await;
     assert_eq!(status, StatusCode::OK);
     assert!(dry.contains("would store a message"), "{dry}");
     let pk = "MSG#botlinkd#10922#wamid.replayed";
@@ -252,10 +253,10 @@ async fn replay_from_the_inbox_stores_the_event_once_and_only_from_the_console_p
         "a dry run writes nothing"
     );
 
-    let (_, stored) = replay(&console, &record.key.pk, true).await;
+    let (_, stored) = replay(&console, &key.pk, true).await;
     assert!(stored.contains("stored: message"), "{stored}");
     assert_eq!(partition(&client, &table, pk).await.len(), 1);
-    let (_, again) = replay(&console, &record.key.pk, true).await;
+    let (_, again) = replay(&console, &key.pk, true).await;
     assert!(again.contains("already replayed"), "{again}");
     assert_eq!(partition(&client, &table, pk).await.len(), 1);
     let (_, inbox) = get(&console, "/quarantine").await;

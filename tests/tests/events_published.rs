@@ -76,12 +76,14 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
     // Deletions (as TTL and erase make them) are REMOVE records.
     let click_raw = click["body"].as_str().unwrap();
     let click_body: Value = serde_json::from_str(click_raw).unwrap();
-    let click_item = webhook_payload::parse_event(Route::EdnaClicks, click_raw.as_bytes()).unwrap();
+    let click_record =
+        webhook_payload::parse_event(Route::EdnaClicks, click_raw.as_bytes()).unwrap();
+    let click_item = item::record_key(&click_record);
     client
         .delete_item()
         .table_name(&table)
-        .key(item::PK, TableValue::S(click_item.key.pk.clone()))
-        .key(item::SK, TableValue::S(click_item.key.sk.clone()))
+        .key(item::PK, TableValue::S(click_item.pk.clone()))
+        .key(item::SK, TableValue::S(click_item.sk.clone()))
         .send()
         .await
         .expect("delete the click");

@@ -8,7 +8,8 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{AckStatus, Route, STATUS_SORT_KEY};
+use webhook_payload::{AckStatus, Route};
+use webhook_receiver::item::STATUS_SORT_KEY;
 use webhook_receiver::item::{self, ack_attribute, AckField};
 
 /// The outgoing message of edna's documented status example.

@@ -50,7 +50,7 @@ fn segments(key: &str) -> Result<Vec<String>, String> {
 /// the store's own schema code, stored beside a collision (the longer key), plus the delivery id
 /// the store adds.
 fn item_bytes(record: &EventRecord) -> usize {
-    let collision = record.key.collision(&record.body_sha256);
+    let collision = item::record_key(record).collision(&record.body_sha256);
     let item = item::event_item(record, &collision, "2025-08-10T12:32:56.000Z");
     item::item_bytes(&item)
         + item::DELIVERY_ID.len()
@@ -70,10 +70,11 @@ fn expect_segments(actual: &[String], expected: &[&str]) -> Result<(), TestCaseE
 
 fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> {
     prop_assert_eq!(record.raw_body.as_bytes(), body, "raw body not verbatim");
-    let pk = segments(&record.key.pk).map_err(TestCaseError::fail)?;
-    let sk = segments(&record.key.sk).map_err(TestCaseError::fail)?;
-    let phone = record
-        .phone_key
+    let key = item::record_key(record);
+    let pk = segments(&key.pk).map_err(TestCaseError::fail)?;
+    let sk = segments(&key.sk).map_err(TestCaseError::fail)?;
+    let phone_key = record.phone().map(item::phone_key);
+    let phone = phone_key
         .as_deref()
         .map(segments)
         .transpose()
@@ -98,7 +99,7 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
             let known = ["sent", "delivered", "read", "failed"].contains(&a.status.as_str());
             prop_assert_eq!(record.status_change().is_some(), known);
             if let Some(status) = record.status_change() {
-                prop_assert_eq!(&status.key.pk, &record.key.pk);
+                prop_assert_eq!(item::status_key(&status.message).pk, key.pk.clone());
             }
         }
         WebhookEvent::EdnaStatus(status) => {
@@ -138,7 +139,7 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
             );
         }
     }
-    let collision = record.key.collision(&record.body_sha256);
+    let collision = item::record_key(record).collision(&record.body_sha256);
     prop_assert!(
         collision.pk.len() <= MAX_PK_BYTES,
         "pk of {} bytes",
@@ -153,7 +154,7 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
     prop_assert!(
         !record.occurred_at.is_empty() || matches!(record.event, WebhookEvent::Unmodelled(_))
     );
-    if let Some(phone_key) = &record.phone_key {
+    if let Some(phone_key) = record.phone().map(item::phone_key) {
         prop_assert!(
             phone_key.len() <= MAX_PK_BYTES,
             "phone key of {} bytes",

@@ -62,7 +62,7 @@ async fn provider_events_of_unmodelled_types_are_stored_once_as_events_and_never
         }
         let pk = format!(
             "{}#{provider}#{}",
-            webhook_payload::UNMODELLED_PREFIX,
+            webhook_receiver::item::UNMODELLED_PREFIX,
             webhook_payload::body_sha256(body.as_bytes())
         );
         let items = partition(&client, &table, &pk).await;
@@ -132,12 +132,11 @@ async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_liste
                 "{reason}"
             );
         }
-        let key = webhook_payload::QuarantineRecord::new(
+        let key = webhook_receiver::item::quarantine_key(&webhook_payload::QuarantineRecord::new(
             Route::EdnaClicks,
             raw,
             &webhook_payload::PayloadError::MissingField("x"),
-        )
-        .key;
+        ));
         let items = partition(&client, &table, &key.pk).await;
         assert_eq!(items.len(), 1, "{reason}");
         assert_eq!(

@@ -9,9 +9,7 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use webhook_payload::{
-    parse_event, AckStatus, PayloadError, QuarantineRecord, Route, STATUS_SORT_KEY,
-};
+use webhook_payload::{parse_event, AckStatus, PayloadError, QuarantineRecord, Route};
 use webhook_receiver::item::{self, ack_attribute, AckField};
 use webhook_receiver::{
     replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult, Replayed, StoreSettings,
@@ -97,10 +95,10 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
         .iter()
         .any(|r| r.result == ReplayResult::Stored("ack", Outcome::Stored)));
     let live = parse_event(Route::BotlinkdAcks, failed_ack.as_bytes()).unwrap();
-    let message = partition(&client, &table, &live.key.pk).await;
+    let message = partition(&client, &table, &item::record_key(&live).pk).await;
     assert_eq!(message.len(), 1, "one status item for the message");
     let status = &message[0];
-    assert_eq!(item::text(status, item::SK), Some(STATUS_SORT_KEY));
+    assert_eq!(item::text(status, item::SK), Some(item::STATUS_SORT_KEY));
     assert_eq!(
         item::text(status, &ack_attribute(AckStatus::Failed, AckField::Body)),
         Some(failed_ack.as_str())
@@ -112,9 +110,12 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
     let quarantined = partition(
         &client,
         &table,
-        &QuarantineRecord::new(Route::BotlinkdAcks, failed_ack.as_bytes(), &older_rule)
-            .key
-            .pk,
+        &item::quarantine_key(&QuarantineRecord::new(
+            Route::BotlinkdAcks,
+            failed_ack.as_bytes(),
+            &older_rule,
+        ))
+        .pk,
     )
     .await;
     assert!(quarantined[0].contains_key(item::REPLAYED_AT));
@@ -163,7 +164,12 @@ async fn a_day_of_many_pages_is_replayed_whole_one_page_at_a_time() {
         .all(|r| r.result == ReplayResult::Stored("ack", Outcome::Stored)));
     for body in &bodies {
         let live = parse_event(Route::BotlinkdAcks, body.as_bytes()).unwrap();
-        assert_eq!(partition(&client, &table, &live.key.pk).await.len(), 1);
+        assert_eq!(
+            partition(&client, &table, &item::record_key(&live).pk)
+                .await
+                .len(),
+            1
+        );
     }
     let again = replay(&store, today, true).await;
     assert_eq!(again.len(), bodies.len());

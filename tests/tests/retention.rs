@@ -129,7 +129,7 @@ async fn a_replayed_event_expires_as_a_live_one_written_now_does() {
     replay_day(&store, today, true, |_| {}).await.unwrap();
     let after = now_s();
     let live = parse_event(Route::EdnaClicks, body.as_bytes()).unwrap();
-    let replayed = partition(&local_client(), &table, &live.key.pk).await;
+    let replayed = partition(&local_client(), &table, &item::record_key(&live).pk).await;
     assert_eq!(replayed.len(), 1, "the click, stored by replay");
     let period = u64::from(DEFAULT_RETENTION_DAYS) * 86_400;
     let at = expires_at(&replayed[0]).expect("a replayed event expires");

@@ -17,8 +17,8 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
-use webhook_payload::{parse_event, AckStatus, Route, STATUS_SORT_KEY};
-use webhook_receiver::item::{self, ack_attribute, AckField};
+use webhook_payload::{parse_event, AckStatus, Route};
+use webhook_receiver::item::{self, ack_attribute, record_key, AckField, STATUS_SORT_KEY};
 use webhook_receiver::{DynamoDbStore, Receiver};
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ async fn stored(client: &Client, table: &str, pk: &str) -> (usize, Option<String
 
 fn pk_of(route: Route, event: &Value) -> String {
     let body = event["body"].as_str().unwrap();
-    parse_event(route, body.as_bytes()).unwrap().key.pk
+    record_key(&parse_event(route, body.as_bytes()).unwrap()).pk
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,9 +243,10 @@ async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
         eprintln!("{route}: answered after {elapsed:?}");
         assert_eq!(stub.count(write), 2, "{route}: one retry");
         let record = parse_event(route, event["body"].as_str().unwrap().as_bytes()).unwrap();
+        let key = record_key(&record);
         if route == Route::BotlinkdAcks {
             // The ack is kept once, in the message's status item.
-            let items = partition(&local, &table, &record.key.pk).await;
+            let items = partition(&local, &table, &key.pk).await;
             let shas: Vec<String> = AckStatus::ALL
                 .map(|status| ack_attribute(status, AckField::Sha))
                 .into_iter()
@@ -262,10 +263,10 @@ async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
             );
             continue;
         }
-        let items = partition(&local, &table, &record.key.pk).await;
+        let items = partition(&local, &table, &key.pk).await;
         let same_key: Vec<_> = items
             .iter()
-            .filter(|i| s(i, item::SK).starts_with(&record.key.sk))
+            .filter(|i| s(i, item::SK).starts_with(&key.sk))
             .collect();
         assert_eq!(same_key.len(), 1, "{route}: exactly one record");
         assert_eq!(s(same_key[0], item::BODY_SHA256), record.body_sha256);

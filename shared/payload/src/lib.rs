@@ -1,4 +1,5 @@
-//! Provider webhook formats, their validation, and the DynamoDB-agnostic record each event becomes.
+//! Provider webhook formats, their validation, and the record each event becomes: its identity
+//! ([`EventId`]), fields and raw body. Table keys are `webhook-receiver`'s business.
 //!
 //! Everything here is pure: bytes in, [`EventRecord`] or [`PayloadError`] (and then a
 //! [`QuarantineRecord`]) out. The HTTP layer and the DynamoDB store live in `webhook-receiver`.
@@ -12,7 +13,7 @@ mod edna_status;
 mod error;
 mod fields;
 mod function;
-mod key;
+mod id;
 mod quarantine;
 mod record;
 mod route;
@@ -25,11 +26,9 @@ pub use edna_message::{EdnaIncomingMessage, EdnaMessageContent};
 pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
-pub use key::{
-    compose, key_segments, phone_digits, phone_key, ItemKey, COLLISION_PREFIX, STATUS_SORT_KEY,
-};
-pub use quarantine::{QuarantineRecord, QUARANTINE_PREFIX};
-pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent, UNMODELLED_PREFIX};
+pub use id::{phone_digits, EventId, MessageRef};
+pub use quarantine::QuarantineRecord;
+pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent};
 pub use route::{EventKind, Provider, Route};
 pub use timestamp::{seconds_until, utc_now};
 

@@ -3,22 +3,17 @@
 //! retries.
 
 use crate::digest::body_sha256;
-use crate::key::{compose, ItemKey};
 use crate::{PayloadError, Route};
-
-/// Partition-key prefix of quarantine items.
-pub const QUARANTINE_PREFIX: &str = "QUARANTINE";
 
 /// What is written for a quarantined body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantineRecord {
-    /// One item per distinct body (canonical JSON hash), so a retried body is one item.
-    pub key: ItemKey,
     /// The route it arrived on, which decides how a replay parses it.
     pub route: Route,
     /// The request body exactly as received (not necessarily UTF-8).
     pub raw_body: Vec<u8>,
-    /// Hash of the body, as for events ([`body_sha256`]).
+    /// Hash of the body, as for events ([`body_sha256`]): a retried body, even re-serialised,
+    /// has the same, so the store keeps one item per distinct body.
     pub body_sha256: String,
     /// [`PayloadError::reason`].
     pub reason: &'static str,
@@ -33,10 +28,6 @@ impl QuarantineRecord {
     pub fn new(route: Route, body: &[u8], error: &PayloadError) -> QuarantineRecord {
         let body_sha256 = body_sha256(body);
         QuarantineRecord {
-            key: ItemKey {
-                pk: compose(&[QUARANTINE_PREFIX, &body_sha256]),
-                sk: QUARANTINE_PREFIX.to_owned(),
-            },
             route,
             raw_body: body.to_vec(),
             body_sha256,
@@ -60,9 +51,8 @@ mod tests {
             b"{ \"x\": 1, \"event\": \"ack\" }",
             &error,
         );
-        assert_eq!(a.key, b.key);
+        assert_eq!(a.body_sha256, b.body_sha256);
         assert_ne!(a.raw_body, b.raw_body);
-        assert!(a.key.pk.starts_with("QUARANTINE#"));
         assert_eq!(a.reason, "missing_field");
         assert_eq!(a.field.as_deref(), Some("data"));
     }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::digest::body_sha256;
 use crate::edna_shape::{edna_shape, EdnaShape};
-use crate::key::{compose, phone_key, ItemKey, STATUS_SORT_KEY};
+use crate::id::{EventId, MessageRef};
 use crate::{
     AckEvent, AckStatus, ClickEvent, EdnaIncomingMessage, EdnaStatusEvent, EventKind,
     InboundMessage, PayloadError, Provider, Route,
@@ -34,13 +34,11 @@ pub enum WebhookEvent {
 /// What is written to the table for one event: its key, its fields, and the raw body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRecord {
-    /// The idempotency key: a retry of the same event has the same key.
-    pub key: ItemKey,
+    /// The idempotency key: a retry of the same event has the same id.
+    pub id: EventId,
     /// When the event happened, RFC 3339 UTC with milliseconds (also the phone index's sort key).
     /// Empty for an unmodelled event, whose time is not read: its item takes the receive time.
     pub occurred_at: String,
-    /// Partition key of the `by_phone` index, for events that involve a customer's phone.
-    pub phone_key: Option<String>,
     /// Hex SHA-256 of the body's canonical JSON ([`body_sha256`]): tells a true retry, even a
     /// re-serialised one, from a different event with the same key.
     pub body_sha256: String,
@@ -54,8 +52,8 @@ pub struct EventRecord {
 /// `read` move it forward only; `failed` is recorded beside it and never moves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
-    /// The message's status item.
-    pub key: ItemKey,
+    /// The message whose status it is.
+    pub message: MessageRef,
     /// The status the ack reports.
     pub status: AckStatus,
     /// When the ack happened.
@@ -162,79 +160,61 @@ pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
 impl EventRecord {
     fn new(event: WebhookEvent, raw_body: &str) -> EventRecord {
         let body_sha256 = body_sha256(raw_body.as_bytes());
-        let (key, occurred_at, phone) = match &event {
+        let (message, discriminator, occurred_at) = match &event {
             WebhookEvent::Click(click) => (
-                ItemKey {
-                    pk: edna_message_partition(click.out_message_id),
-                    sk: compose(&[
-                        "EVENT",
-                        EventKind::Click.as_str(),
-                        &click.short_link,
-                        &click.occurred_at,
-                    ]),
-                },
+                MessageRef::EdnaSent(click.out_message_id),
+                vec![click.short_link.clone(), click.occurred_at.clone()],
                 &click.occurred_at,
-                Some(&click.phone),
             ),
             WebhookEvent::InboundMessage(message) => (
-                ItemKey {
-                    pk: message_partition(&message.instance_id, &message.message_id),
-                    sk: compose(&["EVENT", EventKind::InboundMessage.as_str()]),
+                MessageRef::Botlinkd {
+                    instance_id: message.instance_id.clone(),
+                    message_id: message.message_id.clone(),
                 },
+                Vec::new(),
                 &message.occurred_at,
-                Some(&message.from),
             ),
             WebhookEvent::Ack(ack) => (
-                ItemKey {
-                    pk: message_partition(&ack.instance_id, &ack.message_id),
-                    sk: compose(&["EVENT", EventKind::Ack.as_str(), &ack.status]),
+                MessageRef::Botlinkd {
+                    instance_id: ack.instance_id.clone(),
+                    message_id: ack.message_id.clone(),
                 },
+                vec![ack.status.clone()],
                 &ack.occurred_at,
-                None,
             ),
             WebhookEvent::EdnaStatus(status) => (
-                ItemKey {
-                    pk: edna_message_partition(status.message_id),
-                    // edna's statuses are upper case; a retry in another case is the same status.
-                    sk: compose(&[
-                        "EVENT",
-                        EventKind::Ack.as_str(),
-                        &status.status.to_ascii_lowercase(),
-                    ]),
-                },
+                MessageRef::EdnaSent(status.message_id),
+                // edna's statuses are upper case; a retry in another case is the same status.
+                vec![status.status.to_ascii_lowercase()],
                 &status.occurred_at,
-                None,
             ),
             WebhookEvent::EdnaMessage(message) => (
-                ItemKey {
-                    // A reply lives in the partition of the campaign message it answers, so one
-                    // Query of that message gives its whole funnel; any other message in its own.
-                    pk: match message.reply_out_message_id {
-                        Some(replied) => edna_message_partition(replied),
-                        None => compose(&["MSG", "edna", "in", &message.id.to_string()]),
-                    },
-                    sk: compose(&[
-                        "EVENT",
-                        EventKind::InboundMessage.as_str(),
-                        &message.id.to_string(),
-                    ]),
+                // A reply belongs to the campaign message it answers, so that message's funnel
+                // holds it; any other incoming message is a message of its own.
+                match message.reply_out_message_id {
+                    Some(replied) => MessageRef::EdnaSent(replied),
+                    None => MessageRef::EdnaReceived(message.id),
                 },
+                vec![message.id.to_string()],
                 &message.occurred_at,
-                Some(&message.subscriber_identifier),
             ),
             WebhookEvent::Unmodelled(provider) => (
-                ItemKey {
-                    pk: compose(&[UNMODELLED_PREFIX, provider.as_str(), &body_sha256]),
-                    sk: compose(&["EVENT", EventKind::Unmodelled.as_str()]),
+                MessageRef::Unmodelled {
+                    provider: *provider,
+                    body_sha256: body_sha256.clone(),
                 },
+                Vec::new(),
                 &String::new(),
-                None,
             ),
         };
+        let kind = kind_of(&event);
         EventRecord {
-            key,
+            id: EventId {
+                message,
+                kind,
+                discriminator,
+            },
             occurred_at: occurred_at.clone(),
-            phone_key: phone.map(|phone| phone_key(phone)),
             body_sha256,
             raw_body: raw_body.to_owned(),
             event,
@@ -243,13 +223,7 @@ impl EventRecord {
 
     /// Which kind of event this is.
     pub fn kind(&self) -> EventKind {
-        match self.event {
-            WebhookEvent::Click(_) => EventKind::Click,
-            WebhookEvent::InboundMessage(_) => EventKind::InboundMessage,
-            WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_) => EventKind::Ack,
-            WebhookEvent::EdnaMessage(_) => EventKind::InboundMessage,
-            WebhookEvent::Unmodelled(_) => EventKind::Unmodelled,
-        }
+        self.id.kind
     }
 
     /// Who sent it.
@@ -280,10 +254,7 @@ impl EventRecord {
     pub fn status_change(&self) -> Option<StatusChange> {
         let status = self.known_status()?;
         Some(StatusChange {
-            key: ItemKey {
-                pk: self.key.pk.clone(),
-                sk: STATUS_SORT_KEY.to_owned(),
-            },
+            message: self.id.message.clone(),
             status,
             occurred_at: self.occurred_at.clone(),
         })
@@ -300,15 +271,12 @@ impl EventRecord {
     }
 }
 
-/// Partition-key prefix of unmodelled provider events (`UNMODELLED#<provider>#<body hash>`).
-pub const UNMODELLED_PREFIX: &str = "UNMODELLED";
-
-/// The partition of an edna message the business sent: its click(s), its status item, and the
-/// replies that name it.
-fn edna_message_partition(out_message_id: u64) -> String {
-    compose(&["MSG", "edna", &out_message_id.to_string()])
-}
-
-fn message_partition(instance_id: &str, message_id: &str) -> String {
-    compose(&["MSG", "botlinkd", instance_id, message_id])
+/// Which kind of event `event` is.
+fn kind_of(event: &WebhookEvent) -> EventKind {
+    match event {
+        WebhookEvent::Click(_) => EventKind::Click,
+        WebhookEvent::InboundMessage(_) | WebhookEvent::EdnaMessage(_) => EventKind::InboundMessage,
+        WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_) => EventKind::Ack,
+        WebhookEvent::Unmodelled(_) => EventKind::Unmodelled,
+    }
 }

@@ -1,7 +1,7 @@
 use std::fmt;
 
 /// The webhook provider an event comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Provider {
     /// edna Pulse (clicks, message statuses and incoming messages).
     Edna,
@@ -41,7 +41,7 @@ impl fmt::Display for Provider {
 }
 
 /// The kinds of event this product stores, whoever sends them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// edna Pulse `short_link_visited`.
     Click,

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 use webhook_payload::{
-    parse_event, AckStatus, EventKind, EventRecord, ItemKey, PayloadError, Provider, Route,
-    StatusChange, WebhookEvent, STATUS_SORT_KEY,
+    parse_event, AckStatus, EventId, EventKind, EventRecord, MessageRef, PayloadError, Provider,
+    Route, StatusChange, WebhookEvent,
 };
 
 const CLICK: &str = include_str!("../../../fixtures/payloads/edna-click.json");
@@ -79,9 +79,9 @@ fn only_the_documented_ack_changes_its_messages_status() {
     assert_eq!(click.status_change(), None);
     assert_eq!(message.status_change(), None);
     let read = StatusChange {
-        key: ItemKey {
-            pk: "MSG#botlinkd#10922#wamid.HBgLM...".into(),
-            sk: STATUS_SORT_KEY.into(),
+        message: MessageRef::Botlinkd {
+            instance_id: "10922".into(),
+            message_id: "wamid.HBgLM...".into(),
         },
         status: AckStatus::Read,
         occurred_at: "2023-03-15T17:07:35.000Z".into(),
@@ -142,7 +142,10 @@ fn acks_of_any_status_are_events_and_only_known_ones_change_the_status() {
         ("sent", Some(AckStatus::Sent)),
     ] {
         let record = parse_with(Route::BotlinkdAcks, ACK, "data.status", json!(status)).unwrap();
-        assert_eq!(record.key.sk, format!("EVENT#ack#{status}"));
+        assert_eq!(
+            (record.id.kind, &record.id.discriminator[..]),
+            (EventKind::Ack, &[status.to_owned()][..])
+        );
         assert_eq!(record.status_change().map(|c| c.status), change, "{status}");
     }
 }
@@ -156,7 +159,7 @@ fn quoted_numbers_empty_request_ids_and_offset_timestamps_are_accepted() {
         json!("5345345"),
     );
     let quoted = parse(Route::EdnaClicks, &quoted).unwrap();
-    assert_eq!(quoted.key, click.key);
+    assert_eq!(quoted.id, click.id);
     let (WebhookEvent::Click(a), WebhookEvent::Click(b)) = (&quoted.event, &click.event) else {
         panic!("not clicks")
     };
@@ -179,7 +182,7 @@ fn quoted_numbers_empty_request_ids_and_offset_timestamps_are_accepted() {
     ] {
         let shifted = parse_with(Route::EdnaClicks, CLICK, "timestamp", json!(form)).unwrap();
         assert_eq!(shifted.occurred_at, "2025-08-10T12:32:56.000Z", "{form}");
-        assert_eq!(shifted.key, click.key, "{form}");
+        assert_eq!(shifted.id, click.id, "{form}");
     }
 
     let message = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
@@ -234,12 +237,16 @@ fn a_provider_event_of_an_unmodelled_type_is_an_unmodelled_event_keyed_by_its_bo
         assert_eq!(record.kind(), EventKind::Unmodelled, "{body}");
         assert_eq!(record.provider(), provider, "{body}");
         assert_eq!(record.raw_body, body);
-        assert_eq!(
-            record.key.pk,
-            format!("UNMODELLED#{}#{}", provider.as_str(), record.body_sha256)
-        );
-        assert_eq!(record.key.sk, "EVENT#unmodelled");
-        assert!(record.phone().is_none() && record.phone_key.is_none());
+        let by_its_body = EventId {
+            message: MessageRef::Unmodelled {
+                provider,
+                body_sha256: record.body_sha256.clone(),
+            },
+            kind: EventKind::Unmodelled,
+            discriminator: Vec::new(),
+        };
+        assert_eq!(record.id, by_its_body);
+        assert!(record.phone().is_none());
         assert!(record.status_change().is_none());
         assert!(route.expects(record.kind()), "never a wrong route");
     }
@@ -261,16 +268,13 @@ fn edna_statuses_and_incoming_messages_are_recognised_by_their_shape_on_every_ed
             (status.provider(), status.kind()),
             (Provider::Edna, EventKind::Ack)
         );
-        // The same partition as the click on that message: one Query gives its funnel.
-        assert_eq!(status.key.pk, "MSG#edna#8681748");
-        assert_eq!(status.key.sk, "EVENT#ack#delivered");
+        // The same message as the click on it: one Query of its partition gives its funnel.
+        assert_eq!(status.id.message, MessageRef::EdnaSent(8681748));
+        assert_eq!(status.id.discriminator, ["delivered"]);
         assert_eq!(status.occurred_at, "2025-01-30T11:07:55.000Z");
         assert_eq!(status.known_status(), Some(AckStatus::Delivered));
         let change = status.status_change().unwrap();
-        assert_eq!(
-            (change.key.pk.as_str(), change.key.sk.as_str()),
-            ("MSG#edna#8681748", STATUS_SORT_KEY)
-        );
+        assert_eq!(change.message, MessageRef::EdnaSent(8681748));
         assert!(status.phone().is_none());
         assert_eq!(
             route.expects(EventKind::Ack),
@@ -282,11 +286,10 @@ fn edna_statuses_and_incoming_messages_are_recognised_by_their_shape_on_every_ed
             (message.provider(), message.kind()),
             (Provider::Edna, EventKind::InboundMessage)
         );
-        // A reply is kept in the partition of the message it answers (replyOutMessageId).
-        assert_eq!(message.key.pk, "MSG#edna#5043874");
-        assert_eq!(message.key.sk, "EVENT#message#101");
+        // A reply belongs to the message it answers (replyOutMessageId).
+        assert_eq!(message.id.message, MessageRef::EdnaSent(5043874));
+        assert_eq!(message.id.discriminator, ["101"]);
         assert_eq!(message.phone(), Some("35700000000"));
-        assert_eq!(message.phone_key.as_deref(), Some("PHONE#35700000000"));
         assert_eq!(message.occurred_at, "2022-04-29T15:30:08.000Z");
         assert!(message.status_change().is_none());
     }
@@ -298,8 +301,8 @@ fn edna_statuses_and_incoming_messages_are_recognised_by_their_shape_on_every_ed
         json!(null),
     )
     .unwrap();
-    assert_eq!(alone.key.pk, "MSG#edna#in#101");
-    // The status in another case is the same status, and the same key.
+    assert_eq!(alone.id.message, MessageRef::EdnaReceived(101));
+    // The status in another case is the same status, and the same id.
     let lower = parse_with(
         Route::EdnaStatuses,
         EDNA_STATUS,
@@ -308,10 +311,10 @@ fn edna_statuses_and_incoming_messages_are_recognised_by_their_shape_on_every_ed
     )
     .unwrap();
     assert_eq!(
-        lower.key,
+        lower.id,
         parse_event(Route::EdnaStatuses, EDNA_STATUS.as_bytes())
             .unwrap()
-            .key
+            .id
     );
     // On a BotLinkd URL, edna's bodies are the other provider's.
     for body in [EDNA_STATUS, EDNA_MESSAGE] {
@@ -549,7 +552,7 @@ fn non_text_messages_are_kept_with_every_field() {
 }
 
 #[test]
-fn ids_containing_hash_cannot_forge_another_events_key() {
+fn ids_containing_hash_cannot_forge_another_events_id() {
     let honest = parse_with(Route::BotlinkdAcks, ACK, "data.message_id", json!("m1")).unwrap();
     let forged = parse(
         Route::BotlinkdAcks,
@@ -560,13 +563,19 @@ fn ids_containing_hash_cannot_forge_another_events_key() {
         ),
     )
     .unwrap();
-    assert_ne!(honest.key.pk, forged.key.pk);
+    assert_ne!(honest.id.message, forged.id.message);
     let hashed = parse_with(Route::BotlinkdAcks, ACK, "data.message_id", json!("m#1")).unwrap();
-    assert_eq!(hashed.key.pk, "MSG#botlinkd#10922#m%231");
+    assert_eq!(
+        hashed.id.message,
+        MessageRef::Botlinkd {
+            instance_id: "10922".into(),
+            message_id: "m#1".into()
+        }
+    );
 }
 
 #[test]
-fn equivalent_timestamps_give_the_same_click_key() {
+fn equivalent_timestamps_give_the_same_click_id() {
     let a = parse_event(Route::EdnaClicks, CLICK.as_bytes()).unwrap();
     let b = parse(
         Route::EdnaClicks,
@@ -577,7 +586,7 @@ fn equivalent_timestamps_give_the_same_click_key() {
         ),
     )
     .unwrap();
-    assert_eq!(a.key, b.key);
+    assert_eq!(a.id, b.id);
     assert_ne!(a.body_sha256, b.body_sha256);
 }
 
@@ -593,7 +602,7 @@ fn a_retried_body_hashes_the_same() {
         json!(1678900056),
     )
     .unwrap();
-    assert_eq!(a.key, c.key);
+    assert_eq!(a.id, c.id);
     assert_ne!(a.body_sha256, c.body_sha256);
     // A retry that the provider re-serialised (key order, spacing) is still the same body.
     let value: Value = serde_json::from_str(ACK).unwrap();

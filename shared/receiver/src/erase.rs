@@ -14,7 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use webhook_payload::{parse_event, phone_digits, phone_key, Route};
+use webhook_payload::{parse_event, phone_digits, Route};
+
+use crate::item::phone_key;
 
 use crate::item::{self, Item};
 use crate::store::{DynamoDbStore, Listing, StoreError};

@@ -3,7 +3,7 @@
 
 use webhook_payload::{parse_event, EventRecord, PayloadError, QuarantineRecord, Route};
 
-use crate::item::inline_ack_status;
+use crate::item::{inline_ack_status, record_key};
 use crate::store::{Conditional, EventStore, StoreError};
 
 /// What was done with a body.
@@ -79,7 +79,7 @@ pub async fn store_event(
         let first = store.put_ack(record, status).await?;
         return exactly_once(store, record, first, crate::item::ack_sha(record)).await;
     }
-    let first = store.put_event(record, &record.key).await?;
+    let first = store.put_event(record, &record_key(record)).await?;
     let outcome = exactly_once(store, record, first, &record.body_sha256).await?;
     if let Some(change) = record.status_change() {
         store.change_status(&change).await?;
@@ -104,7 +104,7 @@ async fn exactly_once(
             Ok(Outcome::Duplicate)
         }
         Conditional::Exists { .. } => {
-            let collision = record.key.collision(&record.body_sha256);
+            let collision = record_key(record).collision(&record.body_sha256);
             Ok(match store.put_event(record, &collision).await? {
                 Conditional::Written => Outcome::StoredCollision,
                 Conditional::Exists { .. } => Outcome::Duplicate,

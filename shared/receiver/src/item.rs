@@ -9,9 +9,16 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord};
+use webhook_payload::{AckStatus, EventRecord, QuarantineRecord};
 
+mod key;
 mod update;
+
+pub use key::{
+    compose, event_key, key_segments, message_partition, phone_key, quarantine_key, record_key,
+    status_key, ItemKey, COLLISION_PREFIX, EVENT_PREFIX, MESSAGE_PREFIX, PHONE_PREFIX,
+    QUARANTINE_PREFIX, STATUS_SORT_KEY, UNMODELLED_PREFIX,
+};
 
 pub use update::{
     ack_attribute, ack_sha, ack_update, inline_ack_status, status_update, AckField, Update,
@@ -102,13 +109,14 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
     item.insert(RECEIVED_AT.into(), s(received_at));
     item.insert(BODY_SHA256.into(), s(&record.body_sha256));
     item.insert(RAW_BODY.into(), s(&record.raw_body));
-    if key == &record.key {
-        if let Some(phone_key) = &record.phone_key {
-            item.insert(PHONE_KEY.into(), s(phone_key));
+    let own = record_key(record);
+    if key == &own {
+        if let Some(phone) = record.phone() {
+            item.insert(PHONE_KEY.into(), s(&phone_key(phone)));
         }
     } else {
         // A collision is kept, but out of the phone timeline: it is not a second event there.
-        item.insert(COLLISION_OF.into(), s(&record.key.sk));
+        item.insert(COLLISION_OF.into(), s(&own.sk));
     }
     item
 }
@@ -117,8 +125,9 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
 pub fn quarantine_item(record: &QuarantineRecord, received_at: &str) -> Item {
     let s = |value: &str| AttributeValue::S(value.to_owned());
     let mut item: Item = HashMap::with_capacity(16);
-    item.insert(PK.into(), s(&record.key.pk));
-    item.insert(SK.into(), s(&record.key.sk));
+    let key = quarantine_key(record);
+    item.insert(PK.into(), AttributeValue::S(key.pk));
+    item.insert(SK.into(), AttributeValue::S(key.sk));
     item.insert(KIND.into(), s(KIND_QUARANTINE));
     item.insert(PROVIDER.into(), s(record.route.provider().as_str()));
     item.insert(ROUTE.into(), s(record.route.path()));
@@ -231,7 +240,7 @@ mod tests {
     #[test]
     fn an_event_item_keeps_keys_index_attributes_and_the_raw_body_only() {
         let record = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
-        let item = event_item(&record, &record.key, "2026-01-01T00:00:00.000Z");
+        let item = event_item(&record, &record_key(&record), "2026-01-01T00:00:00.000Z");
         let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
         names.sort_unstable();
         assert_eq!(
@@ -247,7 +256,7 @@ mod tests {
                 SK
             ]
         );
-        assert_eq!(text(&item, PHONE_KEY), record.phone_key.as_deref());
+        assert_eq!(text(&item, PHONE_KEY), Some("PHONE#447123456789"));
         assert_eq!(text(&item, RAW_BODY), Some(MESSAGE));
     }
 
@@ -260,7 +269,7 @@ mod tests {
         let body = value.to_string();
         assert_eq!(body.len(), 256 * 1024);
         let record = parse_event(Route::BotlinkdMessages, body.as_bytes()).unwrap();
-        let key = record.key.collision(&record.body_sha256);
+        let key = record_key(&record).collision(&record.body_sha256);
         let item = event_item(&record, &key, "2026-01-01T00:00:00.000Z");
         assert!(item_bytes(&item) + 64 < MAX_ITEM_BYTES);
     }
@@ -268,10 +277,13 @@ mod tests {
     #[test]
     fn a_collision_item_stays_out_of_the_phone_index() {
         let record = parse_event(Route::BotlinkdMessages, MESSAGE.as_bytes()).unwrap();
-        let key = record.key.collision(&record.body_sha256);
+        let key = record_key(&record).collision(&record.body_sha256);
         let item = event_item(&record, &key, "2026-01-01T00:00:00.000Z");
         assert!(!item.contains_key(PHONE_KEY));
-        assert_eq!(text(&item, COLLISION_OF), Some(record.key.sk.as_str()));
+        assert_eq!(
+            text(&item, COLLISION_OF),
+            Some(record_key(&record).sk.as_str())
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
+use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
+
+use crate::item::ItemKey;
 
 use crate::item::{self, ack_attribute, AckField, Item};
 use crate::metrics::FaultCause;
@@ -119,10 +121,8 @@ impl EventStore for MemoryStore {
     ) -> Result<Conditional, StoreError> {
         self.attempt("UpdateItem")?;
         let mut items = self.lock();
-        let slot = (
-            record.key.pk.clone(),
-            webhook_payload::STATUS_SORT_KEY.to_owned(),
-        );
+        let key = item::status_key(&record.id.message);
+        let slot = (key.pk, key.sk);
         let item = items.entry(slot.clone()).or_default();
         if let Some(existing) = item::text(item, &ack_attribute(status, AckField::Sha)) {
             return Ok(Conditional::Exists {
@@ -160,7 +160,8 @@ impl EventStore for MemoryStore {
     async fn change_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
         self.attempt("UpdateItem")?;
         let mut items = self.lock();
-        let slot = (change.key.pk.clone(), change.key.sk.clone());
+        let key = item::status_key(&change.message);
+        let slot = (key.pk, key.sk);
         let status = items.entry(slot.clone()).or_default();
         let s = |value: &str| AttributeValue::S(value.to_owned());
         let changed = match change.status.rank() {
@@ -175,8 +176,8 @@ impl EventStore for MemoryStore {
             }
         };
         if changed {
-            status.insert(item::PK.into(), s(&change.key.pk));
-            status.insert(item::SK.into(), s(&change.key.sk));
+            status.insert(item::PK.into(), s(&slot.0));
+            status.insert(item::SK.into(), s(&slot.1));
             status.insert(item::KIND.into(), s(item::KIND_STATUS));
         } else if status.is_empty() {
             items.remove(&slot);
@@ -191,6 +192,6 @@ impl EventStore for MemoryStore {
     async fn put_quarantine(&self, record: &QuarantineRecord) -> Result<Conditional, StoreError> {
         self.attempt("PutItem")?;
         let new = item::quarantine_item(record, &webhook_payload::utc_now());
-        Ok(self.put_if_absent(&record.key, new))
+        Ok(self.put_if_absent(&item::quarantine_key(record), new))
     }
 }

@@ -2,10 +2,10 @@
 //! the event it is, through the same [`store_event`] as a live request (so it expires as a live
 //! event written now does: the store's `retention_days`), then marked replayed.
 
-use webhook_payload::{key_hash, parse_event, ItemKey, Route};
+use webhook_payload::{key_hash, parse_event, Route};
 
 use crate::ingest::{store_event, Outcome};
-use crate::item::{self, Item};
+use crate::item::{self, Item, ItemKey};
 use crate::store::{DynamoDbStore, Listing, StoreError};
 
 /// What replay did, or would do, with one quarantined body.

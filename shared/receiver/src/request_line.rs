@@ -22,6 +22,7 @@ use webhook_payload::{key_hash, phone_last_four, Route};
 
 use crate::handler::{Handled, WebhookError};
 use crate::ingest::Outcome;
+use crate::item::message_partition;
 use crate::metrics::{Measure, OutcomeClass};
 
 /// Where the request lines go: stdout in Lambda (CloudWatch Logs), or a buffer in tests.
@@ -105,7 +106,10 @@ pub(crate) fn request_line(answered: &Answered<'_>, namespace: &str, now_ms: u64
             };
             match &ingested.parsed {
                 Ok(record) => {
-                    line.insert("key".into(), json!(key_hash(&record.key.pk)));
+                    line.insert(
+                        "key".into(),
+                        json!(key_hash(&message_partition(&record.id.message))),
+                    );
                     if let Some(phone) = record.phone() {
                         line.insert("phone".into(), json!(phone_last_four(phone)));
                     }

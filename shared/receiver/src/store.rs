@@ -4,7 +4,9 @@
 use std::future::Future;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
+use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
+
+use crate::item::ItemKey;
 
 use crate::metrics::FaultCause;
 

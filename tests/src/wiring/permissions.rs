@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::{parse_event, Function, QUARANTINE_PREFIX, UNMODELLED_PREFIX};
+use webhook_payload::{parse_event, Function};
+use webhook_receiver::item::{message_partition, QUARANTINE_PREFIX, UNMODELLED_PREFIX};
 use webhook_receiver::{SecretVariables, WARM_UP_KEY};
 
 use crate::fixture_event;
@@ -31,8 +32,9 @@ pub fn write_key_patterns(function: Function) -> BTreeSet<String> {
             let body = event["body"].as_str().expect("the fixture has a body");
             let record = parse_event(*route, body.as_bytes()).expect("a documented event");
             // MSG#<provider>#<id...>: the first two segments.
-            let segments: Vec<&str> = record.key.pk.splitn(3, '#').collect();
-            assert_eq!(segments[1], route.provider().as_str(), "{}", record.key.pk);
+            let pk = message_partition(&record.id.message);
+            let segments: Vec<&str> = pk.splitn(3, '#').collect();
+            assert_eq!(segments[1], route.provider().as_str(), "{pk}");
             format!("{}#{}#*", segments[0], segments[1])
         })
         .collect();

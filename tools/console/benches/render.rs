@@ -13,8 +13,8 @@ use axum::http::Request;
 use criterion::{criterion_group, criterion_main, Criterion};
 use tower::ServiceExt;
 use webhook_console::{router, Console};
-use webhook_payload::{parse_event, Route, STATUS_SORT_KEY};
-use webhook_receiver::item::{self, event_item, Item};
+use webhook_payload::{parse_event, Route};
+use webhook_receiver::item::{self, event_item, record_key, status_key, Item};
 use webhook_receiver::{Change, ChangeKind, DynamoDbStore, StoreSettings};
 
 const EVENTS: usize = 10_000;
@@ -83,8 +83,8 @@ fn busy_day() -> Vec<Change> {
                 Some(status) => {
                     let s = |text: &str| AttributeValue::S(text.to_owned());
                     insert(Item::from([
-                        (item::PK.to_owned(), s(&record.key.pk)),
-                        (item::SK.to_owned(), s(STATUS_SORT_KEY)),
+                        (item::PK.to_owned(), s(&status_key(&record.id.message).pk)),
+                        (item::SK.to_owned(), s(item::STATUS_SORT_KEY)),
                         (item::STATUS.to_owned(), s(status.as_str())),
                         (
                             item::ack_attribute(status, item::AckField::At),
@@ -93,7 +93,7 @@ fn busy_day() -> Vec<Change> {
                         (item::ack_attribute(status, item::AckField::Body), s(&body)),
                     ]))
                 }
-                None => insert(event_item(&record, &record.key, &received)),
+                None => insert(event_item(&record, &record_key(&record), &received)),
             }
         })
         .collect()

@@ -3,12 +3,12 @@
 //! acks kept inside a message's status item). The provider's fields come from the raw body,
 //! parsed with the same code as the functions.
 
-use receiver::item::{self, Item};
-use receiver::{Change, ChangeKind};
-use webhook_payload::{
-    key_segments, parse_event, AckStatus, EventRecord, Route, WebhookEvent, COLLISION_PREFIX,
-    QUARANTINE_PREFIX, STATUS_SORT_KEY, UNMODELLED_PREFIX,
+use receiver::item::{
+    self, key_segments, Item, COLLISION_PREFIX, MESSAGE_PREFIX, QUARANTINE_PREFIX, STATUS_SORT_KEY,
+    UNMODELLED_PREFIX,
 };
+use receiver::{Change, ChangeKind};
+use webhook_payload::{parse_event, AckStatus, EventRecord, Route, WebhookEvent};
 use webhook_receiver as receiver;
 
 use crate::time::seconds_between;
@@ -53,7 +53,7 @@ impl MessageRef {
     /// The message whose partition is `pk`, if `pk` is a message's.
     pub fn of_partition(pk: &str) -> Option<MessageRef> {
         let mut segments = key_segments(pk).into_iter();
-        if segments.next()? != "MSG" {
+        if segments.next()? != MESSAGE_PREFIX {
             return None;
         }
         let provider = segments.next()?;
@@ -63,9 +63,9 @@ impl MessageRef {
 
     /// The partition key of this message.
     pub fn partition(&self) -> String {
-        let mut segments = vec!["MSG", self.provider.as_str()];
+        let mut segments = vec![MESSAGE_PREFIX, self.provider.as_str()];
         segments.extend(self.ids.iter().map(String::as_str));
-        webhook_payload::compose(&segments)
+        item::compose(&segments)
     }
 }
 
@@ -179,7 +179,7 @@ pub fn row_of_item(item: &Item) -> Option<Row> {
     };
     let segments = key_segments(pk);
     let provider = match segments.first().map(String::as_str) {
-        Some("MSG") | Some(UNMODELLED_PREFIX) => segments.get(1).cloned(),
+        Some(MESSAGE_PREFIX | UNMODELLED_PREFIX) => segments.get(1).cloned(),
         _ => None,
     };
     let mut row = Row {
@@ -296,7 +296,7 @@ mod tests {
 
     fn stored(route: Route, body: &str) -> Item {
         let record = parse_event(route, body.as_bytes()).unwrap();
-        event_item(&record, &record.key, NOW)
+        event_item(&record, &item::record_key(&record), NOW)
     }
 
     #[test]
@@ -345,7 +345,10 @@ mod tests {
         // The status item as the ack's UpdateItem leaves it (item::ack_update).
         let s = |text: &str| AttributeValue::S(text.to_owned());
         let new: Item = [
-            (item::PK.to_owned(), s(&record.key.pk)),
+            (
+                item::PK.to_owned(),
+                s(&item::status_key(&record.id.message).pk),
+            ),
             (item::SK.to_owned(), s(STATUS_SORT_KEY)),
             (item::STATUS.to_owned(), s(status.as_str())),
             (

@@ -1,8 +1,8 @@
 //! A message's funnel, from the items of its partition: its status item (with the acks kept in
 //! it), its events (clicks, replies, acks kept as items of their own), and collisions.
 
-use receiver::item::{self, AckField, Item};
-use webhook_payload::{AckStatus, STATUS_SORT_KEY};
+use receiver::item::{self, AckField, Item, STATUS_SORT_KEY};
+use webhook_payload::AckStatus;
 use webhook_receiver as receiver;
 
 use crate::event::{row_of_item, Row};

@@ -13,7 +13,8 @@ use axum::Router;
 use maud::Markup;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
-use webhook_payload::{key_hash, phone_digits, phone_key, ItemKey, QUARANTINE_PREFIX};
+use webhook_payload::{key_hash, phone_digits};
+use webhook_receiver::item::{phone_key, ItemKey, QUARANTINE_PREFIX};
 use webhook_receiver::{replay_one, Cursor, ReplayResult};
 
 use crate::charts;

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{AckStatus, EventRecord, ItemKey, StatusChange, WebhookEvent};
+use webhook_payload::{AckStatus, EventRecord, MessageRef, StatusChange, WebhookEvent};
+
+use super::key::{status_key, ItemKey};
 
 use super::{EXPIRES_AT, KIND, KIND_STATUS, STATUS, STATUS_AT, STATUS_RANK};
 
@@ -80,12 +82,9 @@ pub struct Update {
 }
 
 impl Update {
-    fn on_status_item(pk: &str) -> Update {
+    fn on_status_item(message: &MessageRef) -> Update {
         Update {
-            key: ItemKey {
-                pk: pk.to_owned(),
-                sk: webhook_payload::STATUS_SORT_KEY.to_owned(),
-            },
+            key: status_key(message),
             update_expression: String::new(),
             condition_expression: String::new(),
             names: Vec::new(),
@@ -154,7 +153,7 @@ pub fn ack_update(
     expires_at: Option<u64>,
 ) -> Update {
     let attribute = |field| ack_attribute(status, field);
-    let mut update = Update::on_status_item(&record.key.pk);
+    let mut update = Update::on_status_item(&record.id.message);
     update.set_to(
         "#at",
         attribute(AckField::At),
@@ -185,7 +184,7 @@ pub fn ack_update(
 /// and `read` move the status forward only; `failed` records when the message first failed and
 /// never moves it.
 pub fn status_update(change: &StatusChange, expires_at: Option<u64>) -> Update {
-    let mut update = Update::on_status_item(&change.key.pk);
+    let mut update = Update::on_status_item(&change.message);
     update.values.push((":at", s(&change.occurred_at)));
     match change.status.rank() {
         Some(rank) => update.advance(change.status, rank),
@@ -254,7 +253,7 @@ mod tests {
             "d-1",
             Some(1_800_000_000),
         );
-        assert_eq!(update.key.sk, webhook_payload::STATUS_SORT_KEY);
+        assert_eq!(update.key.sk, super::super::key::STATUS_SORT_KEY);
         assert_eq!(
             update.update_expression,
             "SET #at = :at, #body = :body, #sha = :sha, #id = :id, #status = :status, \

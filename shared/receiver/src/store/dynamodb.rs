@@ -13,11 +13,11 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
 };
 use aws_sdk_dynamodb::Client;
-use webhook_payload::{AckStatus, EventRecord, ItemKey, QuarantineRecord, StatusChange};
+use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
 
 use super::conditional::Answer;
 use super::{Conditional, EventStore, StatusOutcome, StoreError, WARM_UP_KEY};
-use crate::item::{self, ack_attribute, AckField, Item};
+use crate::item::{self, ack_attribute, AckField, Item, ItemKey};
 use crate::{ClientProfile, Config};
 
 /// The webhook event table in DynamoDB.

@@ -10,10 +10,9 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, KeysAndAttributes, ReturnConsumedCapacity,
 };
-use webhook_payload::ItemKey;
 
 use super::{DynamoDbStore, StoreError};
-use crate::item::{self, Item};
+use crate::item::{self, Item, ItemKey};
 
 /// Items of a partition the message view reads at most: a message has a handful (its events, its
 /// status item, collisions); a partition that somehow holds more is cut here, and says so.

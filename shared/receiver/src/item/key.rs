@@ -1,0 +1,296 @@
+//! The table's keys: how an event's identity ([`EventId`]), a message, a phone number and a
+//! quarantined body become `pk` and `sk`. Provider values are escaped so that a `#` inside an id
+//! can never shift the segments of a key and forge another event's key.
+
+use webhook_payload::{phone_digits, EventId, EventRecord, MessageRef, QuarantineRecord};
+
+/// First segment of a message's partition key: `MSG#<provider>#…`.
+pub const MESSAGE_PREFIX: &str = "MSG";
+/// First segment of an event's sort key: `EVENT#<kind>#…`; a query of a message's events
+/// selects `begins_with(sk, "EVENT#")`.
+pub const EVENT_PREFIX: &str = "EVENT";
+/// Sort key of the per-message current-status item.
+pub const STATUS_SORT_KEY: &str = "STATUS";
+/// Prefix of the sort key of a record that collided with another under the same idempotency key.
+pub const COLLISION_PREFIX: &str = "COLLISION#";
+/// Partition-key prefix of unmodelled provider events (`UNMODELLED#<provider>#<body hash>`).
+pub const UNMODELLED_PREFIX: &str = "UNMODELLED";
+/// Partition-key prefix (and sort key) of quarantine items (`QUARANTINE#<body hash>`).
+pub const QUARANTINE_PREFIX: &str = "QUARANTINE";
+/// Partition-key prefix of the `by_phone` index (`PHONE#<digits>`).
+pub const PHONE_PREFIX: &str = "PHONE";
+
+/// A table item's primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ItemKey {
+    /// Partition key (`pk`).
+    pub pk: String,
+    /// Sort key (`sk`).
+    pub sk: String,
+}
+
+impl ItemKey {
+    /// The key under which a different body with this key's idempotency key is kept, so that a
+    /// collision never overwrites the first record and a retry of the colliding body is still a
+    /// duplicate. It sits outside the `EVENT#` prefix, so that a query for a message's events
+    /// finds each event once.
+    pub fn collision(&self, body_sha256: &str) -> ItemKey {
+        ItemKey {
+            pk: self.pk.clone(),
+            sk: format!("{COLLISION_PREFIX}{}#{body_sha256}", self.sk),
+        }
+    }
+}
+
+/// The key of an event: `MSG#…` of its message, `EVENT#<kind>#<discriminator…>`.
+pub fn event_key(id: &EventId) -> ItemKey {
+    let mut sort = vec![EVENT_PREFIX, id.kind.as_str()];
+    sort.extend(id.discriminator.iter().map(String::as_str));
+    ItemKey {
+        pk: message_partition(&id.message),
+        sk: compose(&sort),
+    }
+}
+
+/// The key of an event record ([`event_key`] of its id).
+pub fn record_key(record: &EventRecord) -> ItemKey {
+    event_key(&record.id)
+}
+
+/// The partition of a message: its events, its status item and its collisions.
+pub fn message_partition(message: &MessageRef) -> String {
+    match message {
+        MessageRef::Botlinkd {
+            instance_id,
+            message_id,
+        } => compose(&[MESSAGE_PREFIX, "botlinkd", instance_id, message_id]),
+        MessageRef::EdnaSent(id) => compose(&[MESSAGE_PREFIX, "edna", &id.to_string()]),
+        MessageRef::EdnaReceived(id) => compose(&[MESSAGE_PREFIX, "edna", "in", &id.to_string()]),
+        MessageRef::Unmodelled {
+            provider,
+            body_sha256,
+        } => compose(&[UNMODELLED_PREFIX, provider.as_str(), body_sha256]),
+    }
+}
+
+/// The key of a message's status item.
+pub fn status_key(message: &MessageRef) -> ItemKey {
+    ItemKey {
+        pk: message_partition(message),
+        sk: STATUS_SORT_KEY.to_owned(),
+    }
+}
+
+/// The key of a quarantined body: one item per distinct body (canonical JSON hash), so a
+/// retried body is one item.
+pub fn quarantine_key(record: &QuarantineRecord) -> ItemKey {
+    ItemKey {
+        pk: compose(&[QUARANTINE_PREFIX, &record.body_sha256]),
+        sk: QUARANTINE_PREFIX.to_owned(),
+    }
+}
+
+/// The `by_phone` partition key of a phone number: `PHONE#<its digits>` ([`phone_digits`]), so
+/// that the number a person gives and the one a provider sent find the same timeline.
+pub fn phone_key(phone: &str) -> String {
+    compose(&[PHONE_PREFIX, &phone_digits(phone)])
+}
+
+/// The segments a key was composed of ([`compose`]), unescaped: what the console turns into a
+/// URL and back.
+pub fn key_segments(key: &str) -> Vec<String> {
+    key.split('#')
+        .map(|segment| segment.replace("%23", "#").replace("%25", "%"))
+        .collect()
+}
+
+/// Joins key segments with `#`, escaping `%` and `#` inside each segment (percent-encoding), so
+/// that distinct segment lists always give distinct keys.
+pub fn compose(segments: &[&str]) -> String {
+    let mut key = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            key.push('#');
+        }
+        for c in segment.chars() {
+            match c {
+                '%' => key.push_str("%25"),
+                '#' => key.push_str("%23"),
+                c => key.push(c),
+            }
+        }
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use webhook_payload::{EventKind, Provider};
+
+    use super::*;
+
+    #[test]
+    fn a_phone_key_is_the_same_however_the_number_is_written() {
+        for written in [
+            "447123456789",
+            "+44 7123 456789",
+            "+44-7123-456-789",
+            "447123456789:12@s.whatsapp.net",
+        ] {
+            assert_eq!(phone_key(written), "PHONE#447123456789", "{written}");
+        }
+    }
+
+    #[test]
+    fn each_message_has_its_own_partition() {
+        let botlinkd = MessageRef::Botlinkd {
+            instance_id: "10922".into(),
+            message_id: "wamid.X".into(),
+        };
+        let unmodelled = MessageRef::Unmodelled {
+            provider: Provider::Edna,
+            body_sha256: "ab12".into(),
+        };
+        assert_eq!(message_partition(&botlinkd), "MSG#botlinkd#10922#wamid.X");
+        assert_eq!(
+            message_partition(&MessageRef::EdnaSent(8681748)),
+            "MSG#edna#8681748"
+        );
+        assert_eq!(
+            message_partition(&MessageRef::EdnaReceived(101)),
+            "MSG#edna#in#101"
+        );
+        assert_eq!(message_partition(&unmodelled), "UNMODELLED#edna#ab12");
+        assert_eq!(
+            status_key(&MessageRef::EdnaSent(1)),
+            ItemKey {
+                pk: "MSG#edna#1".into(),
+                sk: STATUS_SORT_KEY.into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_event_key_names_its_kind_then_its_discriminator() {
+        let id = EventId {
+            message: MessageRef::EdnaSent(8681748),
+            kind: EventKind::Click,
+            discriminator: vec![
+                "https://s.ed.na/x#y".into(),
+                "2025-01-30T11:07:55.000Z".into(),
+            ],
+        };
+        assert_eq!(
+            event_key(&id).sk,
+            "EVENT#click#https://s.ed.na/x%23y#2025-01-30T11:07:55.000Z"
+        );
+        let ack = EventId {
+            message: MessageRef::EdnaSent(8681748),
+            kind: EventKind::Ack,
+            discriminator: vec!["delivered".into()],
+        };
+        assert_eq!(event_key(&ack).sk, "EVENT#ack#delivered");
+    }
+
+    /// Keys are the table's data: a deployed table holds items under them, so a retry after an
+    /// upgrade must find the same key. The documented examples pin them.
+    #[test]
+    fn the_documented_examples_keep_their_keys() {
+        use webhook_payload::{parse_event, Route};
+        let fixture = |name: &str| {
+            std::fs::read(format!(
+                "{}/../../fixtures/payloads/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        for (route, name, pk, sk, phone) in [
+            (
+                Route::EdnaClicks,
+                "edna-click.json",
+                "MSG#edna#5345345",
+                "EVENT#click#f42kL#2025-08-10T12:32:56.000Z",
+                Some("PHONE#79991234567"),
+            ),
+            (
+                Route::BotlinkdMessages,
+                "botlinkd-message.json",
+                "MSG#botlinkd#10922#wamid.HBgLM...",
+                "EVENT#message",
+                Some("PHONE#447123456789"),
+            ),
+            (
+                Route::BotlinkdAcks,
+                "botlinkd-ack.json",
+                "MSG#botlinkd#10922#wamid.HBgLM...",
+                "EVENT#ack#read",
+                None,
+            ),
+            (
+                Route::EdnaStatuses,
+                "edna-status.json",
+                "MSG#edna#8681748",
+                "EVENT#ack#delivered",
+                None,
+            ),
+            (
+                Route::EdnaMessages,
+                "edna-message.json",
+                "MSG#edna#5043874",
+                "EVENT#message#101",
+                Some("PHONE#35700000000"),
+            ),
+        ] {
+            let record = parse_event(route, &fixture(name)).unwrap();
+            let key = record_key(&record);
+            assert_eq!((key.pk.as_str(), key.sk.as_str()), (pk, sk), "{name}");
+            assert_eq!(record.phone().map(phone_key).as_deref(), phone, "{name}");
+        }
+    }
+
+    #[test]
+    fn compose_joins_plain_segments_with_hash() {
+        assert_eq!(
+            compose(&["MSG", "botlinkd", "10922", "wamid.X"]),
+            "MSG#botlinkd#10922#wamid.X"
+        );
+    }
+
+    #[test]
+    fn a_hash_inside_a_segment_cannot_forge_another_key() {
+        let forged = compose(&["MSG", "botlinkd", "10922#wamid.X"]);
+        let real = compose(&["MSG", "botlinkd", "10922", "wamid.X"]);
+        assert_ne!(forged, real);
+        assert_eq!(forged, "MSG#botlinkd#10922%23wamid.X");
+    }
+
+    #[test]
+    fn key_segments_undo_compose() {
+        for segments in [
+            vec!["MSG", "botlinkd", "10922", "wamid.X"],
+            vec!["MSG", "edna", "in", "101"],
+            vec!["MSG", "botlinkd", "10922#x", "a%23b", "%"],
+        ] {
+            assert_eq!(key_segments(&compose(&segments)), segments);
+        }
+    }
+
+    #[test]
+    fn the_escape_character_itself_is_escaped() {
+        // Without escaping `%`, "a%23" and "a#" would both become "a%23".
+        assert_ne!(compose(&["a%23"]), compose(&["a#"]));
+        assert_eq!(compose(&["a%23"]), "a%2523");
+    }
+
+    #[test]
+    fn collision_key_keeps_the_partition_and_extends_the_sort_key() {
+        let key = ItemKey {
+            pk: "MSG#x".into(),
+            sk: "EVENT#ack#read".into(),
+        };
+        let collision = key.collision("abc");
+        assert_eq!(collision.pk, key.pk);
+        assert_eq!(collision.sk, "COLLISION#EVENT#ack#read#abc");
+        assert!(!collision.sk.starts_with("EVENT#"));
+    }
+}
