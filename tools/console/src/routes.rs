@@ -14,7 +14,7 @@ use maud::Markup;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use webhook_payload::{key_hash, phone_digits};
-use webhook_receiver::item::{phone_key, ItemKey, QUARANTINE_PREFIX};
+use webhook_receiver::item::{ItemKey, QUARANTINE_PREFIX};
 use webhook_receiver::{replay_one, Cursor, ReplayResult};
 
 use crate::charts;
@@ -154,7 +154,7 @@ async fn person(
     let limit = NonZeroU32::new(PAGE_ROWS).unwrap_or(NonZeroU32::MIN);
     let page = console
         .store
-        .timeline(&phone_key(&digits), params.cursor().as_ref(), limit)
+        .timeline(&digits, params.cursor().as_ref(), limit)
         .await?;
     let rows: Vec<Row> = page.items.iter().filter_map(row_of_item).collect();
     let shown = params.shown();

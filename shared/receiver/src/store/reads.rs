@@ -95,17 +95,19 @@ fn units(consumed: Option<&ConsumedCapacity>) -> f64 {
 }
 
 impl DynamoDbStore {
-    /// The clicks and messages of `phone_key` (`PHONE#<digits>`), newest first, `limit` a page:
+    /// The clicks and messages of the person at `phone` (written any way: its digits are its
+    /// key, [`item::phone_key`]), newest first, `limit` a page:
     /// a Query of `by_phone` (which holds keys and `kind`), then one BatchGetItem of the page's
     /// items, eventually consistent (half the units of a consistent read).
     pub async fn timeline(
         &self,
-        phone_key: &str,
+        phone: &str,
         after: Option<&Cursor>,
         limit: NonZeroU32,
     ) -> Result<Page, StoreError> {
+        let phone_key = item::phone_key(phone);
         let found = self
-            .index_page(Index::Phone(phone_key), after, limit)
+            .index_page(Index::Phone(&phone_key), after, limit)
             .await?;
         let mut read_units = units(found.consumed_capacity());
         let next = found.last_evaluated_key().map(Cursor::encode);
