@@ -24,15 +24,12 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use auth::{Auth, AuthError};
-pub use client::{dynamodb_client, sdk_config, ssm_client, ClientProfile, Service};
+pub use client::{dynamodb_client, sdk_config, ClientProfile, Service};
 pub use config::{Config, DEFAULT_RETENTION_DAYS};
 pub use config_error::ConfigError;
-pub use erase::{
-    erasable_digits, erase_phone, EraseError, ErasureCounts, QuarantineSearch, MIN_PHONE_DIGITS,
-};
-pub use handler::{Handled, Receiver, WebhookError, MAX_BODY_BYTES, STORE_BUDGET};
-pub use ingest::{ingest, store_event, Ingested, Outcome};
+pub use erase::{erasable_digits, erase_phone, EraseError, ErasureCounts, QuarantineSearch};
+pub use handler::{Receiver, MAX_BODY_BYTES, STORE_BUDGET};
+pub use ingest::Outcome;
 #[cfg(any(test, feature = "testing"))]
 pub use memory::MemoryStore;
 pub use metrics::{
@@ -47,5 +44,5 @@ pub use serve::serve;
 pub use store::{Change, ChangeKind, TableStream};
 pub use store::{
     Conditional, Cursor, DynamoDbStore, EventStore, Page, StatusOutcome, StoreError, StoreSettings,
-    MAX_MESSAGE_ITEMS, WARM_UP_KEY,
+    WARM_UP_KEY,
 };

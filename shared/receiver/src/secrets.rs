@@ -128,8 +128,9 @@ mod tests {
     use serde_json::{json, Value};
     use webhook_payload::Provider;
 
+    use crate::auth::Auth;
     use crate::client::SSM_INIT_ATTEMPTS;
-    use crate::{sdk_config, Auth, Config, ConfigError, Service};
+    use crate::{sdk_config, Config, ConfigError, Service};
 
     const PARAMETER: &str = "/whatsapp-webhooks/test/botlinkd-tokens";
     const OLD: &str = "old-token-0123456789abcdef0123456789";

@@ -19,7 +19,7 @@ mod stream;
 
 pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
 pub(crate) use operator::Listing;
-pub use reads::{Cursor, Page, MAX_MESSAGE_ITEMS};
+pub use reads::{Cursor, Page};
 #[cfg(feature = "stream")]
 pub use stream::{Change, ChangeKind, TableStream};
 
