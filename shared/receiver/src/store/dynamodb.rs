@@ -226,49 +226,6 @@ impl DynamoDbStore {
             .condition_expression(update.condition_expression)
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
     }
-
-    /// One conditional UpdateItem of an inline ack (see [`EventStore::put_ack`]); with
-    /// `advance`, it also moves the current status and requires that to be a step forward.
-    async fn update_ack(
-        &self,
-        record: &EventRecord,
-        status: AckStatus,
-        advance: Option<u8>,
-        delivery_id: &str,
-    ) -> Result<AckWrite, StoreError> {
-        let update = item::ack_update(record, status, advance, delivery_id, self.expires_at());
-        let result = self
-            .update_item(update)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let answer =
-            self.usage
-                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
-        match answer {
-            Answer::Written => Ok(AckWrite::Written),
-            Answer::ConditionFailed(existing) => {
-                let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
-                match field(AckField::Sha) {
-                    // The SDK retried an attempt that had in fact been written: it is ours.
-                    Some(_) if field(AckField::DeliveryId) == Some(delivery_id) => {
-                        Ok(AckWrite::Written)
-                    }
-                    Some(existing_sha) => Ok(AckWrite::Exists(Some(existing_sha.to_owned()))),
-                    // No ack of this status yet: the status had already moved past it.
-                    None if advance.is_some() => Ok(AckWrite::StatusAhead),
-                    None => Err(StoreError::ExistingItemMissing),
-                }
-            }
-        }
-    }
-}
-
-/// What one conditional UpdateItem of an inline ack found.
-enum AckWrite {
-    Written,
-    Exists(Option<String>),
-    StatusAhead,
 }
 
 impl EventStore for DynamoDbStore {
@@ -278,16 +235,41 @@ impl EventStore for DynamoDbStore {
         status: AckStatus,
     ) -> Result<Conditional, StoreError> {
         let delivery_id = new_delivery_id();
+        // With `advance`, the write also moves the current status and requires that to be a
+        // step forward.
         let mut advance = status.rank();
         loop {
-            match self
-                .update_ack(record, status, advance, &delivery_id)
-                .await?
-            {
-                AckWrite::Written => return Ok(Conditional::Written),
-                AckWrite::Exists(body_sha256) => return Ok(Conditional::Exists { body_sha256 }),
-                // A late ack: kept, the status left where it is (a second write, only then).
-                AckWrite::StatusAhead => advance = None,
+            let update = item::ack_update(record, status, advance, &delivery_id, self.expires_at());
+            let result = self
+                .update_item(update)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .send()
+                .await;
+            let existing = match self.usage.answer(
+                "UpdateItem",
+                &result,
+                UpdateItemOutput::consumed_capacity,
+            )? {
+                Answer::Written => return Ok(Conditional::Written),
+                Answer::ConditionFailed(existing) => existing,
+            };
+            let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
+            match field(AckField::Sha) {
+                // The SDK retried an attempt that had in fact been written: it is ours.
+                Some(_) if field(AckField::DeliveryId) == Some(delivery_id.as_str()) => {
+                    return Ok(Conditional::Written)
+                }
+                Some(existing_sha) => {
+                    return Ok(Conditional::Exists {
+                        body_sha256: Some(existing_sha.to_owned()),
+                    })
+                }
+                // No ack of this status yet: the status had already moved past it. A late ack
+                // is kept, the status left where it is (a second write, only then).
+                None if advance.is_some() => advance = None,
+                None => return Err(StoreError::ExistingItemMissing),
             }
         }
     }
