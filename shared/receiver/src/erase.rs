@@ -16,9 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use webhook_payload::{parse_event, phone_digits, Route};
 
-use crate::item::phone_key;
-
-use crate::item::{self, Item};
+use crate::item::{self, phone_key, Item};
 use crate::store::{DynamoDbStore, Listing, StoreError};
 
 /// The fewest digits `erase` takes: fewer would match other people's numbers inside bodies.

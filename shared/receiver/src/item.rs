@@ -109,14 +109,12 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
     item.insert(RECEIVED_AT.into(), s(received_at));
     item.insert(BODY_SHA256.into(), s(&record.body_sha256));
     item.insert(RAW_BODY.into(), s(&record.raw_body));
-    let own = record_key(record);
-    if key == &own {
-        if let Some(phone) = record.phone() {
-            item.insert(PHONE_KEY.into(), s(&phone_key(phone)));
-        }
-    } else {
+    if key.sk.starts_with(COLLISION_PREFIX) {
         // A collision is kept, but out of the phone timeline: it is not a second event there.
-        item.insert(COLLISION_OF.into(), s(&own.sk));
+        // Only here is the record's own key needed (the caller wrote its item first).
+        item.insert(COLLISION_OF.into(), s(&record_key(record).sk));
+    } else if let Some(phone) = record.phone() {
+        item.insert(PHONE_KEY.into(), s(&phone_key(phone)));
     }
     item
 }

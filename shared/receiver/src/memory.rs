@@ -9,9 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
 
-use crate::item::ItemKey;
-
-use crate::item::{self, ack_attribute, AckField, Item};
+use crate::item::{self, ack_attribute, AckField, Item, ItemKey};
 use crate::metrics::FaultCause;
 use crate::store::{Conditional, EventStore, StatusOutcome, StoreError};
 

@@ -7,7 +7,6 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
 
 use crate::item::ItemKey;
-
 use crate::metrics::FaultCause;
 
 mod conditional;

@@ -82,9 +82,10 @@ fn busy_day() -> Vec<Change> {
             match record.known_status() {
                 Some(status) => {
                     let s = |text: &str| AttributeValue::S(text.to_owned());
+                    let key = status_key(&record.id.message);
                     insert(Item::from([
-                        (item::PK.to_owned(), s(&status_key(&record.id.message).pk)),
-                        (item::SK.to_owned(), s(item::STATUS_SORT_KEY)),
+                        (item::PK.to_owned(), s(&key.pk)),
+                        (item::SK.to_owned(), s(&key.sk)),
                         (item::STATUS.to_owned(), s(status.as_str())),
                         (
                             item::ack_attribute(status, item::AckField::At),

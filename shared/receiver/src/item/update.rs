@@ -8,7 +8,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use webhook_payload::{AckStatus, EventRecord, MessageRef, StatusChange, WebhookEvent};
 
 use super::key::{status_key, ItemKey};
-
 use super::{EXPIRES_AT, KIND, KIND_STATUS, STATUS, STATUS_AT, STATUS_RANK};
 
 /// Largest ack body kept inside its message's status item. Documented acks are ~150 bytes; a
@@ -253,7 +252,7 @@ mod tests {
             "d-1",
             Some(1_800_000_000),
         );
-        assert_eq!(update.key.sk, super::super::key::STATUS_SORT_KEY);
+        assert_eq!(update.key.sk, crate::item::STATUS_SORT_KEY);
         assert_eq!(
             update.update_expression,
             "SET #at = :at, #body = :body, #sha = :sha, #id = :id, #status = :status, \
