@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, IntoResponse, Request, RequestExt, Response};
 use serde_json::json;
 use tracing::warn;
 use webhook_payload::{seconds_until, EventKind, Provider, Route};
@@ -148,8 +148,8 @@ impl<S: EventStore> Receiver<S> {
         self.lines
             .write(&request_line(&answered, &self.metrics_namespace, now_ms));
         Ok(match result {
-            Ok(handled) => success(&handled),
-            Err(err) => failure(&err),
+            Ok(handled) => success(&handled).await,
+            Err(err) => failure(&err).await,
         })
     }
 
@@ -234,30 +234,26 @@ fn wrong_route(route: Option<Route>, result: &Result<Handled, WebhookError>) -> 
     }
 }
 
-fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Body> {
-    let mut response = Response::new(Body::Text(body.to_string()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+/// The 200 answer: empty for edna's URL check, else what became of the body, as JSON.
+async fn success(handled: &Handled) -> Response<Body> {
+    match handled {
+        Handled::UrlCheck => Response::new(Body::Empty),
+        Handled::Ingested(ingested) => {
+            (
+                StatusCode::OK,
+                json!({ "status": ingested.outcome.answer() }),
+            )
+                .into_response()
+                .await
+        }
+    }
 }
 
-fn success(handled: &Handled) -> Response<Body> {
-    let status = match handled {
-        Handled::UrlCheck => return Response::new(Body::Empty),
-        Handled::Ingested(ingested) => match ingested.outcome {
-            Outcome::Stored | Outcome::StoredCollision => "stored",
-            Outcome::Duplicate => "duplicate",
-            Outcome::Quarantined | Outcome::QuarantinedAgain => "quarantined",
-        },
-    };
-    json_response(StatusCode::OK, json!({ "status": status }))
-}
-
-fn failure(err: &WebhookError) -> Response<Body> {
-    let mut response = json_response(err.status(), json!({ "error": err.to_string() }));
+/// The refusal or fault as JSON, with `Allow` on a 405 and `Retry-After` on a 503.
+async fn failure(err: &WebhookError) -> Response<Body> {
+    let mut response = (err.status(), json!({ "error": err.to_string() }))
+        .into_response()
+        .await;
     let headers = response.headers_mut();
     match err {
         WebhookError::MethodNotAllowed { route, .. } => {

@@ -32,6 +32,15 @@ impl Outcome {
             Outcome::QuarantinedAgain => "quarantined:duplicate",
         }
     }
+
+    /// The `status` of the 200 answer: what the provider is told became of its body.
+    pub fn answer(self) -> &'static str {
+        match self {
+            Outcome::Stored | Outcome::StoredCollision => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Quarantined | Outcome::QuarantinedAgain => "quarantined",
+        }
+    }
 }
 
 /// A stored body, and what it was parsed as (for the log line).
