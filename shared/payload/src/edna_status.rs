@@ -253,30 +253,6 @@ mod tests {
     }
 
     #[test]
-    fn every_mistyped_field_is_named() {
-        let cases = [
-            ("messageId", json!({"id": 8681748})),
-            ("messageId", json!(-1)),
-            ("messageId", json!("86a")),
-            ("messageId", json!(1.5)),
-            ("cascadeId", json!(true)),
-            ("subjectId", json!([2])),
-            ("requestId", json!(135)),
-            ("status", json!(3)),
-            ("status", json!("")),
-            ("statusAt", json!("yesterday")),
-            ("statusAt", json!(1738235275)),
-            ("statusAt", json!("2025-01-30 11:07:55")),
-            ("error", json!({"code": 1})),
-            ("comment", json!(false)),
-        ];
-        for (field, value) in cases {
-            let err = EdnaStatusEvent::parse(&with(field, value.clone())).unwrap_err();
-            assert_eq!(err.field(), Some(field), "{field} = {value}: {err}");
-        }
-    }
-
-    #[test]
     fn numbers_may_arrive_quoted() {
         let parsed = EdnaStatusEvent::parse(&with("messageId", json!("8681748"))).unwrap();
         assert_eq!(parsed.message_id, 8681748);
@@ -301,21 +277,23 @@ mod tests {
                 .unwrap()
                 .known_status()
         };
-        for (value, expected) in [
-            ("SENT", Some(AckStatus::Sent)),
-            ("DELIVERED", Some(AckStatus::Delivered)),
-            ("READ", Some(AckStatus::Read)),
-            ("read", Some(AckStatus::Read)),
-            ("FAILED", Some(AckStatus::Failed)),
-            ("UNDELIVERED", Some(AckStatus::Failed)),
-            ("expired", Some(AckStatus::Failed)),
-            ("CANCELLED", None),
-            ("DELAYED", None),
-            ("ENQUEUED", None),
-            ("PENDING", None),
-            ("PLAYED", None),
+        // Grouped by what they mean, in the cases edna's tables and examples use.
+        for (expected, values) in [
+            (Some(AckStatus::Sent), &["SENT", "sent"][..]),
+            (Some(AckStatus::Delivered), &["DELIVERED", "Delivered"]),
+            (Some(AckStatus::Read), &["READ", "read"]),
+            (
+                Some(AckStatus::Failed),
+                &["FAILED", "UNDELIVERED", "expired"],
+            ),
+            (
+                None,
+                &["CANCELLED", "DELAYED", "ENQUEUED", "PENDING", "PLAYED"],
+            ),
         ] {
-            assert_eq!(status(value), expected, "{value}");
+            for value in values {
+                assert_eq!(status(value), expected, "{value}");
+            }
         }
         for (name, known) in DOCUMENTED_STATUSES {
             assert_eq!(status(&name.to_ascii_uppercase()), known, "{name}");

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{fixture, parse, parse_with, with, without, ACK, CLICK, EXAMPLES, MESSAGE};
+use common::{
+    fixture, parse, parse_with, with, without, ACK, CLICK, EDNA_MESSAGE, EDNA_STATUS, EXAMPLES,
+    MESSAGE,
+};
 use serde_json::{json, Value};
 use webhook_payload::{parse_event, MessageRef, PayloadError, Route, WebhookEvent};
 
@@ -119,8 +122,49 @@ fn every_mistyped_field_is_named() {
         ("data.message_id", json!("a\u{7}b")),
         ("data.timestamp", json!(i64::MAX)),
     ];
-    let mistyped: [&[(&str, Value)]; 3] = [&click, &message, &ack];
-    for ((route, body), cases) in EXAMPLES.into_iter().zip(mistyped) {
+    let edna_status = [
+        ("messageId", json!({"id": 8681748})),
+        ("messageId", json!(-1)),
+        ("messageId", json!("86a")),
+        ("messageId", json!(1.5)),
+        ("cascadeId", json!(true)),
+        ("subjectId", json!([2])),
+        ("requestId", json!(135)),
+        ("status", json!(3)),
+        ("status", json!("")),
+        ("statusAt", json!("yesterday")),
+        ("statusAt", json!(1738235275)),
+        ("statusAt", json!("2025-01-30 11:07:55")),
+        ("error", json!({"code": 1})),
+        ("comment", json!(false)),
+    ];
+    let edna_message = [
+        ("id", json!({"id": 101})),
+        ("id", json!(-101)),
+        ("subjectId", json!("three")),
+        ("subscriber", json!("35700000000")),
+        ("subscriber", json!(["35700000000"])),
+        ("subscriber.id", json!(true)),
+        ("subscriber.identifier", json!(35700000000_u64)),
+        ("subscriber.identifier", json!("")),
+        ("userInfo", json!("alex")),
+        ("userInfo.firstName", json!(7)),
+        ("messageContent", json!("Thank you")),
+        ("messageContent.type", json!(1)),
+        ("messageContent.text", json!(["Thank you"])),
+        ("messageContent.payload", json!({"code": 1})),
+        ("receivedAt", json!("yesterday")),
+        ("receivedAt", json!(1651246208)),
+        ("replyOutMessageId", json!({"id": 5043874})),
+        ("replyOutMessageExternalRequestId", json!(5)),
+        ("replyInMessageId", json!("x1")),
+    ];
+    let mistyped: [&[(&str, Value)]; 5] = [&click, &message, &ack, &edna_status, &edna_message];
+    let edna = [
+        (Route::EdnaStatuses, EDNA_STATUS),
+        (Route::EdnaMessages, EDNA_MESSAGE),
+    ];
+    for ((route, body), cases) in EXAMPLES.into_iter().chain(edna).zip(mistyped) {
         for (field, value) in cases {
             let err = parse_with(route, body, field, value.clone()).unwrap_err();
             assert_eq!(err.field(), Some(*field), "{field} = {value}: {err}");

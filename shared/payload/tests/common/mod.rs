@@ -8,6 +8,8 @@ use webhook_payload::{parse_event, EventRecord, PayloadError, Route};
 pub const CLICK: &str = include_str!("../../../../fixtures/payloads/edna-click.json");
 pub const MESSAGE: &str = include_str!("../../../../fixtures/payloads/botlinkd-message.json");
 pub const ACK: &str = include_str!("../../../../fixtures/payloads/botlinkd-ack.json");
+pub const EDNA_STATUS: &str = include_str!("../../../../fixtures/payloads/edna-status.json");
+pub const EDNA_MESSAGE: &str = include_str!("../../../../fixtures/payloads/edna-message.json");
 /// Each documented example with the route it is sent to.
 pub const EXAMPLES: [(Route, &str); 3] = [
     (Route::EdnaClicks, CLICK),
