@@ -18,7 +18,7 @@ mod stream;
 
 pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
 pub(crate) use operator::Listing;
-pub use reads::{Cursor, Page};
+pub use reads::{Cursor, Page, PageRequest};
 #[cfg(feature = "stream")]
 pub use stream::{Change, ChangeKind, TableStream};
 

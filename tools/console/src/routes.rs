@@ -15,7 +15,7 @@ use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use webhook_payload::{key_hash, phone_digits};
 use webhook_receiver::item::{ItemKey, QUARANTINE_PREFIX};
-use webhook_receiver::{replay_one, Cursor, ReplayResult};
+use webhook_receiver::{replay_one, Cursor, PageRequest, ReplayResult};
 
 use crate::charts;
 use crate::event::{row_of_item, MessageRef, Row};
@@ -73,8 +73,12 @@ impl Params {
         }
     }
 
-    fn cursor(&self) -> Option<Cursor> {
-        self.after.as_deref().map(Cursor::from_text)
+    /// The page of a timeline or an inbox that the link asks for.
+    fn page(&self) -> PageRequest {
+        PageRequest {
+            after: self.after.as_deref().map(Cursor::from_text),
+            limit: NonZeroU32::new(PAGE_ROWS).unwrap_or(NonZeroU32::MIN),
+        }
     }
 }
 
@@ -151,11 +155,7 @@ async fn person(
             "a phone number has digits: +44 7123 456789, 447123456789".into(),
         ));
     }
-    let limit = NonZeroU32::new(PAGE_ROWS).unwrap_or(NonZeroU32::MIN);
-    let page = console
-        .store
-        .timeline(&digits, params.cursor().as_ref(), limit)
-        .await?;
+    let page = console.store.timeline(&digits, &params.page()).await?;
     let rows: Vec<Row> = page.items.iter().filter_map(row_of_item).collect();
     let shown = params.shown();
     let content = pages::person(
@@ -210,11 +210,7 @@ async fn quarantine(State(console): State<Arc<Console>>, Query(params): Query<Pa
     if crate::time::day_step(&day, 0).as_deref() != Some(day.as_str()) {
         return Err(ConsoleError::BadRequest("a day is YYYY-MM-DD".into()));
     }
-    let limit = NonZeroU32::new(PAGE_ROWS).unwrap_or(NonZeroU32::MIN);
-    let page = console
-        .store
-        .quarantined_on(&day, params.cursor().as_ref(), limit)
-        .await?;
+    let page = console.store.quarantined_on(&day, &params.page()).await?;
     let shown = params.shown();
     let content = pages::quarantine(
         &day,

@@ -32,6 +32,16 @@ pub struct Page {
     pub read_units: f64,
 }
 
+/// Which page of a listing to read: the first, or the one after a [`Cursor`]; at most `limit`
+/// items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Where the page starts: `None` for the first page.
+    pub after: Option<Cursor>,
+    /// Items a page holds at most.
+    pub limit: NonZeroU32,
+}
+
 /// Where a listing goes on: the last key DynamoDB read, as text that is safe in a URL (hex of
 /// its JSON), so the console can put it in a link. Only string key attributes are carried; a
 /// cursor that does not decode starts the listing over.
@@ -99,16 +109,9 @@ impl DynamoDbStore {
     /// key, [`item::phone_key`]), newest first, `limit` a page:
     /// a Query of `by_phone` (which holds keys and `kind`), then one BatchGetItem of the page's
     /// items, eventually consistent (half the units of a consistent read).
-    pub async fn timeline(
-        &self,
-        phone: &str,
-        after: Option<&Cursor>,
-        limit: NonZeroU32,
-    ) -> Result<Page, StoreError> {
+    pub async fn timeline(&self, phone: &str, page: &PageRequest) -> Result<Page, StoreError> {
         let phone_key = item::phone_key(phone);
-        let found = self
-            .index_page(Index::Phone(&phone_key), after, limit)
-            .await?;
+        let found = self.index_page(Index::Phone(&phone_key), page).await?;
         let mut read_units = units(found.consumed_capacity());
         let next = found.last_evaluated_key().map(Cursor::encode);
         let keys: Vec<ItemKey> = found.items().iter().filter_map(item::key_of).collect();
@@ -165,15 +168,8 @@ impl DynamoDbStore {
 
     /// The quarantine items received on `day` (`YYYY-MM-DD`), newest first, `limit` a page, from
     /// the `by_quarantine_day` index (which projects the whole item).
-    pub async fn quarantined_on(
-        &self,
-        day: &str,
-        after: Option<&Cursor>,
-        limit: NonZeroU32,
-    ) -> Result<Page, StoreError> {
-        let found = self
-            .index_page(Index::QuarantineDay(day), after, limit)
-            .await?;
+    pub async fn quarantined_on(&self, day: &str, page: &PageRequest) -> Result<Page, StoreError> {
+        let found = self.index_page(Index::QuarantineDay(day), page).await?;
         Ok(Page {
             read_units: units(found.consumed_capacity()),
             next: found.last_evaluated_key().map(Cursor::encode),
@@ -185,8 +181,7 @@ impl DynamoDbStore {
     async fn index_page(
         &self,
         index: Index<'_>,
-        after: Option<&Cursor>,
-        limit: NonZeroU32,
+        page: &PageRequest,
     ) -> Result<QueryOutput, StoreError> {
         let (index, key, value) = match index {
             Index::Phone(phone_key) => (item::BY_PHONE_INDEX, item::PHONE_KEY, phone_key),
@@ -200,8 +195,8 @@ impl DynamoDbStore {
             .expression_attribute_names("#key", key)
             .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
             .scan_index_forward(false)
-            .limit(i32::try_from(limit.get()).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(after.and_then(Cursor::decode))
+            .limit(i32::try_from(page.limit.get()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(page.after.as_ref().and_then(Cursor::decode))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
