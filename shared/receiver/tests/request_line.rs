@@ -60,6 +60,23 @@ async fn one(
     (status, body, bytes, line)
 }
 
+/// Sends `event` once and checks its answer and its one line: the status, the line within
+/// `budget` bytes, and the `Outcome` it names. Returns the line.
+async fn checked_line(
+    receiver: &Receiver<MemoryStore>,
+    buffer: &Mutex<Vec<u8>>,
+    event: &Value,
+    (status, outcome): (u16, &str),
+    budget: usize,
+) -> Value {
+    let (answer, _, bytes, line) = one(receiver, buffer, event).await;
+    println!("{outcome}, {bytes} B: {line}");
+    assert_eq!(answer.as_u16(), status, "{line}");
+    assert!(bytes <= budget, "{bytes} B: {line}");
+    assert_eq!(line["Outcome"], outcome);
+    line
+}
+
 /// The metric directive of a line: (dimension sets, metric names).
 fn directive(line: &Value) -> (Value, Vec<String>) {
     let directives = line["_aws"]["CloudWatchMetrics"].as_array().expect("EMF");
@@ -111,11 +128,8 @@ async fn a_stored_event_is_one_line_within_budget_counting_its_lag_by_provider_a
     ] {
         let (receiver, buffer) = receiver(route);
         let event = with_body(fixture_event(fixture), &payload(name));
-        let (status, _, bytes, line) = one(&receiver, &buffer, &event).await;
-        println!("{kind} stored, {bytes} B: {line}");
-        assert_eq!(status, StatusCode::OK);
-        assert!(bytes <= EVENT_LINE_BUDGET, "{bytes} B: {line}");
-        assert_eq!(line["Outcome"], "stored");
+        let stored = (200, "stored");
+        let line = checked_line(&receiver, &buffer, &event, stored, EVENT_LINE_BUDGET).await;
         assert_eq!(
             (line["Provider"].as_str(), line["Kind"].as_str()),
             (Some(provider), Some(kind))
@@ -135,11 +149,8 @@ async fn a_stored_event_is_one_line_within_budget_counting_its_lag_by_provider_a
         );
 
         // A retry: one line, within budget, counted as a duplicate request.
-        let (status, _, bytes, line) = one(&receiver, &buffer, &event).await;
-        println!("{kind} duplicate, {bytes} B");
-        assert_eq!(status, StatusCode::OK);
-        assert!(bytes <= EVENT_LINE_BUDGET, "{bytes} B: {line}");
-        assert_eq!(line["Outcome"], "duplicate");
+        let duplicate = (200, "duplicate");
+        let line = checked_line(&receiver, &buffer, &event, duplicate, EVENT_LINE_BUDGET).await;
         assert_eq!(
             directive(&line),
             (json!([["Outcome"]]), vec!["Requests".to_owned()])
@@ -163,11 +174,14 @@ async fn refusals_and_faults_are_one_line_each_naming_their_reason_within_budget
         (&method, 405, "wrong_method", ("route", "/edna/clicks")),
         (&too_large, 413, "too_large", ("route", "/edna/clicks")),
     ] {
-        let (answer, _, bytes, line) = one(&clicks, &buffer, event).await;
-        println!("{outcome}, {bytes} B");
-        assert_eq!(answer.as_u16(), status);
-        assert!(bytes <= OTHER_LINE_BUDGET, "{bytes} B: {line}");
-        assert_eq!(line["Outcome"], outcome);
+        let line = checked_line(
+            &clicks,
+            &buffer,
+            event,
+            (status, outcome),
+            OTHER_LINE_BUDGET,
+        )
+        .await;
         assert_eq!(line["level"], "WARN");
         assert_eq!(line[extra.0], extra.1, "{line}");
         assert_eq!(line["Requests"], 1);
