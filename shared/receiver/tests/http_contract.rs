@@ -52,6 +52,25 @@ async fn head_on_the_click_route_is_200_with_no_body_and_needs_no_key() {
 }
 
 #[tokio::test]
+async fn a_200_says_in_json_what_became_of_the_body() {
+    let receiver = offline(Route::EdnaClicks);
+    let click = fixture_event("click.json");
+    let broken = with_body(fixture_event("click.json"), "not json");
+    for (event, said) in [
+        (&click, "stored"),
+        (&click, "duplicate"),
+        (&broken, "quarantined"),
+        (&broken, "quarantined"),
+    ] {
+        let response = receiver.respond(request(event)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+        assert_eq!(body, json!({ "status": said }));
+    }
+}
+
+#[tokio::test]
 async fn other_methods_are_405_with_allow() {
     for (fixture, route, allow) in [
         ("click.json", Route::EdnaClicks, "POST, HEAD"),
