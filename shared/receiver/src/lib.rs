@@ -43,6 +43,6 @@ pub use serve::serve;
 #[cfg(feature = "stream")]
 pub use store::{Change, ChangeKind, TableStream};
 pub use store::{
-    Conditional, Cursor, DynamoDbStore, EventStore, Page, PageRequest, StatusOutcome, StoreError,
-    StoreSettings, WARM_UP_KEY,
+    Conditional, Cursor, DynamoDbStore, EventStore, Page, PageRequest, StoreError, StoreSettings,
+    WARM_UP_KEY,
 };

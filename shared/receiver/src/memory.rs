@@ -11,7 +11,7 @@ use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
 
 use crate::item::{self, ack_attribute, AckField, Item, ItemKey};
 use crate::metrics::FaultCause;
-use crate::store::{Conditional, EventStore, StatusOutcome, StoreError};
+use crate::store::{Conditional, EventStore, StoreError};
 
 /// Items by `(pk, sk)`, and a switch that makes every write fail like an unreachable table.
 #[derive(Debug, Default)]
@@ -155,7 +155,7 @@ impl EventStore for MemoryStore {
         Ok(self.put_if_absent(key, new))
     }
 
-    async fn change_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
+    async fn change_status(&self, change: &StatusChange) -> Result<(), StoreError> {
         self.attempt("UpdateItem")?;
         let mut items = self.lock();
         let key = item::status_key(&change.message);
@@ -180,11 +180,7 @@ impl EventStore for MemoryStore {
         } else if status.is_empty() {
             items.remove(&slot);
         }
-        Ok(if changed {
-            StatusOutcome::Changed
-        } else {
-            StatusOutcome::Unchanged
-        })
+        Ok(())
     }
 
     async fn put_quarantine(&self, record: &QuarantineRecord) -> Result<Conditional, StoreError> {

@@ -115,15 +115,6 @@ pub enum Conditional {
     },
 }
 
-/// What [`EventStore::change_status`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusOutcome {
-    /// The message's status moved forward, or a first `failed` was recorded.
-    Changed,
-    /// The message already had this status or a later one (or its failure was recorded).
-    Unchanged,
-}
-
 /// The writes a webhook needs. [`DynamoDbStore`] is the real one; `MemoryStore` (feature `testing`)
 /// keeps items in memory for handler tests.
 pub trait EventStore: Sync {
@@ -145,11 +136,12 @@ pub trait EventStore: Sync {
     ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
 
     /// Applies an ack stored as an item of its own to its message's status item:
-    /// `sent`/`delivered`/`read` only move it forward; `failed` sets `failed_at` once.
+    /// `sent`/`delivered`/`read` only move it forward; `failed` sets `failed_at` once. A message
+    /// already at that status or past it is left as it is, which is no error: nobody acts on it.
     fn change_status(
         &self,
         change: &StatusChange,
-    ) -> impl Future<Output = Result<StatusOutcome, StoreError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes a quarantine item unless one holds its key (the same body) already.
     fn put_quarantine(

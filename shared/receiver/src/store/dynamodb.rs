@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::Client;
 use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
 
 use super::conditional::Answer;
-use super::{Conditional, EventStore, StatusOutcome, StoreError, WARM_UP_KEY};
+use super::{Conditional, EventStore, StoreError, WARM_UP_KEY};
 use crate::item::{self, ack_attribute, AckField, Item, ItemKey};
 use crate::{ClientProfile, Config};
 
@@ -283,16 +283,13 @@ impl EventStore for DynamoDbStore {
             .await
     }
 
-    async fn change_status(&self, change: &StatusChange) -> Result<StatusOutcome, StoreError> {
+    async fn change_status(&self, change: &StatusChange) -> Result<(), StoreError> {
         let update = item::status_update(change, self.expires_at());
         let result = self.update_item(update).send().await;
-        let answer =
-            self.usage
-                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
-        match answer {
-            Answer::Written => Ok(StatusOutcome::Changed),
-            Answer::ConditionFailed(_) => Ok(StatusOutcome::Unchanged),
-        }
+        // Written, or refused by its condition (the status is there or past it): both are done.
+        self.usage
+            .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)
+            .map(|_| ())
     }
 
     async fn put_quarantine(&self, record: &QuarantineRecord) -> Result<Conditional, StoreError> {
