@@ -106,7 +106,7 @@ fn units(consumed: Option<&ConsumedCapacity>) -> f64 {
 
 impl DynamoDbStore {
     /// The clicks and messages of the person at `phone` (written any way: its digits are its
-    /// key, [`item::phone_key`]), newest first, `limit` a page:
+    /// key, [`item::phone_key`]), newest first, one `page` at a time:
     /// a Query of `by_phone` (which holds keys and `kind`), then one BatchGetItem of the page's
     /// items, eventually consistent (half the units of a consistent read).
     pub async fn timeline(&self, phone: &str, page: &PageRequest) -> Result<Page, StoreError> {
@@ -166,8 +166,8 @@ impl DynamoDbStore {
         }
     }
 
-    /// The quarantine items received on `day` (`YYYY-MM-DD`), newest first, `limit` a page, from
-    /// the `by_quarantine_day` index (which projects the whole item).
+    /// The quarantine items received on `day` (`YYYY-MM-DD`), newest first, one `page` at a time,
+    /// from the `by_quarantine_day` index (which projects the whole item).
     pub async fn quarantined_on(&self, day: &str, page: &PageRequest) -> Result<Page, StoreError> {
         let found = self.index_page(Index::QuarantineDay(day), page).await?;
         Ok(Page {
