@@ -103,7 +103,7 @@ fn sdk_config_from_env(service: Service) -> SdkConfig {
 /// (`AWS_REGION`, else `AWS_DEFAULT_REGION`), `service`'s endpoint variable or
 /// `AWS_ENDPOINT_URL`, `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT`, all read
 /// through `lookup`, plus `credentials` (in the functions, aws-config's environment provider:
-/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), [`https_client`], and
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), `https_client`, and
 /// `service`'s timeouts and retries. aws-config's default chain is left out on purpose: its
 /// profile files, SSO, web identity (an STS client) and IMDS never apply in Lambda, and they are
 /// 1.1 MB of every binary (BENCHMARKS.md); only the operator tools' [`ClientProfile::Operator`]
@@ -161,7 +161,7 @@ impl ClientProfile {
         }
     }
 
-    /// Sets this profile's HTTP client ([`https_client`]), timeouts and retries on a DynamoDB
+    /// Sets this profile's HTTP client (`https_client`), timeouts and retries on a DynamoDB
     /// client configuration built elsewhere (the tests' clients for DynamoDB Local and stubs).
     pub fn configure(
         self,
@@ -196,7 +196,7 @@ impl ClientProfile {
 }
 
 /// The configuration of the operator tools' clients ([`ClientProfile::Operator`]): aws-config's
-/// default chain, [`https_client`], and the operators' patience.
+/// default chain, `https_client`, and the operators' patience.
 pub(crate) async fn operator_sdk_config() -> SdkConfig {
     let profile = ClientProfile::Operator;
     aws_config::defaults(BehaviorVersion::latest())

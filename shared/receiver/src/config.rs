@@ -37,7 +37,7 @@ impl Config {
     /// Reads the configuration of a function that receives `provider`'s webhooks, as its init
     /// does: from the environment, and its secrets from the SSM parameter that
     /// `EDNA_API_KEYS_PARAMETER` / `BOTLINKD_TOKENS_PARAMETER` names, if one does (one
-    /// `GetParameter` call; [`ssm_client`](crate::client::ssm_client) is built only then). A bad
+    /// `GetParameter` call; `ssm_client` is built only then). A bad
     /// configuration or an unreadable parameter is logged, and the function fails its init,
     /// before its first request.
     pub async fn load(providers: &[Provider]) -> Result<Config, ConfigError> {

@@ -49,7 +49,8 @@ pub enum ConfigError {
         /// SSM's answer, or why there was none.
         reason: String,
     },
-    /// A parameter is named, but the configuration was read without SSM ([`Config::from_lookup`]).
+    /// A parameter is named, but the configuration was read without SSM
+    /// ([`Config::from_lookup`](crate::Config::from_lookup)).
     #[error("{variable} names an SSM parameter, which only Config::load reads")]
     ParameterNotRead {
         /// The variable that names the parameter.

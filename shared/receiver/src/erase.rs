@@ -25,7 +25,7 @@ pub const MIN_PHONE_DIGITS: usize = 8;
 /// Why an erasure did not run, or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum EraseError {
-    /// The number has fewer than [`MIN_PHONE_DIGITS`] digits: nothing was read or deleted.
+    /// The number has fewer than `MIN_PHONE_DIGITS` (8) digits: nothing was read or deleted.
     #[error("a number to erase needs at least {MIN_PHONE_DIGITS} digits; this one has {0}")]
     TooShort(usize),
     /// The table could not be read or written; what was deleted so far stays deleted, and
@@ -82,7 +82,7 @@ struct Run<'a> {
 
 /// Deletes (with `apply`; otherwise only counts) every item tied to `phone` (see the module),
 /// and the quarantined bodies of `quarantine` that name it. `progress` sees the counts after
-/// every page. A number of fewer than [`MIN_PHONE_DIGITS`] digits is refused before any read.
+/// every page. A number of fewer than `MIN_PHONE_DIGITS` (8) digits is refused before any read.
 pub async fn erase_phone(
     store: &DynamoDbStore,
     phone: &str,

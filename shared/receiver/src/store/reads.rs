@@ -26,7 +26,7 @@ const MAX_BATCH_KEYS: usize = 100;
 pub struct Page {
     /// The items, in the listing's order.
     pub items: Vec<Item>,
-    /// Where the next page starts ([`Cursor::encode`]d key), when there is one.
+    /// Where the next page starts (its last key, encoded), when there is one.
     pub next: Option<Cursor>,
     /// Read units DynamoDB reported for the page (table and index).
     pub read_units: f64,
@@ -133,7 +133,7 @@ impl DynamoDbStore {
     }
 
     /// Every item of the partition `pk` (a message: its events, status item and collisions), in
-    /// sort-key order, read consistently, up to [`MAX_MESSAGE_ITEMS`]; `next` is set when the
+    /// sort-key order, read consistently, up to `MAX_MESSAGE_ITEMS` (500); `next` is set when the
     /// partition holds more.
     pub async fn partition(&self, pk: &str) -> Result<Page, StoreError> {
         let mut page = Page::default();
