@@ -12,8 +12,8 @@ use crate::{timestamp, PayloadError};
 ///
 /// Required are the message's `id`, the sender's `subscriber.identifier`, `messageContent` with
 /// its `type`, and `receivedAt`: which message, from whom, what kind and when. Everything else
-/// is kept when present; fields of `subscriber` and `userInfo` that are not modelled stay only in
-/// the stored raw body.
+/// is kept when present, nested as edna nests it; fields of `subscriber` and `userInfo` that are
+/// not modelled stay only in the stored raw body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EdnaIncomingMessage {
     /// `id`: edna's id of the incoming message.
@@ -22,18 +22,10 @@ pub struct EdnaIncomingMessage {
     pub subject: Option<String>,
     /// `subjectId`: the channel id.
     pub subject_id: Option<u64>,
-    /// `subscriber.id`: edna's internal id of the sender.
-    pub subscriber_id: Option<u64>,
-    /// `subscriber.identifier`: the sender's address, their phone number on WhatsApp.
-    pub subscriber_identifier: String,
-    /// `userInfo.userName`.
-    pub user_name: Option<String>,
-    /// `userInfo.firstName`.
-    pub first_name: Option<String>,
-    /// `userInfo.lastName`.
-    pub last_name: Option<String>,
-    /// `userInfo.avatarUrl`.
-    pub avatar_url: Option<String>,
+    /// `subscriber`: who wrote.
+    pub subscriber: EdnaSubscriber,
+    /// `userInfo`: the sender's profile, empty when edna sends none.
+    pub user_info: EdnaUserInfo,
     /// `messageContent`: what was written.
     pub content: EdnaMessageContent,
     /// `receivedAt` exactly as sent.
@@ -48,6 +40,29 @@ pub struct EdnaIncomingMessage {
     pub reply_in_message_id: Option<u64>,
     /// The top-level fields not modelled above, as a JSON object, so that none is lost.
     pub extra: Option<String>,
+}
+
+/// edna's `subscriber` of an incoming message: the person who wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdnaSubscriber {
+    /// `subscriber.id`: edna's internal id of the sender.
+    pub id: Option<u64>,
+    /// `subscriber.identifier`: the sender's address, their phone number on WhatsApp.
+    pub identifier: String,
+}
+
+/// edna's `userInfo` of an incoming message: the sender's profile, as far as edna sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a JSON object")]
+pub struct EdnaUserInfo {
+    /// `userInfo.userName`.
+    pub user_name: Option<String>,
+    /// `userInfo.firstName`.
+    pub first_name: Option<String>,
+    /// `userInfo.lastName`.
+    pub last_name: Option<String>,
+    /// `userInfo.avatarUrl`.
+    pub avatar_url: Option<String>,
 }
 
 /// edna's `messageContent`. The object-valued parts are kept as the JSON text edna sent.
@@ -117,15 +132,6 @@ struct SubscriberWire {
     identifier: Option<String>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a JSON object")]
-struct UserInfoWire {
-    user_name: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    avatar_url: Option<String>,
-}
-
 #[derive(Deserialize)]
 #[serde(expecting = "a JSON object")]
 struct ContentWire {
@@ -163,10 +169,13 @@ impl EdnaIncomingMessage {
         let id = required(wire.id, "id")?;
         let subscriber = required(wire.subscriber, "subscriber")?;
         let subscriber: SubscriberWire = parse_json(subscriber.get(), "subscriber")?;
-        let subscriber_identifier = required_id(subscriber.identifier, "subscriber.identifier")?;
-        let user_info: UserInfoWire = match wire.user_info {
+        let subscriber = EdnaSubscriber {
+            id: subscriber.id,
+            identifier: required_id(subscriber.identifier, "subscriber.identifier")?,
+        };
+        let user_info = match wire.user_info {
             Some(raw) => parse_json(raw.get(), "userInfo")?,
-            None => UserInfoWire::default(),
+            None => EdnaUserInfo::default(),
         };
         let content = EdnaMessageContent::parse(required(wire.message_content, "messageContent")?)?;
         let received_at = required(wire.received_at, "receivedAt")?;
@@ -175,12 +184,8 @@ impl EdnaIncomingMessage {
             id,
             subject: wire.subject,
             subject_id: wire.subject_id,
-            subscriber_id: subscriber.id,
-            subscriber_identifier,
-            user_name: user_info.user_name,
-            first_name: user_info.first_name,
-            last_name: user_info.last_name,
-            avatar_url: user_info.avatar_url,
+            subscriber,
+            user_info,
             content,
             received_at,
             occurred_at,

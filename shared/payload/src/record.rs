@@ -242,7 +242,7 @@ impl EventRecord {
         match &self.event {
             WebhookEvent::Click(click) => Some(&click.phone),
             WebhookEvent::InboundMessage(message) => Some(&message.from),
-            WebhookEvent::EdnaMessage(message) => Some(&message.subscriber_identifier),
+            WebhookEvent::EdnaMessage(message) => Some(&message.subscriber.identifier),
             WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_) | WebhookEvent::Unmodelled(_) => {
                 None
             }

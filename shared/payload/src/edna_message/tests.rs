@@ -52,12 +52,14 @@ fn the_documented_text_message_keeps_every_field() {
             id: 101,
             subject: Some("test_subject_WA".into()),
             subject_id: Some(345),
-            subscriber_id: Some(202),
-            subscriber_identifier: "35700000000".into(),
-            user_name: Some("alex".into()),
-            first_name: None,
-            last_name: None,
-            avatar_url: None,
+            subscriber: EdnaSubscriber {
+                id: Some(202),
+                identifier: "35700000000".into(),
+            },
+            user_info: EdnaUserInfo {
+                user_name: Some("alex".into()),
+                ..EdnaUserInfo::default()
+            },
             content: EdnaMessageContent {
                 message_type: "TEXT".into(),
                 text: Some("Thank you for your help".into()),
