@@ -113,7 +113,7 @@ fn check_record(body: &[u8], record: &EventRecord) -> Result<(), TestCaseError> 
             );
         }
         WebhookEvent::EdnaMessage(message) => {
-            let partition = match message.reply_out_message_id {
+            let partition = match message.reply_to.out_message_id {
                 Some(replied) => vec!["MSG".to_owned(), "edna".to_owned(), replied.to_string()],
                 None => vec![
                     "MSG".to_owned(),

@@ -32,12 +32,9 @@ pub struct EdnaIncomingMessage {
     pub received_at: String,
     /// `receivedAt` normalised to RFC 3339 UTC with milliseconds.
     pub occurred_at: String,
-    /// `replyOutMessageId`: the outgoing message this one answers, if any.
-    pub reply_out_message_id: Option<u64>,
-    /// `replyOutMessageExternalRequestId`: the API `requestId` of that outgoing message.
-    pub reply_out_message_external_request_id: Option<String>,
-    /// `replyInMessageId`: the incoming message this one answers (e.g. a menu choice), if any.
-    pub reply_in_message_id: Option<u64>,
+    /// `replyOutMessageId`, `replyOutMessageExternalRequestId` and `replyInMessageId`: what the
+    /// message answers, empty when it answers nothing.
+    pub reply_to: EdnaReplyTo,
     /// The top-level fields not modelled above, as a JSON object, so that none is lost.
     pub extra: Option<String>,
 }
@@ -63,6 +60,18 @@ pub struct EdnaUserInfo {
     pub last_name: Option<String>,
     /// `userInfo.avatarUrl`.
     pub avatar_url: Option<String>,
+}
+
+/// What an incoming message answers: edna sends it as three top-level `reply*` fields, kept
+/// together here because they mean one thing, the message's place in a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EdnaReplyTo {
+    /// `replyOutMessageId`: the outgoing (campaign) message it answers, if any.
+    pub out_message_id: Option<u64>,
+    /// `replyOutMessageExternalRequestId`: the API `requestId` of that outgoing message.
+    pub out_message_external_request_id: Option<String>,
+    /// `replyInMessageId`: the incoming message it answers (e.g. a menu choice), if any.
+    pub in_message_id: Option<u64>,
 }
 
 /// edna's `messageContent`. The object-valued parts are kept as the JSON text edna sent.
@@ -189,9 +198,11 @@ impl EdnaIncomingMessage {
             content,
             received_at,
             occurred_at,
-            reply_out_message_id: wire.reply_out_message_id,
-            reply_out_message_external_request_id: wire.reply_out_message_external_request_id,
-            reply_in_message_id: wire.reply_in_message_id,
+            reply_to: EdnaReplyTo {
+                out_message_id: wire.reply_out_message_id,
+                out_message_external_request_id: wire.reply_out_message_external_request_id,
+                in_message_id: wire.reply_in_message_id,
+            },
             extra: extra_fields(body, "", MESSAGE_FIELDS)?,
         })
     }

@@ -22,7 +22,9 @@ mod timestamp;
 pub use botlinkd::{AckEvent, AckStatus, InboundMessage};
 pub use digest::body_sha256;
 pub use edna::ClickEvent;
-pub use edna_message::{EdnaIncomingMessage, EdnaMessageContent, EdnaSubscriber, EdnaUserInfo};
+pub use edna_message::{
+    EdnaIncomingMessage, EdnaMessageContent, EdnaReplyTo, EdnaSubscriber, EdnaUserInfo,
+};
 pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;

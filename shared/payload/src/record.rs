@@ -191,7 +191,7 @@ impl EventRecord {
             WebhookEvent::EdnaMessage(message) => (
                 // A reply belongs to the campaign message it answers, so that message's funnel
                 // holds it; any other incoming message is a message of its own.
-                match message.reply_out_message_id {
+                match message.reply_to.out_message_id {
                     Some(replied) => MessageRef::EdnaSent(replied),
                     None => MessageRef::EdnaReceived(message.id),
                 },

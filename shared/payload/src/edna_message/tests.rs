@@ -73,11 +73,13 @@ fn the_documented_text_message_keeps_every_field() {
             },
             received_at: "2022-04-29T15:30:08Z".into(),
             occurred_at: "2022-04-29T15:30:08.000Z".into(),
-            reply_out_message_id: Some(5043874),
-            reply_out_message_external_request_id: Some(
-                "2c2dd5f1-5ad8-449d-9c38-b6bdf288f1e5".into()
-            ),
-            reply_in_message_id: None,
+            reply_to: EdnaReplyTo {
+                out_message_id: Some(5043874),
+                out_message_external_request_id: Some(
+                    "2c2dd5f1-5ad8-449d-9c38-b6bdf288f1e5".into()
+                ),
+                in_message_id: None,
+            },
             extra: None,
         }
     );
@@ -93,9 +95,13 @@ fn the_documented_menu_reply_keeps_its_items_and_the_message_it_answers() {
         json_of(parsed.content.items.as_deref()),
         json!([{"identifier": "01", "title": "item 1", "subtitle": null}])
     );
-    assert_eq!(parsed.reply_out_message_id, None);
-    assert_eq!(parsed.reply_out_message_external_request_id, None);
-    assert_eq!(parsed.reply_in_message_id, Some(537701));
+    assert_eq!(
+        parsed.reply_to,
+        EdnaReplyTo {
+            in_message_id: Some(537701),
+            ..EdnaReplyTo::default()
+        }
+    );
     assert_eq!(parsed.occurred_at, "2022-04-29T15:27:40.000Z");
 }
 
@@ -148,7 +154,7 @@ fn ids_may_arrive_quoted() {
     let parsed = EdnaIncomingMessage::parse(&with("id", json!("101"))).unwrap();
     assert_eq!(parsed.id, 101);
     let parsed = EdnaIncomingMessage::parse(&with("replyOutMessageId", json!("5043874"))).unwrap();
-    assert_eq!(parsed.reply_out_message_id, Some(5043874));
+    assert_eq!(parsed.reply_to.out_message_id, Some(5043874));
 }
 
 #[test]
