@@ -41,8 +41,6 @@ pub struct MessageView {
     pub events: Vec<Row>,
     /// Every raw body: events, collisions, and the acks kept in the status item.
     pub bodies: Vec<Body>,
-    /// The phone numbers found in its bodies (digits), for masking.
-    pub phones: Vec<String>,
 }
 
 impl MessageView {
@@ -53,7 +51,6 @@ impl MessageView {
             steps: Vec::new(),
             events: Vec::new(),
             bodies: Vec::new(),
-            phones: Vec::new(),
         };
         let mut times: Vec<(&'static str, String)> = Vec::new();
         for found in items {
@@ -107,11 +104,6 @@ impl MessageView {
                     raw: String::from_utf8_lossy(&raw).into_owned(),
                 });
             }
-            if let Some(phone) = &row.phone {
-                if !view.phones.contains(phone) {
-                    view.phones.push(phone.clone());
-                }
-            }
             view.events.push(row);
         }
         // Each step once, at its first time.
@@ -134,5 +126,16 @@ impl MessageView {
             .sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at));
         view.bodies.sort_by(|a, b| a.at.cmp(&b.at));
         view
+    }
+
+    /// The phone numbers (digits) its events name, each once: what its bodies are masked by.
+    pub fn phones(&self) -> Vec<String> {
+        let mut phones: Vec<String> = Vec::new();
+        for phone in self.events.iter().filter_map(|row| row.phone.as_ref()) {
+            if !phones.contains(phone) {
+                phones.push(phone.clone());
+            }
+        }
+        phones
     }
 }

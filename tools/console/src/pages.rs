@@ -275,10 +275,11 @@ pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown:
             p .empty { "No event item: this message's acks are kept in its status item (their bodies are below)." }
         }
         h2 { "Raw bodies" }
+        @let phones = view.phones();
         @for body in &view.bodies {
             details .raw {
                 summary { (body.label) @if let Some(at) = &body.at { " · " (short_time(at)) } }
-                pre { (shown.body(&body.raw, Some(&view.phones))) }
+                pre { (shown.body(&body.raw, Some(&phones))) }
             }
         }
     }
