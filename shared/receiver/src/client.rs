@@ -140,7 +140,7 @@ pub fn sdk_config(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientProfile {
     /// The functions': region, endpoint and credentials from the Lambda environment only
-    /// ([`sdk_config`]); connect 400 ms, attempt 700 ms, operation 1.8 s, up to 3 attempts
+    /// (`sdk_config`); connect 400 ms, attempt 700 ms, operation 1.8 s, up to 3 attempts
     /// 20-200 ms apart, so that a failing call ends well inside BotLinkd's 3 s (the SDK's
     /// defaults, 1 s initial backoff and no attempt timeout, do not fit in it).
     Function,

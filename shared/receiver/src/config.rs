@@ -76,15 +76,9 @@ impl Config {
         Config::resolve(providers, lookup, &fetched)
     }
 
-    /// Reads the configuration from the environment, without SSM: for local runs, where the
-    /// secrets are values. A named SSM parameter is an error here; functions call
-    /// [`Config::load`].
-    pub fn from_env(providers: &[Provider]) -> Result<Config, ConfigError> {
-        Config::from_lookup(providers, |name| std::env::var(name).ok()).inspect_err(log_invalid)
-    }
-
     /// Reads the configuration through `lookup`, so tests need not touch the process environment.
     /// The secrets must be values (see [`Config::load_with`] for a parameter).
+    #[cfg(any(test, feature = "testing"))]
     pub fn from_lookup(
         providers: &[Provider],
         lookup: impl Fn(&str) -> Option<String>,

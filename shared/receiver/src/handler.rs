@@ -120,6 +120,7 @@ impl<S: EventStore> Receiver<S> {
     }
 
     /// The store, for tests that read back what was written.
+    #[cfg(any(test, feature = "testing"))]
     pub fn store(&self) -> &S {
         &self.store
     }

@@ -2,8 +2,8 @@
 //! ingest rules (store the event exactly once, or quarantine the body), the DynamoDB event store,
 //! and the JSON responses.
 //!
-//! A function's `main` is one [`serve`] call: it builds a [`Receiver`] once per cold start and
-//! hands every request to [`Receiver::respond`].
+//! A function's `main` is one [`serve`] call: it builds a `Receiver` (the request handler) once per cold start and
+//! hands every request to `Receiver::respond`.
 
 mod auth;
 mod client;
@@ -24,25 +24,32 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use client::{dynamodb_client, sdk_config, ClientProfile, Service};
-pub use config::{Config, DEFAULT_RETENTION_DAYS};
-pub use config_error::ConfigError;
+// What the functions, the operator tools and the console call, and the types in those calls'
+// signatures (`Outcome`, `EraseError`, `ErasureCounts`, `Page`).
+pub use client::ClientProfile;
+pub use config::DEFAULT_RETENTION_DAYS;
 pub use erase::{erasable_digits, erase_phone, EraseError, ErasureCounts, QuarantineSearch};
-pub use handler::{Receiver, MAX_BODY_BYTES, STORE_BUDGET};
 pub use ingest::Outcome;
-#[cfg(any(test, feature = "testing"))]
-pub use memory::MemoryStore;
-pub use metrics::{
-    emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,
-    KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
-};
 pub use replay::{replay_day, replay_one, ReplayResult, Replayed};
-pub use request_line::LineSink;
-pub use secrets::SecretVariables;
 pub use serve::serve;
 #[cfg(feature = "stream")]
 pub use store::{Change, ChangeKind, TableStream};
-pub use store::{
-    Conditional, Cursor, DynamoDbStore, EventStore, Page, PageRequest, StoreError, StoreSettings,
-    WARM_UP_KEY,
+pub use store::{Cursor, DynamoDbStore, Page, PageRequest, StoreError, StoreSettings};
+
+// What only tests and benchmarks drive or assert on: the request handler and its parts, the
+// store port and its in-memory store, the metric names. Never in a function's or tool's build.
+#[cfg(feature = "testing")]
+pub use {
+    client::{dynamodb_client, sdk_config, Service},
+    config::Config,
+    config_error::ConfigError,
+    handler::{Receiver, MAX_BODY_BYTES, STORE_BUDGET},
+    memory::MemoryStore,
+    metrics::{
+        emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,
+        KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
+    },
+    request_line::LineSink,
+    secrets::SecretVariables,
+    store::{Conditional, EventStore, WARM_UP_KEY},
 };

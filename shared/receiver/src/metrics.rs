@@ -39,6 +39,7 @@ pub enum OutcomeClass {
 
 impl OutcomeClass {
     /// Every class, in the order the dashboard and the docs list them.
+    #[cfg(any(test, feature = "testing"))]
     pub const ALL: [OutcomeClass; 10] = [
         OutcomeClass::Stored,
         OutcomeClass::Duplicate,
@@ -70,6 +71,7 @@ impl OutcomeClass {
 
     /// Whether the request is counted as `Requests` by `Outcome` (every class but `Stored`,
     /// which is counted by `DeliveryLag`'s sample count).
+    #[cfg(any(test, feature = "testing"))]
     pub fn counts_requests(self) -> bool {
         self != OutcomeClass::Stored
     }
@@ -247,6 +249,7 @@ impl Measure {
 }
 
 /// The EMF document of `measure` alone, as one JSON line (what the template tests read).
+#[cfg(any(test, feature = "testing"))]
 pub fn emf_line(namespace: &str, measure: &Measure, timestamp_ms: u64) -> String {
     Value::Object(measure.emf_fields(namespace, timestamp_ms)).to_string()
 }

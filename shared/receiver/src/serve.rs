@@ -3,10 +3,12 @@
 use lambda_http::{run, service_fn, Error};
 use webhook_payload::Function;
 
-use crate::{Config, DynamoDbStore, Receiver};
+use crate::config::Config;
+use crate::handler::Receiver;
+use crate::DynamoDbStore;
 
 /// Runs `function` on the Lambda runtime: tracing, its configuration and store built once, then
-/// every request through [`Receiver::respond`]. The providers and the routes both come from the
+/// every request through `Receiver::respond`. The providers and the routes both come from the
 /// [`Function`] table, so they cannot disagree.
 pub async fn serve(function: Function) -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();

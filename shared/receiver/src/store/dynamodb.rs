@@ -17,8 +17,9 @@ use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
 
 use super::conditional::Answer;
 use super::{Conditional, EventStore, StoreError, WARM_UP_KEY};
+use crate::config::Config;
 use crate::item::{self, ack_attribute, AckField, Item, ItemKey};
-use crate::{ClientProfile, Config};
+use crate::ClientProfile;
 
 /// The webhook event table in DynamoDB.
 #[derive(Debug, Clone)]
@@ -124,13 +125,13 @@ impl DynamoDbStore {
     /// The store of a function: the client built from the environment, warmed up if
     /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
     /// would have anyway.
-    pub async fn connect(config: &Config) -> DynamoDbStore {
+    pub(crate) async fn connect(config: &Config) -> DynamoDbStore {
         let settings = StoreSettings::new(&config.table_name, config.retention_days);
         // The functions' client directly, not through `open`: `open` can also build the
         // operators' client, and a function that could reach that branch would link aws-config's
         // whole default credential chain (STS, profiles, IMDS, a second HTTPS stack) into its
         // binary.
-        let store = DynamoDbStore::over(crate::dynamodb_client(), settings);
+        let store = DynamoDbStore::over(crate::client::dynamodb_client(), settings);
         if config.warm_up {
             if let Err(err) = store.warm_up().await {
                 tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
@@ -139,7 +140,7 @@ impl DynamoDbStore {
         store
     }
 
-    /// Reads [`WARM_UP_KEY`] once, so that DNS, TCP, TLS, credentials and the SDK's lazy set-up
+    /// Reads the warm-up key (`WARM-UP`) once, so that DNS, TCP, TLS, credentials and the SDK's lazy set-up
     /// are done during init, which Lambda runs at full CPU, rather than in the first invocation,
     /// which a 128 MB function runs at ~7% of a vCPU.
     pub async fn warm_up(&self) -> Result<(), StoreError> {

@@ -239,7 +239,7 @@ impl DynamoDbStore {
                 .build()
                 .map_err(|_| StoreError::Request {
                     operation: "BatchGetItem",
-                    cause: crate::FaultCause::Validation,
+                    cause: crate::metrics::FaultCause::Validation,
                     code: "ConstructionFailure".to_owned(),
                 })?;
             // Unprocessed keys come back when DynamoDB throttles; the client's retries already

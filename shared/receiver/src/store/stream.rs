@@ -13,7 +13,7 @@ use aws_sdk_dynamodbstreams::types::{
 
 use super::{DynamoDbStore, StoreError};
 use crate::item::Item;
-use crate::FaultCause;
+use crate::metrics::FaultCause;
 
 /// How often the shard list is read again, to find the shards DynamoDB opens as it splits and
 /// rolls the stream (about every four hours, or under load).
