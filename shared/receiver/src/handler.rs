@@ -15,10 +15,10 @@ use webhook_payload::{seconds_until, EventKind, Provider, Route};
 
 use crate::auth::{Auth, AuthError};
 use crate::config::Config;
-use crate::ingest::{ingest, Ingested, Outcome};
+use crate::ingest::{ingest, Ingested};
 use crate::metrics::{FaultCause, Measure, OutcomeClass};
 use crate::request_line::{request_line, Answered, LineSink};
-use crate::store::{EventStore, StoreError};
+use crate::store::{EventStore, Outcome, StoreError};
 
 /// Largest accepted body. Provider events are well under 2 KiB; 256 KiB leaves room for any
 /// message a provider may relay, and an item with the raw body, its keys and its times still

@@ -29,12 +29,11 @@ pub mod testing;
 pub use client::ClientProfile;
 pub use config::DEFAULT_RETENTION_DAYS;
 pub use erase::{erasable_digits, erase_phone, EraseError, ErasureCounts, QuarantineSearch};
-pub use ingest::Outcome;
 pub use replay::{replay_day, replay_one, ReplayResult, Replayed};
 pub use serve::serve;
 #[cfg(feature = "stream")]
 pub use store::{Change, ChangeKind, TableStream};
-pub use store::{Cursor, DynamoDbStore, Page, PageRequest, StoreError, StoreSettings};
+pub use store::{Cursor, DynamoDbStore, Outcome, Page, PageRequest, StoreError, StoreSettings};
 
 // What only tests and benchmarks drive or assert on: the request handler and its parts, the
 // store port and its in-memory store, the metric names. Never in a function's or tool's build.

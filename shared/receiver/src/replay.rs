@@ -1,12 +1,11 @@
 //! Replay of quarantined bodies with the current parser: each one that now parses is stored as
-//! the event it is, through the same [`store_event`] as a live request (so it expires as a live
+//! the event it is, through the same [`EventStore::store_event`] as a live request (so it expires as a live
 //! event written now does: the store's `retention_days`), then marked replayed.
 
 use webhook_payload::{key_hash, parse_event, Route};
 
-use crate::ingest::{store_event, Outcome};
 use crate::item::{self, Item, ItemKey};
-use crate::store::{DynamoDbStore, Listing, StoreError};
+use crate::store::{DynamoDbStore, EventStore, Listing, Outcome, StoreError};
 
 /// What replay did, or would do, with one quarantined body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +104,7 @@ async fn replay_item(
         replayed.result = ReplayResult::WouldStore(kind);
         return Ok(replayed);
     }
-    let outcome = store_event(store, &record).await?;
+    let outcome = store.store_event(&record).await?;
     // Marked once: a concurrent replay that got there first stored the same event.
     store.mark_replayed(quarantined, outcome.as_str()).await?;
     replayed.result = ReplayResult::Stored(kind, outcome);

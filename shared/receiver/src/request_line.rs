@@ -21,9 +21,9 @@ use serde_json::{json, Map, Value};
 use webhook_payload::{key_hash, phone_last_four, Route};
 
 use crate::handler::{Handled, WebhookError};
-use crate::ingest::Outcome;
 use crate::item::message_partition;
 use crate::metrics::{Measure, OutcomeClass};
+use crate::store::Outcome;
 
 /// Where the request lines go: stdout in Lambda (CloudWatch Logs), or a buffer in tests.
 #[derive(Debug, Clone, Default)]

@@ -1,5 +1,6 @@
 //! The event store: the port the handler writes through ([`EventStore`]) and the DynamoDB table
-//! behind it ([`DynamoDbStore`]). The exactly-once rule on top of it is `ingest::store_event`.
+//! behind it ([`DynamoDbStore`]). The exactly-once rule on top of its conditional writes is
+//! [`EventStore::store_event`], written once for both stores (`store/outcome.rs`).
 
 use std::future::Future;
 
@@ -12,12 +13,14 @@ use crate::metrics::FaultCause;
 mod conditional;
 mod dynamodb;
 mod operator;
+mod outcome;
 mod reads;
 #[cfg(feature = "stream")]
 mod stream;
 
 pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
 pub(crate) use operator::Listing;
+pub use outcome::Outcome;
 pub use reads::{Cursor, Page, PageRequest};
 #[cfg(feature = "stream")]
 pub use stream::{Change, ChangeKind, TableStream};
@@ -116,7 +119,9 @@ pub enum Conditional {
 }
 
 /// The writes a webhook needs. [`DynamoDbStore`] is the real one; `MemoryStore` (feature `testing`)
-/// keeps items in memory for handler tests.
+/// keeps items in memory for handler tests. A store provides the conditional writes; what they
+/// found becomes one [`Outcome`] in [`EventStore::store_event`] and [`EventStore::quarantine`],
+/// the only two writes the handler and replay call.
 pub trait EventStore: Sync {
     /// Writes `record` under `key` unless an item holds that key already.
     fn put_event(
@@ -148,4 +153,21 @@ pub trait EventStore: Sync {
         &self,
         record: &QuarantineRecord,
     ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
+
+    /// Stores `record` exactly once (see `store/outcome.rs`): stored, a duplicate of a body
+    /// already stored, or a different body under a taken key, kept beside it as a collision.
+    fn store_event(
+        &self,
+        record: &EventRecord,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        outcome::store_event(self, record)
+    }
+
+    /// Keeps a body that is no event in quarantine once.
+    fn quarantine(
+        &self,
+        record: &QuarantineRecord,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        outcome::quarantine(self, record)
+    }
 }
