@@ -2,8 +2,8 @@
 //! ingest rules (store the event exactly once, or quarantine the body), the DynamoDB event store,
 //! and the JSON responses.
 //!
-//! A function's `main` is one [`serve`] call: it builds a `Receiver` (the request handler) once per cold start and
-//! hands every request to `Receiver::respond`.
+//! A function's `main` is one [`serve`] call: it builds the request handler (`Receiver`) once per
+//! cold start and hands it every request.
 
 mod auth;
 mod client;

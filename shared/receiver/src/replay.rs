@@ -1,6 +1,7 @@
 //! Replay of quarantined bodies with the current parser: each one that now parses is stored as
-//! the event it is, through the same [`EventStore::store_event`] as a live request (so it expires as a live
-//! event written now does: the store's `retention_days`), then marked replayed.
+//! the event it is, through the same [`EventStore::store_event`] as a live request (so it
+//! expires as a live event written now does: the store's `retention_days`), then marked
+//! replayed.
 
 use webhook_payload::{key_hash, parse_event, Route};
 

@@ -121,7 +121,7 @@ pub enum Conditional {
 /// The writes a webhook needs. [`DynamoDbStore`] is the real one; `MemoryStore` (feature `testing`)
 /// keeps items in memory for handler tests. A store provides the conditional writes; what they
 /// found becomes one [`Outcome`] in [`EventStore::store_event`] and [`EventStore::quarantine`],
-/// the only two writes the handler and replay call.
+/// through which the handler and replay store every body.
 pub trait EventStore: Sync {
     /// Writes `record` under `key` unless an item holds that key already.
     fn put_event(

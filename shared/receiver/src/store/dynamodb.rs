@@ -140,9 +140,9 @@ impl DynamoDbStore {
         store
     }
 
-    /// Reads the warm-up key (`WARM-UP`) once, so that DNS, TCP, TLS, credentials and the SDK's lazy set-up
-    /// are done during init, which Lambda runs at full CPU, rather than in the first invocation,
-    /// which a 128 MB function runs at ~7% of a vCPU.
+    /// Reads the warm-up key (`WARM-UP`) once, so that DNS, TCP, TLS, credentials and the SDK's
+    /// lazy set-up are done during init, which Lambda runs at full CPU, rather than in the first
+    /// invocation, which a 128 MB function runs at ~7% of a vCPU.
     pub async fn warm_up(&self) -> Result<(), StoreError> {
         let key = || AttributeValue::S(WARM_UP_KEY.to_owned());
         self.client
