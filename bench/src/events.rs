@@ -65,10 +65,10 @@ pub fn route_of(event: &Value) -> Option<Route> {
     Route::for_path(event["rawPath"].as_str()?)
 }
 
-/// The DynamoDB JSON protocol requests (target, body) the handler sends for `event`: a
-/// conditional PutItem for a click or a message, one conditional UpdateItem for an ack. Items and
-/// updates come from the store's own schema code (`webhook_receiver::item`), and every request
-/// asks for `ReturnConsumedCapacity=INDEXES`, so the floor reports the write units it used.
+/// The DynamoDB JSON protocol requests (target, body) the handler sends for `event`: one
+/// conditional PutItem, whatever the event (acks too). Items come from the store's own schema code
+/// (`webhook_receiver::item`), and every request asks for `ReturnConsumedCapacity=INDEXES`, so
+/// the floor reports the write units it used.
 pub fn dynamodb_requests(
     event: &Value,
     table: &str,
@@ -76,26 +76,9 @@ pub fn dynamodb_requests(
     let route = route_of(event).ok_or("the fixture's rawPath is not a webhook route")?;
     let body = event["body"].as_str().ok_or("the event has no text body")?;
     let record = parse_event(route, body.as_bytes()).map_err(|e| e.to_string())?;
-    let Some(status) = item::inline_ack_status(&record) else {
-        return Ok(vec![(
-            "DynamoDB_20120810.PutItem",
-            put_item(&record, table),
-        )]);
-    };
-    let update = item::ack_update(&record, status, status.rank(), "bench-delivery", None);
-    let request = json!({
-        "TableName": table,
-        "Key": { (item::PK): s(&update.key.pk), (item::SK): s(&update.key.sk) },
-        "UpdateExpression": update.update_expression,
-        "ConditionExpression": update.condition_expression,
-        "ExpressionAttributeNames": update.names.into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<Map<_, _>>(),
-        "ExpressionAttributeValues": update.values.iter().map(|(k, v)| (k.to_string(), attribute_json(v))).collect::<Map<_, _>>(),
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        "ReturnConsumedCapacity": "INDEXES",
-    });
     Ok(vec![(
-        "DynamoDB_20120810.UpdateItem",
-        request.to_string().into_bytes(),
+        "DynamoDB_20120810.PutItem",
+        put_item(&record, table),
     )])
 }
 

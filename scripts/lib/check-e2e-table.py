@@ -1,8 +1,10 @@
 """Checks what scripts/e2e left in the table: the click and the message stored exactly once with
-their raw bodies, the ack kept in the message's status item (`read_body`) with the status at
-`read`, two unmodelled provider events (edna's template-status update and a BotLinkd event of
-another type), edna's statuses (sent out of order and twice) in one status item at read, edna's
-incoming message once on the person's timeline, nothing in quarantine, and nothing else.
+their raw bodies, the ack an item of its own (`EVENT#ack#read`) under the message with its raw
+body, two unmodelled provider events (edna's template-status update and a BotLinkd event of
+another type), edna's statuses (sent out of order and twice) one item per status under their
+message, adding up to read, edna's incoming message once on the person's timeline, nothing in
+quarantine, and nothing else. A message's status is derived from its acks, as the console does:
+the highest of sent < delivered < read.
 
     dynamodb_local_api ... Scan ... | python3 scripts/lib/check-e2e-table.py CLICK MESSAGE ACK TEMPLATE
 
@@ -39,20 +41,35 @@ for kind in ("click", "message"):
         problems.append(f"{kind}: raw_body differs from {files[kind]}: {stored[0].get('raw_body')!r}")
     else:
         log(f"{kind}: stored once, pk={stored[0]['pk']} sk={stored[0]['sk']}, raw body intact")
-status = [i for i in items if i.get("kind") == "status" and i["pk"].startswith("MSG#botlinkd#")]
-if len(status) != 1 or status[0].get("status") != "read":
-    problems.append(f"message status: expected one status item 'read', found {status}")
-elif status[0].get("read_body") != read(files["ack"]):
-    problems.append(f"ack: read_body differs from {files['ack']}: {status[0].get('read_body')!r}")
+RANKED = ("sent", "delivered", "read")
+
+
+def current_status(acks):
+    """The highest of sent < delivered < read among `acks` (ack items), as the console derives it."""
+    ranks = [RANKED.index(s) for s in (i["sk"].split("#", 2)[2] for i in acks) if s in RANKED]
+    return RANKED[max(ranks)] if ranks else None
+
+
+acks = [i for i in items if i.get("kind") == "ack" and i["pk"].startswith("MSG#botlinkd#")]
+if len(acks) != 1 or acks[0]["sk"] != "EVENT#ack#read":
+    problems.append(f"ack: expected one item EVENT#ack#read, found {acks}")
+elif acks[0].get("raw_body") != read(files["ack"]):
+    problems.append(f"ack: raw_body differs from {files['ack']}: {acks[0].get('raw_body')!r}")
+elif current_status(acks) != "read":
+    problems.append(f"message status: expected read, found {current_status(acks)}")
 else:
-    log(f"ack: kept once in the status item, status {status[0]['status']} (pk={status[0]['pk']})")
-edna_status = [i for i in items if i.get("kind") == "status" and i["pk"].startswith("MSG#edna#")]
-if len(edna_status) != 1 or edna_status[0].get("status") != "read" or edna_status[0]["pk"] != "MSG#edna#8681748":
-    problems.append(f"edna statuses: expected one status item 'read' of MSG#edna#8681748, found {edna_status}")
-elif not all(f"{s}_body" in edna_status[0] for s in ("sent", "delivered", "read")):
-    problems.append(f"edna statuses: each status's body kept once, found {sorted(edna_status[0])}")
+    log(f"ack: stored once as an item of its own, the message at read (pk={acks[0]['pk']})")
+edna_acks = [i for i in items if i.get("kind") == "ack" and i["pk"].startswith("MSG#edna#")]
+edna_keys = sorted((i["pk"], i["sk"]) for i in edna_acks)
+wanted = sorted(("MSG#edna#8681748", f"EVENT#ack#{s}") for s in RANKED)
+if edna_keys != wanted:
+    problems.append(f"edna statuses: expected {wanted}, found {edna_keys}")
+elif not all(json.loads(i["raw_body"]).get("status", "").lower() == i["sk"].split("#")[2] for i in edna_acks):
+    problems.append("edna statuses: a raw body does not hold its item's status")
+elif current_status(edna_acks) != "read":
+    problems.append(f"edna statuses: expected read, found {current_status(edna_acks)}")
 else:
-    log("edna statuses: sent, delivered and read kept once in MSG#edna#8681748's status item, at read")
+    log("edna statuses: sent, delivered and read each stored once under MSG#edna#8681748, at read")
 edna_messages = [i for i in items if i.get("kind") == "message" and i["pk"].startswith("MSG#edna#")]
 if len(edna_messages) != 1 or edna_messages[0].get("phone_key") != "PHONE#35700000000":
     problems.append(f"edna incoming message: expected one on PHONE#35700000000's timeline, found {edna_messages}")
@@ -69,10 +86,10 @@ else:
 quarantined = [i for i in items if i.get("kind") == "quarantine"]
 if quarantined:
     problems.append(f"nothing may be quarantined, found {len(quarantined)}")
-if len(items) != 7:
+if len(items) != 9:
     problems.append(
-        f"expected 7 items (click, message, status item with the ack, 2 unmodelled, edna's status"
-        f" item and incoming message), found {len(items)}"
+        f"expected 9 items (click, message, ack, 2 unmodelled, edna's 3 statuses and incoming"
+        f" message), found {len(items)}"
     )
 for problem in problems:
     log(problem)

@@ -24,8 +24,6 @@ use crate::{client_for, local_endpoint};
 
 /// The `X-Amz-Target` operation of a conditional put.
 pub const PUT_ITEM: &str = "PutItem";
-/// The `X-Amz-Target` operation of an update (an ack, a status change).
-pub const UPDATE_ITEM: &str = "UpdateItem";
 
 /// What the stub does with one request.
 #[derive(Debug, Clone)]
@@ -34,7 +32,7 @@ pub enum Action {
     Error(u16, &'static str),
     /// Reads the request and never answers.
     Silent,
-    /// Waits, then answers 200 `{}` (a successful PutItem or UpdateItem).
+    /// Waits, then answers 200 `{}` (a successful PutItem).
     SlowSuccess(Duration),
     /// Passes the request to DynamoDB Local and its answer back.
     Forward,

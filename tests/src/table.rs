@@ -1,10 +1,10 @@
 //! Reads of the event table that the integration tests assert on: a partition's events, a
-//! message's status item, the phone timeline, and the whole table.
+//! message's acks and the status they add up to, the phone timeline, and the whole table.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use webhook_payload::AckStatus;
-use webhook_receiver::item::{self, ack_attribute, AckField, STATUS_SORT_KEY};
+use webhook_payload::{parse_event, EventRecord, MessageStatus, Route};
+use webhook_receiver::item;
 
 use crate::{partition, payload, text_attr, Item};
 
@@ -17,25 +17,39 @@ pub async fn events_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {
         .collect()
 }
 
-/// A message's status item (the acks kept inline and the current status), read consistently.
-pub async fn status_item(client: &Client, table: &str, pk: &str) -> Option<Item> {
-    client
-        .get_item()
-        .table_name(table)
-        .key(item::PK, AttributeValue::S(pk.into()))
-        .key(item::SK, AttributeValue::S(STATUS_SORT_KEY.into()))
-        .consistent_read(true)
-        .send()
+/// A message's ack items (sort key `EVENT#ack#<status>`), read consistently.
+pub async fn acks_of(client: &Client, table: &str, pk: &str) -> Vec<Item> {
+    events_of(client, table, pk)
         .await
-        .unwrap()
-        .item
+        .into_iter()
+        .filter(|item| text_attr(item, item::SK).starts_with("EVENT#ack#"))
+        .collect()
 }
 
-/// A message's current status, if it has a status item.
-pub async fn status_of(client: &Client, table: &str, pk: &str) -> Option<String> {
-    status_item(client, table, pk)
+/// The event a stored item's raw body parses to, on whichever route takes it.
+pub fn record_of(stored: &Item) -> Option<EventRecord> {
+    let body = item::raw_body_of(stored)?;
+    Route::ALL
+        .into_iter()
+        .find_map(|route| parse_event(route, &body).ok())
+}
+
+/// What a message's stored acks add up to, as the funnel and the console derive it.
+pub async fn message_status(client: &Client, table: &str, pk: &str) -> MessageStatus {
+    let records: Vec<EventRecord> = acks_of(client, table, pk)
         .await
-        .map(|item| text_attr(&item, item::STATUS))
+        .iter()
+        .filter_map(record_of)
+        .collect();
+    MessageStatus::of(&records)
+}
+
+/// A message's current status (`sent`, `delivered`, `read`), derived from its acks.
+pub async fn status_of(client: &Client, table: &str, pk: &str) -> Option<String> {
+    message_status(client, table, pk)
+        .await
+        .current
+        .map(|(status, _)| status.as_str().to_owned())
 }
 
 /// Every item of one phone's timeline, through the `by_phone` index.
@@ -112,19 +126,26 @@ pub async fn scan_all(client: &Client, table: &str) -> Vec<Item> {
     scan_pages(client, table).await.0
 }
 
-/// Asserts that the documented BotLinkd message and its `read` ack are stored: the message is the
-/// partition's one event, and the ack's raw body and status are in the message's status item.
+/// Asserts that the documented BotLinkd message and its `read` ack are stored: the message and
+/// the ack are the partition's two events, the ack an item of its own with its raw body, and the
+/// message's status derived from it is `read`.
 pub async fn assert_documented_message_and_read_ack(client: &Client, table: &str) {
     let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
-    let kinds: Vec<String> = events_of(client, table, pk)
+    let kinds: Vec<(String, String)> = events_of(client, table, pk)
         .await
         .iter()
-        .map(|i| text_attr(i, item::KIND))
+        .map(|i| (text_attr(i, item::SK), text_attr(i, item::KIND)))
         .collect();
-    assert_eq!(kinds, ["message"]);
-    let acks = status_item(client, table, pk).await.unwrap();
     assert_eq!(
-        text_attr(&acks, &ack_attribute(AckStatus::Read, AckField::Body)),
+        kinds,
+        [
+            ("EVENT#ack#read".to_owned(), "ack".to_owned()),
+            ("EVENT#message".to_owned(), "message".to_owned())
+        ]
+    );
+    let acks = acks_of(client, table, pk).await;
+    assert_eq!(
+        text_attr(&acks[0], item::RAW_BODY),
         payload("botlinkd-ack.json")
     );
     assert_eq!(status_of(client, table, pk).await.as_deref(), Some("read"));

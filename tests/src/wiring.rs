@@ -325,7 +325,7 @@ fn key_problems(properties: &Yaml, problems: &mut Vec<String>) {
         (item::BY_PHONE_INDEX, item::PHONE_KEY, item::OCCURRED_AT),
         (
             item::BY_QUARANTINE_DAY_INDEX,
-            item::QUARANTINED_ON,
+            item::QUARANTINE_SHARD,
             item::RECEIVED_AT,
         ),
     ];

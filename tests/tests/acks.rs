@@ -1,13 +1,13 @@
-//! Acks against a real DynamoDB Local: in every order a message's status only moves forward and
-//! every ack is kept in its status item; a failure is recorded without moving the status; an
-//! unknown status is an event of its own.
+//! Acks against a real DynamoDB Local: every ack is an item of its own under its message, in
+//! every order the status derived from them only moves forward; a failure is recorded without
+//! moving the status; an unknown status is kept and leaves it alone.
 
-use integration_tests::table::{events_of, status_item, status_of};
+use integration_tests::table::{acks_of, events_of, message_status, status_of};
 use integration_tests::{ack_event, fresh_table, local_client, receiver, send, text_attr as s};
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use webhook_payload::{AckStatus, Route};
-use webhook_receiver::item::{self, ack_attribute, AckField};
+use webhook_payload::Route;
+use webhook_receiver::item;
 
 #[tokio::test]
 async fn acks_in_every_order_end_at_read_and_never_move_back() {
@@ -52,12 +52,18 @@ async fn acks_in_every_order_end_at_read_and_never_move_back() {
             Some("read"),
             "{order:?}"
         );
-        let acks = status_item(&client, &table, &pk).await.unwrap();
-        for status in order {
-            assert!(
-                acks.contains_key(&format!("{status}_body")),
-                "every ack is kept: {order:?}"
-            );
+        // Every ack is kept, as an item of its own with its raw body.
+        let stored = acks_of(&client, &table, &pk).await;
+        let mut keys: Vec<String> = stored.iter().map(|i| s(i, item::SK)).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["EVENT#ack#delivered", "EVENT#ack#read", "EVENT#ack#sent"],
+            "every ack is kept: {order:?}"
+        );
+        for ack in &stored {
+            assert_eq!(s(ack, item::KIND), "ack");
+            assert!(item::raw_body_of(ack).is_some(), "{order:?}");
         }
     }
 }
@@ -86,7 +92,7 @@ async fn a_failed_ack_is_recorded_without_moving_the_status_and_unknown_statuses
     let table = fresh_table(&client).await;
     let acks = receiver(&client, &table, Route::BotlinkdAcks);
     let pk = "MSG#botlinkd#10922#wamid.f";
-    // An unknown status is an event, and creates no status item.
+    // An unknown status is an event, kept, and gives the message no status.
     for status in ["played", "deleted"] {
         let (code, body) = send(&acks, &ack_event("ack.json", "wamid.f", status, 1754820000)).await;
         assert_eq!(
@@ -95,7 +101,12 @@ async fn a_failed_ack_is_recorded_without_moving_the_status_and_unknown_statuses
             "{status}"
         );
     }
-    assert!(status_item(&client, &table, pk).await.is_none());
+    assert_eq!(status_of(&client, &table, pk).await, None);
+    let status = message_status(&client, &table, pk).await;
+    assert_eq!(status.failed, None);
+    let mut other = status.other.clone();
+    other.sort();
+    assert_eq!(other, ["deleted", "played"]);
 
     for (status, at) in [
         ("delivered", 1754820002),
@@ -116,24 +127,33 @@ async fn a_failed_ack_is_recorded_without_moving_the_status_and_unknown_statuses
     )
     .await;
     assert_eq!(body, json!({ "status": "duplicate" }));
-    let item = status_item(&client, &table, pk).await.unwrap();
+    let status = message_status(&client, &table, pk).await;
     assert_eq!(
-        s(&item, item::STATUS),
-        "delivered",
+        status.current.as_ref().map(|(s, _)| s.as_str()),
+        Some("delivered"),
         "failed never moves the status"
     );
     assert_eq!(
-        s(&item, &ack_attribute(AckStatus::Failed, AckField::At)),
-        "2025-08-10T10:00:01.000Z"
+        status.failed.as_ref().map(|f| f.at.as_str()),
+        Some("2025-08-10T10:00:01.000Z")
     );
-    let kinds: Vec<String> = events_of(&client, &table, pk)
+    let mut other = status.other.clone();
+    other.sort();
+    assert_eq!(other, ["deleted", "played"], "unknown statuses are kept");
+    let keys: Vec<String> = events_of(&client, &table, pk)
         .await
         .iter()
         .map(|i| s(i, item::SK))
         .collect();
-    // Known statuses live in the status item; the others are items of their own.
-    assert_eq!(kinds, ["EVENT#ack#deleted", "EVENT#ack#played"]);
-    for status in ["sent", "delivered", "failed"] {
-        assert!(item.contains_key(&format!("{status}_body")), "{status}");
-    }
+    // Known and unknown statuses alike are items of their own, one per status.
+    assert_eq!(
+        keys,
+        [
+            "EVENT#ack#deleted",
+            "EVENT#ack#delivered",
+            "EVENT#ack#failed",
+            "EVENT#ack#played",
+            "EVENT#ack#sent"
+        ]
+    );
 }

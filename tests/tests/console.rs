@@ -122,7 +122,7 @@ async fn what_the_receivers_store_shows_in_every_view_masked_until_revealed() {
     let broken = payload("botlinkd-message.json").replace("\"from\"", "\"sender\"");
     stored(Route::BotlinkdMessages, "message.json", broken).await;
 
-    // Live: one row per event, from the stream (the read ack from inside the status item).
+    // Live: one row per event, from the stream (each ack an item of its own).
     let rows = live_rows(&console, 5).await;
     row_with(
         &rows,

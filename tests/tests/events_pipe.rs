@@ -1,17 +1,18 @@
-//! Events for automation (README): the table's stream, the opt-in pipes to an EventBridge bus
-//! and their role, checked in `template.yaml`. What the pipes publish from the stream records
-//! DynamoDB Local writes is checked in `events_published.rs`.
+//! Events for automation (README): the table's stream, the opt-in pipe to an EventBridge bus and
+//! its role, checked in `template.yaml`. What the pipe publishes from the stream records DynamoDB
+//! Local writes is checked in `events_published.rs`.
 
 use std::collections::BTreeMap;
 
+use integration_tests::pattern::matches_any;
 use integration_tests::pipes::{pipes, resources_of};
 use integration_tests::stack::{Stack, ACCOUNT, REGION};
 use integration_tests::template::{intrinsic, is_ref, load_template, one_or_many, TABLE};
 use integration_tests::wiring::alarms::PIPE_DEAD_LETTER_QUEUE;
 use integration_tests::wiring::EVENTS_PIPE_ROLE;
+use serde_json::json;
 use serde_yaml_ng::Value as Yaml;
-use webhook_payload::AckStatus;
-use webhook_receiver::item::{self, ack_attribute, AckField};
+use webhook_receiver::item;
 
 const PARAMETER: &str = "EventBusArn";
 /// A bus in the account and region the stack is evaluated in.
@@ -44,7 +45,8 @@ fn is_stream_arn(value: &Yaml) -> bool {
 fn the_table_streams_old_and_new_images_of_every_write() {
     let template = load_template();
     let stream = &template["Resources"][TABLE]["Properties"]["StreamSpecification"];
-    // Old images too: a new ack is an attribute that the new image has and the old one lacks.
+    // Old images too: a change or removal (a replayed quarantine item, TTL, erase) shows what it
+    // changed to a reader of the stream.
     assert_eq!(
         stream["StreamViewType"].as_str(),
         Some("NEW_AND_OLD_IMAGES")
@@ -233,23 +235,122 @@ fn the_pipes_target_the_bus_only_in_this_account_and_region() {
     }
 }
 
+/// A stream record of `event_name` for an item with sort key `sk`.
+fn record(event_name: &str, sk: &str) -> serde_json::Value {
+    let image = json!({
+        "pk": { "S": "MSG#botlinkd#10922#wamid.x" },
+        "sk": { "S": sk },
+        "kind": { "S": "ack" },
+        "raw_body": { "S": "{}" },
+        "occurred_at": { "S": "2025-08-10T10:00:00.000Z" },
+    });
+    let keys = json!({ "pk": image["pk"], "sk": image["sk"] });
+    let mut record = json!({
+        "eventName": event_name,
+        "eventSource": "aws:dynamodb",
+        "dynamodb": { "Keys": keys },
+    });
+    if event_name != "REMOVE" {
+        record["dynamodb"]["NewImage"] = image.clone();
+    }
+    if event_name != "INSERT" {
+        record["dynamodb"]["OldImage"] = image;
+    }
+    record
+}
+
 #[test]
-fn there_is_one_pipe_for_event_items_and_one_per_known_ack_status() {
+fn there_is_one_pipe_and_it_publishes_the_raw_body_of_each_new_event_item() {
     let template = load_template();
     let pipes = pipes(&template);
-    assert_eq!(pipes.len(), 1 + AckStatus::ALL.len());
-    let mut bodies: Vec<&str> = pipes.iter().map(|p| p.detail_path.as_str()).collect();
-    bodies.sort_unstable();
-    let mut expected: Vec<String> = AckStatus::ALL
-        .iter()
-        .map(|status| {
-            format!(
-                "$.dynamodb.NewImage.{}.S",
-                ack_attribute(*status, AckField::Body)
-            )
-        })
-        .chain([format!("$.dynamodb.NewImage.{}.S", item::RAW_BODY)])
-        .collect();
-    expected.sort_unstable();
-    assert_eq!(bodies, expected);
+    assert_eq!(pipes.len(), 1, "one pipe for every event item");
+    let pipe = &pipes[0];
+    assert_eq!(
+        pipe.detail_path,
+        format!("$.dynamodb.NewImage.{}.S", item::RAW_BODY),
+        "the detail is the raw body"
+    );
+    assert_eq!(
+        pipe.detail_type,
+        format!("$.dynamodb.NewImage.{}.S", item::KIND)
+    );
+    assert_eq!(
+        pipe.time,
+        format!("$.dynamodb.NewImage.{}.S", item::OCCURRED_AT)
+    );
+    let passes = |event_name: &str, sk: &str| matches_any(&pipe.filters, &record(event_name, sk));
+    for sk in [
+        "EVENT#click#8681748",
+        "EVENT#message",
+        "EVENT#ack#read",
+        "EVENT#ack#sent",
+        "EVENT#ack#delivered",
+        "EVENT#ack#failed",
+        "EVENT#ack#played",
+    ] {
+        assert!(passes("INSERT", sk), "an INSERT of {sk} is published");
+        for other in ["MODIFY", "REMOVE"] {
+            assert!(!passes(other, sk), "a {other} of {sk} is not published");
+        }
+    }
+    for sk in [
+        "EVENT#unmodelled",
+        "COLLISION#EVENT#ack#read#0123456789ab",
+        "COLLISION#EVENT#message#0123456789ab",
+        "QUARANTINE",
+        "STATUS",
+        "EVENT#acknowledged",
+    ] {
+        assert!(!passes("INSERT", sk), "an INSERT of {sk} is not published");
+    }
+}
+
+/// How many readers `template` attaches to the table's stream: its pipes and event source
+/// mappings (a Lambda function reading the stream).
+fn stream_readers(template: &Yaml) -> Vec<String> {
+    ["AWS::Pipes::Pipe", "AWS::Lambda::EventSourceMapping"]
+        .into_iter()
+        .flat_map(|kind| resources_of(template, kind).into_keys())
+        .collect()
+}
+
+/// DynamoDB Streams serves a shard to at most two readers at once; a third is throttled and every
+/// reader falls behind. The console (`scripts/console`, outside the stack) is one, so the stack
+/// may declare one more.
+fn too_many_stream_readers(template: &Yaml) -> Option<String> {
+    let readers = stream_readers(template);
+    (readers.len() > 1).then(|| {
+        format!(
+            "the stream has at most two readers and the console is one: the template declares {readers:?}"
+        )
+    })
+}
+
+#[test]
+fn the_stream_has_at_most_two_readers_and_the_template_declares_one() {
+    let template = load_template();
+    assert_eq!(stream_readers(&template), ["EventsPipe"]);
+    assert_eq!(too_many_stream_readers(&template), None);
+
+    // A second pipe, or a function reading the stream, is caught.
+    let mut two_pipes = template.clone();
+    let pipe = two_pipes["Resources"]["EventsPipe"].clone();
+    two_pipes["Resources"]
+        .as_mapping_mut()
+        .expect("Resources")
+        .insert("SecondPipe".into(), pipe);
+    let problem = too_many_stream_readers(&two_pipes).expect("a second pipe is caught");
+    assert!(problem.contains("SecondPipe"), "{problem}");
+
+    let mut mapping = template.clone();
+    let reader: Yaml = serde_yaml_ng::from_str(
+        "Type: AWS::Lambda::EventSourceMapping\nProperties:\n  EventSourceArn: !GetAtt EventTable.StreamArn\n  FunctionName: !Ref ClickFunction\n  StartingPosition: LATEST\n",
+    )
+    .expect("an event source mapping");
+    mapping["Resources"]
+        .as_mapping_mut()
+        .expect("Resources")
+        .insert("StreamReader".into(), reader);
+    let problem = too_many_stream_readers(&mapping).expect("a stream-reading function is caught");
+    assert!(problem.contains("StreamReader"), "{problem}");
 }

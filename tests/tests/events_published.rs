@@ -1,11 +1,13 @@
-//! What the opt-in events pipes publish, with their filters, input templates, detail types and
-//! times read from `template.yaml` and run over the real stream records that DynamoDB Local
-//! writes while the receivers store every kind of event, duplicates, a collision and a
-//! quarantined body: exactly one event per newly stored event passes, and each is a JSON object.
+//! What the opt-in events pipe publishes, with its filter, input template, detail type and time
+//! read from `template.yaml` and run over the real stream records that DynamoDB Local writes
+//! while the receivers store every kind of event, acks of every status, duplicates, collisions
+//! and a quarantined body: exactly one event per newly stored event passes, and each is a JSON
+//! object.
 
 use aws_sdk_dynamodb::types::AttributeValue as TableValue;
 use integration_tests::pattern::{at_path, matches_any};
 use integration_tests::pipes::{pipes, published, stream_records_once, Pipe};
+use integration_tests::table::acks_of;
 use integration_tests::template::load_template;
 use integration_tests::{
     fixture_event, fresh_table, local_client, payload, receiver, send, with_body,
@@ -25,7 +27,7 @@ fn ack(message_id: &str, status: &str, timestamp: i64) -> String {
 }
 
 #[tokio::test]
-async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
+async fn the_pipe_publishes_each_new_event_once_and_nothing_else() {
     let client = local_client();
     let table = fresh_table(&client).await;
     let clicks = receiver(&client, &table, Route::EdnaClicks);
@@ -36,13 +38,14 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
     let message = fixture_event("message.json");
     let message_body: Value = serde_json::from_str(message["body"].as_str().unwrap()).unwrap();
     let message_id = message_body["data"]["message_id"].as_str().unwrap();
-    // `read` before `delivered`: the late ack is kept without moving the status (a second
-    // UpdateItem, after the first failed its condition).
+    // `read` before `delivered`: each ack is an item of its own, the late one too.
     let sent = ack(message_id, "sent", 1_678_900_010);
     let read = ack(message_id, "read", 1_678_900_030);
     let delivered = ack(message_id, "delivered", 1_678_900_020);
-    // An unknown status: an item of its own.
+    // An unknown status: an item of its own like the others.
     let played = ack(message_id, "played", 1_678_900_040);
+    // Another body for a message and status already stored: a collision, kept beside it.
+    let read_again = ack(message_id, "read", 1_678_900_031);
     let mut other_body = message_body.clone();
     other_body["data"]["body"] = json!("Same message id, another text");
     let collision = with_body(message.clone(), &other_body.to_string());
@@ -63,6 +66,7 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
         (&acks, ack_event(&delivered), "duplicate"),
         (&acks, ack_event(&played), "duplicate"),
         (&messages, collision, "stored"),
+        (&acks, ack_event(&read_again), "stored"),
         (&messages, quarantined.clone(), "quarantined"),
         (&messages, quarantined, "quarantined"),
     ];
@@ -107,7 +111,14 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
             .count()
     };
     // The stream did carry what must not be published.
-    assert!(kinds_seen("COLLISION#") >= 1, "a collision record");
+    assert!(
+        kinds_seen("COLLISION#EVENT#message") >= 1,
+        "a message collision"
+    );
+    assert!(
+        kinds_seen("COLLISION#EVENT#ack#read#") >= 1,
+        "an ack collision"
+    );
     assert!(kinds_seen("QUARANTINE") >= 1, "a quarantine record");
     assert!(records.iter().any(|r| r["eventName"] == "REMOVE"));
 
@@ -134,7 +145,7 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
             .collect();
         assert_eq!(found.len(), 1, "{detail_type} {detail}: {summary:?}");
     }
-    // Each event's time is when it happened, as stored (occurred_at / <status>_at).
+    // Each event's time is when it happened, as stored (occurred_at).
     for (pipe, _, time, _) in &events {
         assert!(
             time.ends_with('Z') && time.len() == "2023-03-15T17:06:40.000Z".len(),
@@ -145,27 +156,61 @@ async fn the_pipes_publish_each_new_event_once_and_nothing_else() {
         .iter()
         .find(|(_, _, _, d)| d == &body(&read))
         .unwrap();
-    assert_eq!(read_event.0, "ReadAckPipe");
+    assert_eq!(read_event.0, "EventsPipe");
     assert_eq!(read_event.2, "2023-03-15T17:07:10.000Z");
+    assert!(
+        events.iter().all(|(pipe, _, _, _)| pipe == "EventsPipe"),
+        "{summary:?}"
+    );
+    // Every ack, the late `delivered` and the unknown `played` included, is an INSERT of an item
+    // of its own under its message.
+    let pk = format!("MSG#botlinkd#10922#{message_id}");
+    let ack_inserts: Vec<&str> = records
+        .iter()
+        .filter(|r| r["eventName"] == "INSERT")
+        .filter(|r| at_path(r, "$.dynamodb.Keys.pk.S").and_then(Value::as_str) == Some(&pk))
+        .filter_map(|r| at_path(r, "$.dynamodb.Keys.sk.S").and_then(Value::as_str))
+        .filter(|sk| sk.starts_with("EVENT#ack#"))
+        .collect();
+    let mut ack_inserts = ack_inserts;
+    ack_inserts.sort_unstable();
+    assert_eq!(
+        ack_inserts,
+        [
+            "EVENT#ack#delivered",
+            "EVENT#ack#played",
+            "EVENT#ack#read",
+            "EVENT#ack#sent"
+        ]
+    );
+    assert_eq!(acks_of(&client, &table, &pk).await.len(), 4);
+    assert!(
+        records.iter().all(|r| r["eventName"] != "MODIFY"),
+        "no write changes an item"
+    );
 
-    // The old-image clause is what keeps a later ack from publishing the earlier ones again.
-    let without_old_image: Vec<Pipe> = pipes
+    // The INSERT clause is what keeps the deletion (a REMOVE under the click's key) from passing.
+    let any_change: Vec<Pipe> = pipes
         .iter()
         .map(|pipe| {
             let mut pipe = pipe.clone();
             for filter in &mut pipe.filters {
-                if let Some(dynamodb) = filter["dynamodb"].as_object_mut() {
-                    dynamodb.remove("OldImage");
-                }
+                filter
+                    .as_object_mut()
+                    .expect("a pattern is an object")
+                    .remove("eventName");
             }
             pipe
         })
         .collect();
-    let republished = records
-        .iter()
-        .flat_map(|r| published(&without_old_image, r))
-        .count();
-    assert!(republished > events.len(), "{republished}");
+    let passing = |pipes: &[Pipe]| {
+        records
+            .iter()
+            .filter(|r| pipes.iter().any(|pipe| matches_any(&pipe.filters, r)))
+            .count()
+    };
+    assert_eq!(passing(&pipes), events.len());
+    assert_eq!(passing(&any_change), events.len() + 1);
 
     // The README's rule for "every inbound text message" matches the message event, as
     // EventBridge would see it, and nothing else.
@@ -240,9 +285,9 @@ async fn edna_events_are_published_as_objects_and_unmodelled_events_are_not() {
     let body = |text: &str| serde_json::from_str::<Value>(text).unwrap();
     let expected = [
         ("EventsPipe", "click", body(&payload("edna-click.json"))),
-        ("ReadAckPipe", "ack", body(&status("READ"))),
-        ("SentAckPipe", "ack", body(&status("SENT"))),
-        ("DeliveredAckPipe", "ack", body(&status("DELIVERED"))),
+        ("EventsPipe", "ack", body(&status("READ"))),
+        ("EventsPipe", "ack", body(&status("SENT"))),
+        ("EventsPipe", "ack", body(&status("DELIVERED"))),
         ("EventsPipe", "message", body(&message)),
     ];
     assert_eq!(events.len(), expected.len(), "{summary:?}");
@@ -268,7 +313,7 @@ async fn edna_events_are_published_as_objects_and_unmodelled_events_are_not() {
         .iter()
         .map(|pipe| {
             let mut pipe = pipe.clone();
-            for filter in pipe.filters.iter_mut().filter(|_| pipe.id == "EventsPipe") {
+            for filter in &mut pipe.filters {
                 if let Some(sk) = filter.pointer_mut("/dynamodb/Keys/sk/S") {
                     *sk = json!([{ "prefix": "EVENT#" }]);
                 }

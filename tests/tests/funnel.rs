@@ -2,15 +2,14 @@
 //! partition, against DynamoDB Local: edna's documented status, click and incoming message, the
 //! webhooks arriving out of order and twice, on the URLs edna would send them to.
 
-use integration_tests::table::by_phone;
+use integration_tests::table::{by_phone, record_of};
 use integration_tests::{
     fixture_event, fresh_table, local_client, partition, receiver, send, text_attr as s, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{AckStatus, Route};
-use webhook_receiver::item::STATUS_SORT_KEY;
-use webhook_receiver::item::{self, ack_attribute, AckField};
+use webhook_payload::{AckStatus, EventRecord, Failure, MessageStatus, Route};
+use webhook_receiver::item;
 
 /// The outgoing message of edna's documented status example.
 const MESSAGE_ID: u64 = 8681748;
@@ -71,7 +70,7 @@ async fn sent_delivered_read_clicked_and_replied_out_of_order_and_twice_is_one_q
         );
     }
 
-    // One Query of the message's partition: its status item, its click and the reply.
+    // One Query of the message's partition: its acks, its click and the reply.
     let pk = format!("MSG#edna#{MESSAGE_ID}");
     let items = partition(&client, &table, &pk).await;
     let mut sks: Vec<String> = items.iter().map(|i| s(i, item::SK)).collect();
@@ -79,36 +78,42 @@ async fn sent_delivered_read_clicked_and_replied_out_of_order_and_twice_is_one_q
     assert_eq!(
         sks,
         [
+            "EVENT#ack#delivered",
+            "EVENT#ack#read",
+            "EVENT#ack#sent",
             "EVENT#click#f42kL#2025-08-10T12:32:56.000Z",
             "EVENT#message#101",
-            STATUS_SORT_KEY
         ],
         "{items:?}"
     );
-    let status_item = items
-        .iter()
-        .find(|i| s(i, item::SK) == STATUS_SORT_KEY)
-        .unwrap();
-    // The status only moved forward: read, at read's time, whatever came after it.
-    assert_eq!(s(status_item, item::STATUS), "read");
-    assert_eq!(s(status_item, item::STATUS_AT), "2025-01-30T11:09:00.000Z");
+    // Each ack is kept with its raw body and time.
     for (ack, at) in [
         (AckStatus::Sent, "2025-01-30T11:07:50.000Z"),
         (AckStatus::Delivered, "2025-01-30T11:07:55.000Z"),
         (AckStatus::Read, "2025-01-30T11:09:00.000Z"),
     ] {
-        assert_eq!(s(status_item, &ack_attribute(ack, AckField::At)), at);
-        let body = s(status_item, &ack_attribute(ack, AckField::Body));
-        let body: Value = serde_json::from_str(&body).unwrap();
+        let sk = format!("EVENT#ack#{}", ack.as_str());
+        let stored = items.iter().find(|i| s(i, item::SK) == sk).unwrap();
+        assert_eq!(s(stored, item::KIND), "ack");
+        assert_eq!(s(stored, item::OCCURRED_AT), at);
+        let body: Value = serde_json::from_str(&s(stored, item::RAW_BODY)).unwrap();
         assert_eq!(
             body["status"],
             ack.as_str().to_ascii_uppercase(),
             "raw body kept"
         );
     }
-    assert!(status_item
-        .get(&ack_attribute(AckStatus::Failed, AckField::At))
-        .is_none());
+    // The status the partition adds up to only moved forward: read, at read's time, whatever
+    // came after it; no failure.
+    let records: Vec<EventRecord> = items.iter().filter_map(record_of).collect();
+    assert_eq!(records.len(), items.len(), "every item's body parses");
+    let status = MessageStatus::of(&records);
+    assert_eq!(
+        status.current,
+        Some((AckStatus::Read, "2025-01-30T11:09:00.000Z".to_owned()))
+    );
+    assert_eq!(status.failed, None);
+    assert!(status.other.is_empty(), "{:?}", status.other);
 
     // The reply is also on the person's timeline.
     let timeline = by_phone(&client, &table, "PHONE#35700000000").await;
@@ -132,20 +137,32 @@ async fn a_failed_status_keeps_its_error_and_an_unknown_one_leaves_the_status_al
         assert_eq!(answer, StatusCode::OK, "{body}");
     }
     let items = partition(&client, &table, &format!("MSG#edna#{MESSAGE_ID}")).await;
-    let status_item = items
-        .iter()
-        .find(|i| s(i, item::SK) == STATUS_SORT_KEY)
-        .unwrap();
-    assert_eq!(s(status_item, item::STATUS), "delivered");
-    let failed_body = s(
-        status_item,
-        &ack_attribute(AckStatus::Failed, AckField::Body),
+    let records: Vec<EventRecord> = items.iter().filter_map(record_of).collect();
+    let status = MessageStatus::of(&records);
+    assert_eq!(
+        status.current.as_ref().map(|(status, _)| *status),
+        Some(AckStatus::Delivered)
     );
+    // edna's `undelivered` is a failure, kept with its time and error and its raw body.
+    assert_eq!(
+        status.failed,
+        Some(Failure {
+            at: "2025-01-30T11:07:55.000Z".to_owned(),
+            error: Some("error-subject-unknown".to_owned())
+        })
+    );
+    let failed_item = items
+        .iter()
+        .find(|i| s(i, item::SK) == "EVENT#ack#undelivered")
+        .unwrap_or_else(|| panic!("{items:?}"));
+    let failed_body = s(failed_item, item::RAW_BODY);
     assert!(
         failed_body.contains("error-subject-unknown"),
         "{failed_body}"
     );
-    // A status this product does not know is an event of its own, beside the status item.
+    // A status this product does not know is an event of its own beside the others, and leaves
+    // the status alone.
+    assert_eq!(status.other, ["enqueued"]);
     assert!(
         items.iter().any(|i| s(i, item::SK) == "EVENT#ack#enqueued"),
         "{items:?}"

@@ -16,17 +16,46 @@ use serde_json::{json, Value};
 use webhook_payload::Route;
 use webhook_receiver::item;
 
-/// Every quarantine item received today, through the `by_quarantine_day` index.
+/// Every quarantine item received today, through the `by_quarantine_day` index: the day's
+/// shards list the keys (the index holds nothing else), and each item is then read by key.
 async fn quarantined_today(client: &Client, table: &str) -> Vec<Item> {
     let today = &webhook_payload::utc_now()[..10];
-    index_items(
-        client,
-        table,
-        item::BY_QUARANTINE_DAY_INDEX,
-        item::QUARANTINED_ON,
-        today,
-    )
-    .await
+    let mut items = Vec::new();
+    for shard in item::quarantine_shards(today) {
+        let entries = index_items(
+            client,
+            table,
+            item::BY_QUARANTINE_DAY_INDEX,
+            item::QUARANTINE_SHARD,
+            &shard,
+        )
+        .await;
+        for entry in entries {
+            let mut names: Vec<&str> = entry.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            assert_eq!(
+                names,
+                [
+                    item::PK,
+                    item::QUARANTINE_SHARD,
+                    item::RECEIVED_AT,
+                    item::SK
+                ],
+                "the index holds keys only, no body: {entry:?}"
+            );
+            let found = partition(client, table, &s(&entry, item::PK)).await;
+            assert_eq!(found.len(), 1, "{entry:?}");
+            let stored = found.into_iter().next().unwrap();
+            // Each body is listed under the shard its hash picks.
+            assert_eq!(
+                s(&stored, item::QUARANTINE_SHARD),
+                item::quarantine_shard(today, &s(&stored, item::BODY_SHA256))
+            );
+            assert_eq!(s(&stored, item::QUARANTINE_SHARD), shard);
+            items.push(stored);
+        }
+    }
+    items
 }
 
 #[tokio::test]
@@ -157,6 +186,7 @@ async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_liste
             item::ROUTE,
             item::REASON,
             item::RECEIVED_AT,
+            item::QUARANTINE_SHARD,
         ] {
             assert!(item.contains_key(name), "{name} in {item:?}");
         }

@@ -3,14 +3,14 @@
 //! a live delivery; a dry run writes nothing; bodies the current code cannot read stay put; a day
 //! of many pages is replayed whole, page by page.
 
-use integration_tests::table::scan_all;
+use integration_tests::table::{message_status, scan_all};
 use integration_tests::{
     fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use webhook_payload::{parse_event, AckStatus, PayloadError, QuarantineRecord, Route};
-use webhook_receiver::item::{self, ack_attribute, AckField};
+use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route};
+use webhook_receiver::item;
 use webhook_receiver::{
     replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult, Replayed, StoreSettings,
     DEFAULT_RETENTION_DAYS,
@@ -89,24 +89,34 @@ async fn quarantined_bodies_that_now_parse_are_stored_once_and_marked_replayed()
     );
     assert_eq!(scan_all(&client, &table).await, before);
 
-    // Apply: the ack is stored under its live key, its failure recorded on the status item.
+    // Apply: the ack is stored under its live key, an item of its own, and the message's status
+    // derived from it records the failure.
     let applied = replay(&store, today, true).await;
     assert!(applied
         .iter()
         .any(|r| r.result == ReplayResult::Stored("ack", Outcome::Stored)));
     let live = parse_event(Route::BotlinkdAcks, failed_ack.as_bytes()).unwrap();
-    let message = partition(&client, &table, &item::record_key(&live).pk).await;
-    assert_eq!(message.len(), 1, "one status item for the message");
-    let status = &message[0];
-    assert_eq!(item::text(status, item::SK), Some(item::STATUS_SORT_KEY));
+    let live_key = item::record_key(&live);
+    let message = partition(&client, &table, &live_key.pk).await;
+    assert_eq!(message.len(), 1, "one ack item for the message");
+    let ack = &message[0];
+    assert_eq!(item::text(ack, item::SK), Some("EVENT#ack#failed"));
+    assert_eq!(live_key.sk, "EVENT#ack#failed");
+    assert_eq!(item::text(ack, item::KIND), Some("ack"));
     assert_eq!(
-        item::text(status, &ack_attribute(AckStatus::Failed, AckField::Body)),
-        Some(failed_ack.as_str())
+        item::raw_body_of(ack).as_deref(),
+        Some(failed_ack.as_bytes())
     );
     assert_eq!(
-        item::text(status, &ack_attribute(AckStatus::Failed, AckField::At)),
+        item::text(ack, item::OCCURRED_AT),
         Some("2025-08-10T10:00:00.000Z")
     );
+    let status = message_status(&client, &table, &live_key.pk).await;
+    assert_eq!(
+        status.failed.map(|failure| failure.at).as_deref(),
+        Some("2025-08-10T10:00:00.000Z")
+    );
+    assert_eq!(status.current, None);
     let quarantined = partition(
         &client,
         &table,

@@ -80,11 +80,7 @@ async fn every_item_expires_after_the_retention_period_and_zero_keeps_it() {
         .unwrap()
         .items
         .unwrap_or_default();
-    assert_eq!(
-        items.len(),
-        4,
-        "click, message, status item with the ack, quarantine"
-    );
+    assert_eq!(items.len(), 4, "click, message, ack, quarantine");
     let period = u64::from(DEFAULT_RETENTION_DAYS) * 86_400;
     for item in &items {
         let at = expires_at(item).unwrap_or_else(|| panic!("no expires_at: {item:?}"));

@@ -1,21 +1,22 @@
 //! DynamoDB misbehaving the ways it can: throttling, 5xx, a connection that never answers, an
-//! answer that comes too late, and a crash between the two writes of an ack. A stub HTTP/1.1
+//! answer that comes too late, and an answer that was lost. A stub HTTP/1.1
 //! server on 127.0.0.1 plays DynamoDB (or a proxy in front of DynamoDB Local) and counts the
 //! requests it gets, so each test can show that the SDK retried, stayed within the answer
 //! budget, and that the handler answered 503 in time and never 200 without a stored record.
 //! The success paths use the real DynamoDB Local.
 //!
 //! The tests are grouped by topic in the modules under `storage_faults/`; the helpers they share
-//! (timed sends, the 503 assertion, what a partition holds, the large ack) are here.
+//! (timed sends, the 503 assertion, what a partition holds) are here.
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use integration_tests::{fixture_event, partition, send, text_attr as s, with_body};
+use integration_tests::table::status_of;
+use integration_tests::{partition, send, text_attr as s};
 use lambda_http::http::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use webhook_payload::{parse_event, Route};
-use webhook_receiver::item::{self, record_key, STATUS_SORT_KEY};
+use webhook_receiver::item::{self, record_key};
 use webhook_receiver::{DynamoDbStore, Receiver};
 
 // Plain files in tests/tests/storage_faults/, named by path: Cargo makes no test target of them.
@@ -56,38 +57,18 @@ fn assert_503(answer: &(StatusCode, Value, Duration), what: &str) {
     eprintln!("{what}: 503 after {elapsed:?}");
 }
 
-/// The event records (items of their own, and acks kept in the status item) and the status
-/// (if any) of a partition.
+/// The event records of a partition (acks included, each an item of its own) and the status
+/// (if any) its acks add up to.
 async fn stored(client: &Client, table: &str, pk: &str) -> (usize, Option<String>) {
-    let items = partition(client, table, pk).await;
-    let inline_acks = items
+    let events = partition(client, table, pk)
+        .await
         .iter()
-        .filter(|i| s(i, item::SK) == STATUS_SORT_KEY)
-        .flat_map(|i| i.keys())
-        .filter(|name| name.ends_with("_sha"))
+        .filter(|i| s(i, item::SK).starts_with("EVENT#"))
         .count();
-    let events = inline_acks
-        + items
-            .iter()
-            .filter(|i| s(i, item::SK).starts_with("EVENT#"))
-            .count();
-    let status = items
-        .iter()
-        .find(|i| s(i, item::SK) == STATUS_SORT_KEY)
-        .map(|i| s(i, item::STATUS));
-    (events, status)
+    (events, status_of(client, table, pk).await)
 }
 
 fn pk_of(route: Route, event: &Value) -> String {
     let body = event["body"].as_str().unwrap();
     record_key(&parse_event(route, body.as_bytes()).unwrap()).pk
-}
-
-/// An ack whose body is too large to be kept in its message's status item: it is stored as an
-/// item of its own, then moves the status (two writes).
-fn large_ack_event() -> Value {
-    let mut body: Value =
-        serde_json::from_str(fixture_event("ack.json")["body"].as_str().unwrap()).unwrap();
-    body["data"]["pad"] = json!("p".repeat(webhook_receiver::item::MAX_INLINE_ACK_BYTES));
-    with_body(fixture_event("ack.json"), &body.to_string())
 }

@@ -93,7 +93,8 @@ class Stack:
             "body_sha256": sha,
             "raw_body": raw,
             "received_at": rfc3339_ms(received_at),
-            "quarantined_on": received_at.strftime("%Y-%m-%d"),
+            # item::quarantine_shard: the day and a shard of it, from the body hash.
+            "quarantine_shard": f"{received_at.strftime('%Y-%m-%d')}#{int(sha[:2], 16) % 8}",
         }
         self.ddb(
             "PutItem",

@@ -17,6 +17,7 @@ mod id;
 mod quarantine;
 mod record;
 mod route;
+mod status;
 mod timestamp;
 
 pub use botlinkd::{AckEvent, AckStatus, InboundMessage};
@@ -30,8 +31,9 @@ pub use error::PayloadError;
 pub use function::Function;
 pub use id::{phone_digits, EventId, MessageRef};
 pub use quarantine::QuarantineRecord;
-pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent};
+pub use record::{parse_event, EventRecord, WebhookEvent};
 pub use route::{EventKind, Provider, Route};
+pub use status::{Failure, MessageStatus};
 pub use timestamp::{seconds_until, utc_now};
 
 /// A short, stable stand-in for a key in logs. Keys hold message ids, and a WhatsApp message id

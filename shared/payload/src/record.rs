@@ -48,18 +48,6 @@ pub struct EventRecord {
     pub event: WebhookEvent,
 }
 
-/// What an ack of a known status does to its message's status item: `sent`, `delivered` and
-/// `read` move it forward only; `failed` is recorded beside it and never moves it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusChange {
-    /// The message whose status it is.
-    pub message: MessageRef,
-    /// The status the ack reports.
-    pub status: AckStatus,
-    /// When the ack happened.
-    pub occurred_at: String,
-}
-
 /// Turns a webhook body received on `route` into the record to store.
 ///
 /// The body's own discriminator (`type` for edna, `event` for BotLinkd) or, where a provider sends
@@ -247,17 +235,6 @@ impl EventRecord {
                 None
             }
         }
-    }
-
-    /// What an ack does to its message's status item; `None` for other events and for acks of a
-    /// status this product does not know (they are stored as events and leave the status alone).
-    pub fn status_change(&self) -> Option<StatusChange> {
-        let status = self.known_status()?;
-        Some(StatusChange {
-            message: self.id.message.clone(),
-            status,
-            occurred_at: self.occurred_at.clone(),
-        })
     }
 
     /// The status a BotLinkd ack or an edna message status reports, when it is one this

@@ -2,12 +2,12 @@
 //!
 //! An item is tied to a person when it is (README, "Retention and erasure"):
 //! - a click or message whose `phone_key` is the number's digits (found through `by_phone`);
-//! - another item in the partition of such a click or message (that message's acks and status
-//!   item, collision records), unless its body names another number;
+//! - another item in the partition of such a click or message (that message's acks, collision
+//!   records), unless its body names another number;
 //! - a quarantined body in which the number's digits stand alone, not inside a longer digit run.
 //!
-//! Nothing is found by a Scan of the table: quarantined bodies are read through the sparse
-//! `by_quarantine_day` index, which holds nothing else. Everything is read and deleted one page
+//! Nothing is found by a Scan of the table: quarantined bodies are found through the sparse
+//! `by_quarantine_day` index, which holds their keys and nothing else, and read by key. Everything is read and deleted one page
 //! at a time. A run that stops halfway (a crash, a fault that outlasted the retries) is finished
 //! by the next one: in each partition the clicks and messages that lead to it go last, and
 //! deleting what is already gone counts nothing.
@@ -16,11 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use webhook_payload::{parse_event, phone_digits, Route};
 
-use crate::item::{self, phone_key, Item};
+use crate::item::{self, Item, MIN_PHONE_DIGITS};
 use crate::store::{DynamoDbStore, Listing, StoreError};
-
-/// The fewest digits `erase` takes: fewer would match other people's numbers inside bodies.
-pub const MIN_PHONE_DIGITS: usize = 8;
 
 /// Why an erasure did not run, or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +54,7 @@ pub enum QuarantineSearch {
 pub struct ErasureCounts {
     /// Items read: the person's timeline, their partitions, the quarantine searched.
     pub read: usize,
-    /// The person's items by kind (`click`, `message`, `ack`, `status`, `collision`,
-    /// `quarantine`): deleted, or in a dry run to be deleted.
+    /// The person's items by kind (`click`, `message`, `ack`, `collision`, `quarantine`): deleted, or in a dry run to be deleted.
     pub erased: BTreeMap<String, usize>,
     /// Items in the person's partitions whose body names another number: left alone.
     pub kept: usize,
@@ -93,7 +89,7 @@ pub async fn erase_phone(
     let digits = erasable_digits(phone)?;
     let mut run = Run {
         store,
-        phone_key: phone_key(&digits),
+        phone_key: item::phone_key(&digits).ok_or(EraseError::TooShort(digits.len()))?,
         digits,
         apply,
         counts: ErasureCounts::default(),
@@ -173,7 +169,7 @@ impl Run<'_> {
     }
 
     /// Whether `item` belongs to another number: its `phone_key` is another's, or its body
-    /// parses as an event with another number. Acks and status items name none.
+    /// parses as an event with another number. Acks name none.
     fn names_another(&self, item: &Item) -> bool {
         if let Some(key) = item::text(item, item::PHONE_KEY) {
             return key != self.phone_key;

@@ -9,21 +9,19 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{AckStatus, EventRecord, QuarantineRecord};
+use webhook_payload::{EventRecord, QuarantineRecord};
 
 mod key;
 mod update;
 
 pub use key::{
-    compose, event_key, key_segments, message_partition, phone_key, quarantine_key, record_key,
-    status_key, ItemKey, COLLISION_PREFIX, EVENT_PREFIX, MESSAGE_PREFIX, PHONE_PREFIX,
-    QUARANTINE_PREFIX, STATUS_SORT_KEY, UNMODELLED_PREFIX,
+    compose, event_key, key_segments, message_partition, phone_key, quarantine_key,
+    quarantine_shard, quarantine_shards, record_key, ItemKey, COLLISION_PREFIX, EVENT_PREFIX,
+    MESSAGE_PREFIX, MIN_PHONE_DIGITS, PHONE_PREFIX, QUARANTINE_PREFIX, QUARANTINE_SHARDS,
+    UNMODELLED_PREFIX,
 };
 
-pub use update::{
-    ack_attribute, ack_sha, ack_update, inline_ack_status, status_update, AckField, Update,
-    ACK_SHA_CHARS, MAX_INLINE_ACK_BYTES,
-};
+pub use update::Update;
 
 /// A table item.
 pub type Item = HashMap<String, AttributeValue>;
@@ -32,7 +30,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub const PK: &str = "pk";
 /// Sort key.
 pub const SK: &str = "sk";
-/// `click`, `message`, `ack`, `unmodelled`, `status` or `quarantine`.
+/// `click`, `message`, `ack`, `unmodelled` or `quarantine`.
 pub const KIND: &str = "kind";
 /// `edna` or `botlinkd`.
 pub const PROVIDER: &str = "provider";
@@ -60,21 +58,13 @@ pub const REASON: &str = "reason";
 pub const FIELD: &str = "field";
 /// Quarantine: the parser's message (may quote the body: stored, never logged).
 pub const DETAIL: &str = "detail";
-/// Quarantine: the day received (`YYYY-MM-DD`), partition key of `by_quarantine_day`.
-pub const QUARANTINED_ON: &str = "quarantined_on";
+/// Quarantine: the day received and a shard of it (`YYYY-MM-DD#<0-7>`, [`quarantine_shard`]),
+/// partition key of `by_quarantine_day`.
+pub const QUARANTINE_SHARD: &str = "quarantine_shard";
 /// Quarantine: when a replay stored it as an event.
 pub const REPLAYED_AT: &str = "replayed_at";
 /// Quarantine: what the replay's write did (`stored`, `duplicate`, `stored:collision`).
 pub const REPLAY_OUTCOME: &str = "replay_outcome";
-/// Status item: the current status.
-pub const STATUS: &str = "status";
-/// Status item: rank of the current status (1 sent, 2 delivered, 3 read).
-pub const STATUS_RANK: &str = "status_rank";
-/// Status item: when the current status happened.
-pub const STATUS_AT: &str = "status_at";
-
-/// `kind` of a message's status item.
-pub const KIND_STATUS: &str = "status";
 /// `kind` of a quarantine item.
 pub const KIND_QUARANTINE: &str = "quarantine";
 
@@ -83,7 +73,8 @@ pub const PUT_IF_ABSENT: &str = "attribute_not_exists(#pk)";
 
 /// Name of the index that lists clicks and messages by phone number.
 pub const BY_PHONE_INDEX: &str = "by_phone";
-/// Name of the index that lists quarantine items by day.
+/// Name of the index that lists quarantine items by day, each day spread over
+/// [`QUARANTINE_SHARDS`] keys; it holds their keys and what the inbox lists, not their bodies.
 pub const BY_QUARANTINE_DAY_INDEX: &str = "by_quarantine_day";
 
 /// DynamoDB's item size limit (400 KB, counted as 1024-byte KB).
@@ -113,8 +104,8 @@ pub fn event_item(record: &EventRecord, key: &ItemKey, received_at: &str) -> Ite
         // A collision is kept, but out of the phone timeline: it is not a second event there.
         // Only here is the record's own key needed (the caller wrote its item first).
         item.insert(COLLISION_OF.into(), s(&record_key(record).sk));
-    } else if let Some(phone) = record.phone() {
-        item.insert(PHONE_KEY.into(), s(&phone_key(phone)));
+    } else if let Some(key) = record.phone().and_then(phone_key) {
+        item.insert(PHONE_KEY.into(), s(&key));
     }
     item
 }
@@ -137,9 +128,10 @@ pub fn quarantine_item(record: &QuarantineRecord, received_at: &str) -> Item {
     item.insert(BODY_SHA256.into(), s(&record.body_sha256));
     item.insert(RAW_BODY.into(), raw_body_value(&record.raw_body));
     item.insert(RECEIVED_AT.into(), s(received_at));
+    let day = received_at.get(..10).unwrap_or(received_at);
     item.insert(
-        QUARANTINED_ON.into(),
-        s(received_at.get(..10).unwrap_or(received_at)),
+        QUARANTINE_SHARD.into(),
+        s(&quarantine_shard(day, &record.body_sha256)),
     );
     item
 }
@@ -161,13 +153,9 @@ pub fn raw_body_of(item: &Item) -> Option<Vec<u8>> {
     }
 }
 
-/// Whether `item` holds `body` as received: as an event's or quarantined body's `raw_body`, or
-/// as an ack kept in a message's status item (`<status>_body`).
+/// Whether `item` holds `body` as received (an event's or a quarantined body's `raw_body`).
 pub fn holds_body(item: &Item, body: &[u8]) -> bool {
     raw_body_of(item).as_deref() == Some(body)
-        || AckStatus::ALL.into_iter().any(|status| {
-            text(item, &ack_attribute(status, AckField::Body)).map(str::as_bytes) == Some(body)
-        })
 }
 
 /// An item's primary key, when it has one.
@@ -285,12 +273,13 @@ mod tests {
     }
 
     #[test]
-    fn a_quarantine_item_keeps_the_bytes_and_is_listed_under_its_day() {
+    fn a_quarantine_item_keeps_the_bytes_and_is_listed_under_a_shard_of_its_day() {
         let error = webhook_payload::PayloadError::MalformedJson("x".repeat(5000));
         let record = QuarantineRecord::new(Route::BotlinkdAcks, &[0xff, b'{'], &error);
         let item = quarantine_item(&record, "2026-11-30T01:02:03.000Z");
         assert_eq!(raw_body_of(&item), Some(vec![0xff, b'{']));
-        assert_eq!(text(&item, QUARANTINED_ON), Some("2026-11-30"));
+        let shard = text(&item, QUARANTINE_SHARD).unwrap();
+        assert!(quarantine_shards("2026-11-30").iter().any(|s| s == shard));
         assert_eq!(text(&item, ROUTE), Some(Route::BotlinkdAcks.path()));
         assert_eq!(text(&item, REASON), Some("malformed_json"));
         assert!(text(&item, DETAIL).unwrap().len() <= MAX_DETAIL_BYTES);

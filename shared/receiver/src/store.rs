@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
+use webhook_payload::{EventRecord, QuarantineRecord};
 
 use crate::item::ItemKey;
 use crate::metrics::FaultCause;
@@ -129,24 +129,6 @@ pub trait EventStore: Sync {
         record: &EventRecord,
         key: &ItemKey,
     ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
-
-    /// Keeps an ack of a known status inside its message's status item, in one write: its time,
-    /// raw body and body hash under the status's own attributes (`read_at`, `read_body`, ...),
-    /// unless the message already has an ack of that status; and, when it is a step forward,
-    /// the message's current status. A late ack is kept without moving the status.
-    fn put_ack(
-        &self,
-        record: &EventRecord,
-        status: AckStatus,
-    ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
-
-    /// Applies an ack stored as an item of its own to its message's status item:
-    /// `sent`/`delivered`/`read` only move it forward; `failed` sets `failed_at` once. A message
-    /// already at that status or past it is left as it is, which is no error: nobody acts on it.
-    fn change_status(
-        &self,
-        change: &StatusChange,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes a quarantine item unless one holds its key (the same body) already.
     fn put_quarantine(

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{EventKind, Provider, Route};
-use webhook_receiver::{emf_line, FaultCause, Measure, OutcomeClass};
+use webhook_receiver::{emf_line, item, FaultCause, Measure, OutcomeClass};
 
 use crate::stack::Stack;
 use crate::template::{one_or_many, resources_of_type, template_functions, TABLE};
@@ -163,14 +163,22 @@ pub fn is_emitted(stack: &Stack, series: &Series) -> bool {
                     .is_some_and(|name| functions.contains(name))
         }
         "AWS/DynamoDB" => match metric {
-            "ConsumedWriteCapacityUnits" | "WriteThrottleEvents" => only("TableName", &table),
+            "ConsumedWriteCapacityUnits" => only("TableName", &table),
+            // The table's own, or one of its indexes' (a throttled index entry throttles the
+            // table write, and only the index's series counts it).
+            "WriteThrottleEvents" => {
+                only("TableName", &table)
+                    || (dims.len() == 2
+                        && dims.get("TableName") == Some(&table)
+                        && dims.get("GlobalSecondaryIndexName").is_some_and(|index| {
+                            [item::BY_PHONE_INDEX, item::BY_QUARANTINE_DAY_INDEX]
+                                .contains(&index.as_str())
+                        }))
+            }
             "ThrottledRequests" => {
                 dims.len() == 2
                     && dims.get("TableName") == Some(&table)
-                    && matches!(
-                        dims.get("Operation").map(String::as_str),
-                        Some("PutItem" | "UpdateItem")
-                    )
+                    && matches!(dims.get("Operation").map(String::as_str), Some("PutItem"))
             }
             _ => false,
         },
@@ -178,6 +186,12 @@ pub fn is_emitted(stack: &Stack, series: &Series) -> bool {
         "AWS/ApiGateway" => {
             ["Count", "4xx", "5xx", "Latency", "IntegrationLatency"].contains(&metric)
                 && only("ApiId", &api)
+        }
+        // The one events pipe's executions (only with EventBusArn).
+        "AWS/EventBridge/Pipes" => {
+            ["ExecutionFailed", "ExecutionThrottled"].contains(&metric)
+                && stack.exists(EVENTS_PIPE)
+                && only("PipeName", &format!("<{EVENTS_PIPE}>"))
         }
         "AWS/SQS" => {
             metric == "ApproximateNumberOfMessagesVisible"
@@ -191,6 +205,8 @@ pub fn is_emitted(stack: &Stack, series: &Series) -> bool {
     }
 }
 
+/// The one pipe that publishes new events from the table's stream.
+pub const EVENTS_PIPE: &str = "EventsPipe";
 /// The queue that keeps what the pipes could not deliver.
 pub const PIPE_DEAD_LETTER_QUEUE: &str = "PipeDeadLetterQueue";
 /// The topic the stack creates for `AlarmEmail`.

@@ -47,14 +47,12 @@ pub fn write_key_patterns(function: Function) -> BTreeSet<String> {
 
 /// What the template must grant `function`.
 fn expected(function: Function) -> Expected {
-    // Every function can receive a status (each provider's combined route, or a status route),
-    // which moves its message's status item: UpdateItem.
+    // Every event, a status too, is an item written once: PutItem; GetItem reads the warm-up
+    // key. No function may update or delete what is stored.
     let actions: &'static [&'static str] = match function {
-        Function::Click | Function::InboundMessage | Function::Ack => &[
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-        ],
+        Function::Click | Function::InboundMessage | Function::Ack => {
+            &["dynamodb:GetItem", "dynamodb:PutItem"]
+        }
     };
     Expected { actions }
 }
@@ -208,7 +206,7 @@ fn statement_problems(
     }
 }
 
-/// A statement that allows a write (`PutItem`, `UpdateItem`) does so only under the function's
+/// A statement that allows a write (`PutItem`) does so only under the function's
 /// own partition keys: `ForAllValues:StringLike` on `dynamodb:LeadingKeys`, exactly
 /// [`write_key_patterns`].
 fn write_key_problems(id: &str, statement: &Yaml, function: Function, problems: &mut Vec<String>) {

@@ -4,15 +4,15 @@
 
 use std::sync::Arc;
 
-use integration_tests::table::{by_phone, events_of, item_count, status_item};
+use integration_tests::table::{acks_of, by_phone, events_of, item_count};
 use integration_tests::{
     ack_event, fixture_event, fresh_table, local_client, partition, payload, receiver, send,
     text_attr as s, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{AckStatus, Route};
-use webhook_receiver::item::{self, ack_attribute, AckField, COLLISION_PREFIX};
+use webhook_payload::Route;
+use webhook_receiver::item::{self, COLLISION_PREFIX};
 
 #[tokio::test]
 async fn edna_retry_schedule_four_deliveries_make_one_record() {
@@ -60,8 +60,10 @@ async fn twenty_concurrent_identical_deliveries_make_one_record() {
         }
         assert_eq!((stored, duplicate), (1, 19), "{fixture}");
     }
-    // One click, and the message's status item holding the ack.
+    // One click, and one ack item.
     assert_eq!(item_count(&client, &table).await, 2);
+    let pk = "MSG#botlinkd#10922#wamid.HBgLM...";
+    assert_eq!(acks_of(&client, &table, pk).await.len(), 1);
 }
 
 #[tokio::test]
@@ -82,25 +84,19 @@ async fn same_key_with_another_body_keeps_both_records() {
         json!({ "status": "duplicate" })
     );
     let items = partition(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
-    assert_eq!(items.len(), 2, "the status item and the collision");
-    // The first ack is in the message's status item; the other body sits outside EVENT#.
-    let status = status_item(&client, &table, "MSG#botlinkd#10922#wamid.c")
-        .await
-        .unwrap();
-    assert!(s(
-        &status,
-        &ack_attribute(AckStatus::Delivered, AckField::Body)
-    )
-    .contains("1678900000"));
-    assert!(events_of(&client, &table, "MSG#botlinkd#10922#wamid.c")
-        .await
-        .is_empty());
+    assert_eq!(items.len(), 2, "the ack and the collision");
+    // The first ack is the message's event; the other body sits beside it, outside EVENT#.
+    let events = events_of(&client, &table, "MSG#botlinkd#10922#wamid.c").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(s(&events[0], item::SK), "EVENT#ack#delivered");
+    assert!(s(&events[0], item::RAW_BODY).contains("1678900000"));
     let collision = items
         .iter()
         .find(|item| item.contains_key(item::COLLISION_OF))
         .unwrap();
     assert_eq!(s(collision, item::COLLISION_OF), "EVENT#ack#delivered");
     assert!(s(collision, item::SK).starts_with(COLLISION_PREFIX));
+    assert!(s(collision, item::SK).starts_with("COLLISION#EVENT#ack#delivered#"));
     assert!(s(collision, item::RAW_BODY).contains("1678900099"));
 }
 

@@ -1,9 +1,9 @@
-//! What lands: each documented event with its raw body in one write, a base64 body as the same
-//! event, both kinds through the combined route, non-text messages and a body at the 256 KiB cap
-//! with every field; and refused requests write nothing.
+//! What lands: each documented event, acks included, with its raw body in one write, a base64
+//! body as the same event, both kinds through the combined route, non-text messages, and a message
+//! and an ack at the 256 KiB cap with every field; and refused requests write nothing.
 
 use integration_tests::table::{
-    assert_documented_message_and_read_ack, events_of, item_count, status_item,
+    assert_documented_message_and_read_ack, events_of, item_count, status_of,
 };
 use integration_tests::{
     fixture_event, fresh_table, local_client, payload, receiver, send, text_attr as s, with_body,
@@ -11,8 +11,8 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use webhook_payload::{parse_event, AckStatus, Route};
-use webhook_receiver::item::{self, ack_attribute, record_key, AckField};
+use webhook_payload::{parse_event, Route};
+use webhook_receiver::item::{self, record_key};
 use webhook_receiver::MAX_BODY_BYTES;
 
 #[tokio::test]
@@ -26,6 +26,8 @@ async fn each_documented_event_lands_with_its_raw_body_in_one_write() {
             Route::BotlinkdMessages,
             "botlinkd-message.json",
         ),
+        // An ack is an event like the others: an item of its own under its message.
+        ("ack.json", Route::BotlinkdAcks, "botlinkd-ack.json"),
     ] {
         let receiver = receiver(&client, &table, route);
         let (status, body) = send(&receiver, &fixture_event(fixture)).await;
@@ -51,34 +53,17 @@ async fn each_documented_event_lands_with_its_raw_body_in_one_write() {
         assert!(s(item, item::RECEIVED_AT).ends_with('Z'));
         assert_eq!(
             item.get(item::PHONE_KEY).map(|v| v.as_s().unwrap().clone()),
-            expected.phone().map(item::phone_key)
+            expected.phone().and_then(item::phone_key)
         );
     }
-    // The ack: one write into the message's status item, which holds its time and raw body.
-    let acks = receiver(&client, &table, Route::BotlinkdAcks);
-    let (status, body) = send(&acks, &fixture_event("ack.json")).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::OK, json!({ "status": "stored" }))
-    );
-    assert_eq!(acks.store().usage().calls(), 1, "an ack is one call");
     let raw = payload("botlinkd-ack.json");
     let ack = parse_event(Route::BotlinkdAcks, raw.as_bytes()).unwrap();
-    let status = status_item(&client, &table, &record_key(&ack).pk)
-        .await
-        .expect("status item");
+    let key = record_key(&ack);
+    assert_eq!(key.sk, "EVENT#ack#read");
+    // The message's status, derived from the ack where it is read.
     assert_eq!(
-        s(&status, &ack_attribute(AckStatus::Read, AckField::Body)),
-        raw
-    );
-    assert_eq!(
-        s(&status, &ack_attribute(AckStatus::Read, AckField::At)),
-        ack.occurred_at
-    );
-    assert_eq!(s(&status, item::STATUS), "read");
-    assert_eq!(
-        s(&status, &ack_attribute(AckStatus::Read, AckField::Sha)),
-        &ack.body_sha256[..16]
+        status_of(&client, &table, &key.pk).await.as_deref(),
+        Some("read")
     );
 }
 
@@ -182,4 +167,26 @@ async fn a_body_at_the_256_kib_cap_is_stored_within_the_item_limit() {
     );
     let stored = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
     assert_eq!(s(&stored[0], item::RAW_BODY), body);
+
+    // An ack at the cap is no different: one item of its own with its whole body.
+    let mut ack: Value = serde_json::from_str(&payload("botlinkd-ack.json")).unwrap();
+    ack["data"]["note"] = json!("");
+    let room = MAX_BODY_BYTES - ack.to_string().len();
+    ack["data"]["note"] = json!("n".repeat(room));
+    let ack = ack.to_string();
+    assert_eq!(ack.len(), MAX_BODY_BYTES);
+    let (status, answer) = send(
+        &receiver(&client, &table, Route::BotlinkdAcks),
+        &with_body(fixture_event("ack.json"), &ack),
+    )
+    .await;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!({ "status": "stored" }))
+    );
+    let stored = events_of(&client, &table, "MSG#botlinkd#10922#wamid.HBgLM...").await;
+    let keys: Vec<String> = stored.iter().map(|i| s(i, item::SK)).collect();
+    assert_eq!(keys, ["EVENT#ack#read", "EVENT#message"]);
+    assert_eq!(s(&stored[0], item::RAW_BODY), ack);
+    assert_eq!(s(&stored[0], item::KIND), "ack");
 }

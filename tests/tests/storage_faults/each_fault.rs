@@ -3,16 +3,15 @@
 
 use std::time::Duration;
 
-use integration_tests::stub::{client_for_stub, Action, Behaviour, Stub, PUT_ITEM, UPDATE_ITEM};
+use integration_tests::stub::{client_for_stub, Action, Behaviour, Stub, PUT_ITEM};
 use integration_tests::{fixture_event, fixture_of, max_attempts, receiver};
 use tokio::task::JoinSet;
-use webhook_payload::Route;
 
 use super::{assert_503, timed_send, ROUTES};
 
 /// Runs every route (at once) against its own stub that always does `action`; asserts a 503
 /// within the limit after the SDK retried, with at most `max_attempts()` attempts of the route's
-/// one write (PutItem for clicks and messages, UpdateItem for an ack) and no other call.
+/// one write (a PutItem, for an ack as for any event) and no other call.
 async fn each_route_gets_a_timely_503(action: Action, partition: &str, min_attempts: usize) {
     let mut tasks = JoinSet::new();
     for route in ROUTES {
@@ -23,12 +22,7 @@ async fn each_route_gets_a_timely_503(action: Action, partition: &str, min_attem
             let client = client_for_stub(&stub.endpoint, &partition);
             let handler = receiver(&client, "events", route);
             let answer = timed_send(&handler, &fixture_event(fixture_of(route))).await;
-            let write = if route == Route::BotlinkdAcks {
-                UPDATE_ITEM
-            } else {
-                PUT_ITEM
-            };
-            let counts = (stub.count(write), stub.total());
+            let counts = (stub.count(PUT_ITEM), stub.total());
             (route, answer, counts)
         });
     }

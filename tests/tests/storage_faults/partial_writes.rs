@@ -1,20 +1,20 @@
-//! Writes that half happened: an ack is one write, a large ack whose status update failed
-//! converges on the provider's retry, a write whose answer was lost is stored once, and a success
-//! that came after the 503 is not a second record.
+//! Writes that half happened: an ack is one write, an ack whose write failed lands once on the
+//! provider's retry, a write whose answer was lost is stored once, and a success that came after
+//! the 503 is not a second record.
 
 use std::time::Duration;
 
-use integration_tests::stub::{client_for_stub, Action, Behaviour, Stub, PUT_ITEM, UPDATE_ITEM};
+use integration_tests::stub::{client_for_stub, Action, Behaviour, Stub, PUT_ITEM};
 use integration_tests::{
     fixture_event, fixture_of, fresh_table, local_client, partition, receiver, send,
     text_attr as s, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use webhook_payload::{parse_event, AckStatus, Route};
-use webhook_receiver::item::{self, ack_attribute, record_key, AckField};
+use webhook_payload::{parse_event, Route};
+use webhook_receiver::item::{self, record_key};
 
-use super::{assert_503, large_ack_event, pk_of, stored, timed_send, ROUTES};
+use super::{assert_503, pk_of, stored, timed_send, ROUTES};
 
 #[tokio::test]
 async fn an_ack_is_one_write_so_a_crash_cannot_fall_between_two() {
@@ -25,52 +25,58 @@ async fn an_ack_is_one_write_so_a_crash_cannot_fall_between_two() {
         Route::BotlinkdAcks,
     );
     let answer = timed_send(&handler, &fixture_event("ack.json")).await;
-    assert_503(&answer, "failing UpdateItem");
-    assert_eq!(stub.count(PUT_ITEM), 0);
-    assert_eq!(stub.total(), stub.count(UPDATE_ITEM));
+    assert_503(&answer, "failing PutItem");
+    assert!(stub.count(PUT_ITEM) >= 1);
+    assert_eq!(
+        stub.total(),
+        stub.count(PUT_ITEM),
+        "a PutItem and nothing else"
+    );
 }
 
 #[tokio::test]
-async fn a_large_ack_whose_status_update_failed_converges_when_botlinkd_retries() {
-    // A crash between the two writes of an ack stored on its own: the event is stored, the
-    // status update fails.
+async fn an_ack_retried_after_a_storage_fault_lands_once() {
+    // DynamoDB fails every attempt of the ack's write: nothing is stored and the answer is a 503,
+    // so BotLinkd retries.
     let local = local_client();
     let table = fresh_table(&local).await;
     let stub = Stub::start(
-        Behaviour::always(Action::Forward)
-            .on(UPDATE_ITEM, Action::Error(500, "InternalServerError")),
+        Behaviour::always(Action::Forward).on(PUT_ITEM, Action::Error(500, "InternalServerError")),
     )
     .await;
     let faulty = receiver(
-        &client_for_stub(&stub.endpoint, "crash-between-writes"),
+        &client_for_stub(&stub.endpoint, "ack-fault"),
         &table,
         Route::BotlinkdAcks,
     );
-    let event = large_ack_event();
+    let event = fixture_event("ack.json");
     let pk = pk_of(Route::BotlinkdAcks, &event);
 
     let answer = timed_send(&faulty, &event).await;
-    assert_503(&answer, "status update failing");
-    assert_eq!(stub.count(PUT_ITEM), 1);
-    assert!(stub.count(UPDATE_ITEM) >= 2, "the SDK retried the update");
+    assert_503(&answer, "PutItem failing");
+    assert!(stub.count(PUT_ITEM) >= 2, "the SDK retried the write");
+    assert_eq!(stub.total(), stub.count(PUT_ITEM), "one kind of write only");
     assert_eq!(
         stored(&local, &table, &pk).await,
-        (1, None),
-        "event stored, status not yet"
+        (0, None),
+        "nothing stored"
     );
 
-    // BotLinkd retries the same ack; DynamoDB is healthy again.
+    // BotLinkd retries the same ack; DynamoDB is healthy again: stored once, and its retry is a
+    // duplicate.
     let healthy = receiver(&local, &table, Route::BotlinkdAcks);
-    let (status, body) = send(&healthy, &event).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::OK, json!({ "status": "duplicate" }))
-    );
-    assert_eq!(
-        stored(&local, &table, &pk).await,
-        (1, Some("read".to_owned())),
-        "one event, and the status the ack reported"
-    );
+    for expected in ["stored", "duplicate"] {
+        let (status, body) = send(&healthy, &event).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({ "status": expected }))
+        );
+        assert_eq!(
+            stored(&local, &table, &pk).await,
+            (1, Some("read".to_owned())),
+            "one event, and the status the ack reported"
+        );
+    }
 }
 
 #[tokio::test]
@@ -81,11 +87,7 @@ async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
     let local = local_client();
     let table = fresh_table(&local).await;
     for route in ROUTES {
-        let write = if route == Route::BotlinkdAcks {
-            UPDATE_ITEM
-        } else {
-            PUT_ITEM
-        };
+        let write = PUT_ITEM;
         let stub = Stub::start(
             Behaviour::always(Action::Forward).first(write, vec![Action::ForwardThenError]),
         )
@@ -103,31 +105,16 @@ async fn a_put_whose_answer_was_lost_is_stored_once_and_answered_200() {
         assert_eq!(stub.count(write), 2, "{route}: one retry");
         let record = parse_event(route, event["body"].as_str().unwrap().as_bytes()).unwrap();
         let key = record_key(&record);
-        if route == Route::BotlinkdAcks {
-            // The ack is kept once, in the message's status item.
-            let items = partition(&local, &table, &key.pk).await;
-            let shas: Vec<String> = AckStatus::ALL
-                .map(|status| ack_attribute(status, AckField::Sha))
-                .into_iter()
-                .collect();
-            let acks: Vec<&String> = items
-                .iter()
-                .flat_map(|i| i.keys())
-                .filter(|name| shas.contains(name))
-                .collect();
-            assert_eq!(
-                acks,
-                [&ack_attribute(AckStatus::Read, AckField::Sha)],
-                "{route}"
-            );
-            continue;
-        }
         let items = partition(&local, &table, &key.pk).await;
         let same_key: Vec<_> = items
             .iter()
             .filter(|i| s(i, item::SK).starts_with(&key.sk))
             .collect();
         assert_eq!(same_key.len(), 1, "{route}: exactly one record");
+        assert!(
+            items.iter().all(|i| !i.contains_key(item::COLLISION_OF)),
+            "{route}: no collision with itself"
+        );
         assert_eq!(s(same_key[0], item::BODY_SHA256), record.body_sha256);
     }
 }

@@ -44,7 +44,20 @@ fn mutation_a_removed_permission_is_caught() {
     assert_caught(
         |t| {
             first_statement_mut(function_mut(t, Function::Ack))["Action"] =
-                Yaml::from("dynamodb:PutItem");
+                Yaml::from("dynamodb:GetItem");
+        },
+        "expected exactly",
+    );
+}
+
+/// Every event is an item written once: a function that may update items could change what was
+/// stored.
+#[test]
+fn mutation_a_function_that_may_update_stored_events_is_caught() {
+    assert_caught(
+        |t| {
+            first_statement_mut(function_mut(t, Function::Ack))["Action"] =
+                serde_yaml_ng::from_str("[dynamodb:PutItem, dynamodb:UpdateItem]").unwrap();
         },
         "expected exactly",
     );

@@ -7,14 +7,13 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use axum::body::Body;
 use axum::http::Request;
 use criterion::{criterion_group, criterion_main, Criterion};
 use tower::ServiceExt;
 use webhook_console::{router, Console};
 use webhook_payload::{parse_event, Route};
-use webhook_receiver::item::{self, event_item, record_key, status_key, Item};
+use webhook_receiver::item::{event_item, record_key, Item};
 use webhook_receiver::{Change, ChangeKind, DynamoDbStore, StoreSettings};
 
 const EVENTS: usize = 10_000;
@@ -79,23 +78,7 @@ fn busy_day() -> Vec<Change> {
                 ),
             };
             let record = parse_event(route, body.as_bytes()).expect("a fixture");
-            match record.known_status() {
-                Some(status) => {
-                    let s = |text: &str| AttributeValue::S(text.to_owned());
-                    let key = status_key(&record.id.message);
-                    insert(Item::from([
-                        (item::PK.to_owned(), s(&key.pk)),
-                        (item::SK.to_owned(), s(&key.sk)),
-                        (item::STATUS.to_owned(), s(status.as_str())),
-                        (
-                            item::ack_attribute(status, item::AckField::At),
-                            s(&record.occurred_at),
-                        ),
-                        (item::ack_attribute(status, item::AckField::Body), s(&body)),
-                    ]))
-                }
-                None => insert(event_item(&record, &record_key(&record), &received)),
-            }
+            insert(event_item(&record, &record_key(&record), &received))
         })
         .collect()
 }

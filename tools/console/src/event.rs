@@ -1,14 +1,13 @@
-//! What the console shows of one stored event: a [`Row`], read from a table item (an event, a
-//! collision, a quarantined body) or from a change of the table's stream (which also tells the
-//! acks kept inside a message's status item). The provider's fields come from the raw body,
-//! parsed with the same code as the functions.
+//! What the console shows of one stored event: a [`Row`], read from a table item (an event, an
+//! ack, a collision, a quarantined body) or from a change of the table's stream. The provider's
+//! fields come from the raw body, parsed with the same code as the functions.
 
 use receiver::item::{
-    self, key_segments, Item, COLLISION_PREFIX, MESSAGE_PREFIX, QUARANTINE_PREFIX, STATUS_SORT_KEY,
+    self, key_segments, Item, COLLISION_PREFIX, MESSAGE_PREFIX, QUARANTINE_PREFIX,
     UNMODELLED_PREFIX,
 };
 use receiver::{Change, ChangeKind};
-use webhook_payload::{parse_event, AckStatus, EventRecord, Route, WebhookEvent};
+use webhook_payload::{parse_event, EventRecord, Route, WebhookEvent};
 use webhook_receiver as receiver;
 
 use crate::time::seconds_between;
@@ -146,8 +145,8 @@ fn start_of(text: &str) -> String {
     }
 }
 
-/// The row of an event, collision or quarantine item; `None` for any other item (a status item,
-/// the warm-up key).
+/// The row of an event, collision or quarantine item; `None` for any other item (the warm-up
+/// key).
 pub fn row_of_item(item: &Item) -> Option<Row> {
     let pk = item::text(item, item::PK)?;
     let sk = item::text(item, item::SK)?;
@@ -223,69 +222,19 @@ fn fill_from(row: &mut Row, record: &EventRecord) {
     }
 }
 
-/// The rows a change of the table's stream adds: an inserted event, collision or quarantine
-/// item; each ack newly kept inside a message's status item, received at `received_at` (such an
-/// ack has no receive time of its own). Updates that only move a status, replay marks and
-/// removals add none.
-pub fn rows_of_change(change: &Change, received_at: &str) -> Vec<Row> {
-    let Some(new) = &change.new else {
-        return Vec::new();
-    };
-    if change.operation == ChangeKind::Remove {
-        return Vec::new();
+/// The rows a change of the table's stream adds: an inserted event (acks included), collision
+/// or quarantine item. Every provider event is an item written once, so only an INSERT adds a
+/// row; replay marks and removals add none.
+pub fn rows_of_change(change: &Change) -> Vec<Row> {
+    match (&change.operation, &change.new) {
+        (ChangeKind::Insert, Some(new)) => row_of_item(new).into_iter().collect(),
+        _ => Vec::new(),
     }
-    if item::text(new, item::SK) == Some(STATUS_SORT_KEY) {
-        return inline_acks(change.old.as_ref(), new, received_at);
-    }
-    if change.operation == ChangeKind::Insert {
-        return row_of_item(new).into_iter().collect();
-    }
-    Vec::new()
-}
-
-/// The acks a status item's change keeps for the first time (their `<status>_body` is new).
-fn inline_acks(old: Option<&Item>, new: &Item, received_at: &str) -> Vec<Row> {
-    let Some(pk) = item::text(new, item::PK) else {
-        return Vec::new();
-    };
-    let message = MessageRef::of_partition(pk);
-    let provider = message.as_ref().map(|message| message.provider.clone());
-    AckStatus::ALL
-        .into_iter()
-        .filter_map(|status| {
-            let body_name = item::ack_attribute(status, item::AckField::Body);
-            let had = old.is_some_and(|old| old.contains_key(&body_name));
-            if had || !new.contains_key(&body_name) {
-                return None;
-            }
-            let at = item::ack_attribute(status, item::AckField::At);
-            let mut row = Row {
-                received_at: received_at.to_owned(),
-                occurred_at: item::text(new, &at).map(str::to_owned),
-                provider: provider.clone(),
-                kind: "ack".to_owned(),
-                outcome: RowOutcome::Stored,
-                phone: None,
-                status: Some(status.as_str().to_owned()),
-                text: None,
-                template: None,
-                message: message.clone(),
-                reason: None,
-            };
-            if let (Some(provider), Some(body)) = (&provider, item::text(new, &body_name)) {
-                if let Some(record) = parse_stored(provider, body.as_bytes()) {
-                    fill_from(&mut row, &record);
-                }
-            }
-            Some(row)
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::types::AttributeValue;
     use receiver::item::{event_item, quarantine_item};
     use webhook_payload::QuarantineRecord;
 
@@ -339,46 +288,25 @@ mod tests {
     }
 
     #[test]
-    fn an_ack_kept_in_the_status_item_is_one_row_when_it_first_arrives() {
-        let record = parse_event(Route::EdnaStatuses, EDNA_STATUS.as_bytes()).unwrap();
-        let status = record.known_status().unwrap();
-        // The status item as the ack's UpdateItem leaves it (item::ack_update).
-        let s = |text: &str| AttributeValue::S(text.to_owned());
-        let new: Item = [
-            (
-                item::PK.to_owned(),
-                s(&item::status_key(&record.id.message).pk),
-            ),
-            (item::SK.to_owned(), s(STATUS_SORT_KEY)),
-            (item::STATUS.to_owned(), s(status.as_str())),
-            (
-                item::ack_attribute(status, item::AckField::At),
-                s(&record.occurred_at),
-            ),
-            (
-                item::ack_attribute(status, item::AckField::Body),
-                s(EDNA_STATUS),
-            ),
-        ]
-        .into();
+    fn an_inserted_ack_is_one_row_and_a_later_change_of_it_none() {
+        let new = stored(Route::EdnaStatuses, EDNA_STATUS);
         let change = Change {
             operation: ChangeKind::Insert,
             old: None,
             new: Some(new.clone()),
             recorded_at: 0,
         };
-        let rows = rows_of_change(&change, NOW);
+        let rows = rows_of_change(&change);
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].kind, "ack");
         assert_eq!(rows[0].status.as_deref(), Some("delivered"));
         assert_eq!(rows[0].received_at, NOW);
-        // The same item changed again (a later status moving past it) adds no second row.
         let again = Change {
             operation: ChangeKind::Modify,
             old: Some(new.clone()),
             new: Some(new),
             recorded_at: 0,
         };
-        assert!(rows_of_change(&again, NOW).is_empty());
+        assert!(rows_of_change(&again).is_empty());
     }
 }

@@ -1,11 +1,12 @@
-//! A message's funnel, from the items of its partition: its status item (with the acks kept in
-//! it), its events (clicks, replies, acks kept as items of their own), and collisions.
+//! A message's funnel, from the items of its partition: its events (clicks, replies, each ack an
+//! item of its own) and collisions. Its current status is derived from its acks here, where it
+//! is read ([`MessageStatus`]): the table stores none.
 
-use receiver::item::{self, AckField, Item, STATUS_SORT_KEY};
-use webhook_payload::AckStatus;
+use receiver::item::{self, Item};
+use webhook_payload::{EventRecord, Failure, MessageStatus};
 use webhook_receiver as receiver;
 
-use crate::event::{row_of_item, Row};
+use crate::event::{parse_stored, row_of_item, Row};
 use crate::time::seconds_between;
 
 /// One step of the funnel.
@@ -33,13 +34,15 @@ pub struct Body {
 /// Everything the message's page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageView {
-    /// The current status (`sent`, `delivered`, `read`), if an ack arrived.
+    /// The current status (`sent`, `delivered`, `read`), if an ack of one arrived.
     pub status: Option<String>,
+    /// When the message failed, and why, if an ack said so.
+    pub failure: Option<Failure>,
     /// The steps in time order.
     pub steps: Vec<Step>,
     /// Its events and collisions, in time order.
     pub events: Vec<Row>,
-    /// Every raw body: events, collisions, and the acks kept in the status item.
+    /// Every raw body: events (acks included) and collisions.
     pub bodies: Vec<Body>,
 }
 
@@ -48,30 +51,14 @@ impl MessageView {
     pub fn of(items: &[Item]) -> MessageView {
         let mut view = MessageView {
             status: None,
+            failure: None,
             steps: Vec::new(),
             events: Vec::new(),
             bodies: Vec::new(),
         };
         let mut times: Vec<(&'static str, String)> = Vec::new();
+        let mut acks: Vec<EventRecord> = Vec::new();
         for found in items {
-            if item::text(found, item::SK) == Some(STATUS_SORT_KEY) {
-                view.status = item::text(found, item::STATUS).map(str::to_owned);
-                for status in AckStatus::ALL {
-                    let at = item::text(found, &item::ack_attribute(status, AckField::At));
-                    if let Some(at) = at {
-                        times.push((status.as_str(), at.to_owned()));
-                    }
-                    let body = item::text(found, &item::ack_attribute(status, AckField::Body));
-                    if let Some(raw) = body {
-                        view.bodies.push(Body {
-                            label: format!("{} ack", status.as_str()),
-                            at: at.map(str::to_owned),
-                            raw: raw.to_owned(),
-                        });
-                    }
-                }
-                continue;
-            }
             let Some(row) = row_of_item(found) else {
                 continue;
             };
@@ -98,6 +85,10 @@ impl MessageView {
                 },
             };
             if let Some(raw) = item::raw_body_of(found) {
+                if row.kind == "ack" && row.outcome == crate::event::RowOutcome::Stored {
+                    let provider = row.provider.as_deref().unwrap_or_default();
+                    acks.extend(parse_stored(provider, &raw));
+                }
                 view.bodies.push(Body {
                     label,
                     at: at.clone(),
@@ -106,6 +97,11 @@ impl MessageView {
             }
             view.events.push(row);
         }
+        let status = MessageStatus::of(&acks);
+        view.status = status
+            .current
+            .map(|(current, _)| current.as_str().to_owned());
+        view.failure = status.failed;
         // Each step once, at its first time.
         times.sort_by(|a, b| a.1.cmp(&b.1));
         let mut previous: Option<String> = None;

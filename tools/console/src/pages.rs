@@ -236,7 +236,11 @@ pub fn person(digits: &str, rows: &[Row], next: Option<&str>, shown: Shown) -> M
 pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown: Shown) -> Markup {
     html! {
         h1 { "Message " code { (message.provider) " " (message.ids.join(" ")) } }
-        p { "Current status: " strong #current-status { (view.status.as_deref().unwrap_or("no status yet")) } }
+        p { "Current status: " strong #current-status { (view.status.as_deref().unwrap_or("no status yet")) }
+            " (derived from its acks: the furthest of sent, delivered, read)" }
+        @if let Some(failure) = &view.failure {
+            p #failure { "Failed at " (short_time(&failure.at)) @if let Some(error) = &failure.error { ": " code { (error) } } }
+        }
         @if truncated { p .warning { "This partition holds more items than the console reads; the first are shown." } }
         h2 { "Funnel" }
         table #funnel {
@@ -272,7 +276,7 @@ pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown:
             }
         }
         @if view.events.is_empty() {
-            p .empty { "No event item: this message's acks are kept in its status item (their bodies are below)." }
+            p .empty { "No event item in this message's partition." }
         }
         h2 { "Raw bodies" }
         @let phones = view.phones();

@@ -1,7 +1,6 @@
 //! The console's server: what it runs on ([`Console`]) and the stream follower that
 //! fills the live feed. The routes are in `routes.rs`, the guard and the errors in `guard.rs`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -25,8 +24,6 @@ pub struct Console {
     pub(crate) feed: RwLock<Feed>,
     /// The last stream error, while the stream cannot be read.
     stream_error: RwLock<Option<String>>,
-    /// The stream has been read to its end once: what it brings now was just written.
-    caught_up: AtomicBool,
     /// The `Host` values a request may carry; empty: any (the operator chose a non-local address).
     pub(crate) hosts: Vec<String>,
 }
@@ -40,7 +37,6 @@ impl Console {
             store,
             feed: RwLock::new(Feed::new(keep)),
             stream_error: RwLock::new(None),
-            caught_up: AtomicBool::new(false),
             hosts,
         }
     }
@@ -66,26 +62,13 @@ impl Console {
 
     /// Adds the rows of `changes` to the feed, and lets go of those older than 24 hours.
     pub fn take(&self, changes: &[webhook_receiver::Change]) {
-        // A stream record's time is rounded (to the minute in DynamoDB Local); once the console
-        // has caught up, a record it reads was written within the last poll, so now is closer.
-        // Only acks kept in a status item take this time: every other item carries its own.
         let now = time::OffsetDateTime::now_utc();
-        let caught_up = self.caught_up.load(Ordering::Relaxed);
-        if changes.is_empty() {
-            self.caught_up.store(true, Ordering::Relaxed);
-        }
         let mut feed = self
             .feed
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for change in changes {
-            let received_at = match caught_up {
-                true => rfc3339(now),
-                false => crate::time::rfc3339_of_epoch(change.recorded_at),
-            };
-            for row in rows_of_change(change, &received_at) {
-                feed.push(row);
-            }
+        for row in changes.iter().flat_map(rows_of_change) {
+            feed.push(row);
         }
         feed.forget_before(&rfc3339(now - time::Duration::hours(24)));
     }

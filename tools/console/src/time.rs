@@ -3,13 +3,6 @@
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-/// `epoch` seconds as the table writes times (`2025-08-10T12:32:56.000Z`).
-pub fn rfc3339_of_epoch(epoch: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(epoch)
-        .map(rfc3339)
-        .unwrap_or_default()
-}
-
 /// `at` as the table writes times, to the millisecond.
 pub fn rfc3339(at: OffsetDateTime) -> String {
     format!(
@@ -70,11 +63,6 @@ pub fn day_step(day: &str, days: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn epoch_seconds_read_as_the_table_writes_times() {
-        assert_eq!(rfc3339_of_epoch(1_678_900_000), "2023-03-15T17:06:40.000Z");
-    }
 
     #[test]
     fn the_lag_between_two_table_times() {

@@ -9,8 +9,6 @@ pub const MESSAGE_PREFIX: &str = "MSG";
 /// First segment of an event's sort key: `EVENT#<kind>#…`; a query of a message's events
 /// selects `begins_with(sk, "EVENT#")`.
 pub const EVENT_PREFIX: &str = "EVENT";
-/// Sort key of the per-message current-status item.
-pub const STATUS_SORT_KEY: &str = "STATUS";
 /// Prefix of the sort key of a record that collided with another under the same idempotency key.
 pub const COLLISION_PREFIX: &str = "COLLISION#";
 /// Partition-key prefix of unmodelled provider events (`UNMODELLED#<provider>#<body hash>`).
@@ -19,6 +17,18 @@ pub const UNMODELLED_PREFIX: &str = "UNMODELLED";
 pub const QUARANTINE_PREFIX: &str = "QUARANTINE";
 /// Partition-key prefix of the `by_phone` index (`PHONE#<digits>`).
 pub const PHONE_PREFIX: &str = "PHONE";
+
+/// The fewest digits a phone number has here: an identifier with fewer gets no `by_phone` key
+/// (it is no number to find a person by, and every such identifier would share one key), and
+/// `erase` refuses fewer (they would match other people's numbers inside bodies).
+pub const MIN_PHONE_DIGITS: usize = 8;
+
+/// Partition keys that one day's quarantined bodies are spread over in `by_quarantine_day`.
+/// DynamoDB takes at most 1,000 write units per second for one partition key value, of an index
+/// as of the table, and a throttled index entry throttles the table write. Each entry is one
+/// write unit (the index projects no body), so a storm of 3,000 quarantined bodies a second puts
+/// ~375 a second on each of 8 keys: 2.7 times headroom (README, "Capacity").
+pub const QUARANTINE_SHARDS: u8 = 8;
 
 /// A table item's primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -73,14 +83,6 @@ pub fn message_partition(message: &MessageRef) -> String {
     }
 }
 
-/// The key of a message's status item.
-pub fn status_key(message: &MessageRef) -> ItemKey {
-    ItemKey {
-        pk: message_partition(message),
-        sk: STATUS_SORT_KEY.to_owned(),
-    }
-}
-
 /// The key of a quarantined body: one item per distinct body (canonical JSON hash), so a
 /// retried body is one item.
 pub fn quarantine_key(record: &QuarantineRecord) -> ItemKey {
@@ -91,9 +93,29 @@ pub fn quarantine_key(record: &QuarantineRecord) -> ItemKey {
 }
 
 /// The `by_phone` partition key of a phone number: `PHONE#<its digits>` ([`phone_digits`]), so
-/// that the number a person gives and the one a provider sent find the same timeline.
-pub fn phone_key(phone: &str) -> String {
-    compose(&[PHONE_PREFIX, &phone_digits(phone)])
+/// that the number a person gives and the one a provider sent find the same timeline; `None` for
+/// an identifier of fewer than [`MIN_PHONE_DIGITS`] digits, which is on no timeline.
+pub fn phone_key(phone: &str) -> Option<String> {
+    let digits = phone_digits(phone);
+    (digits.len() >= MIN_PHONE_DIGITS).then(|| compose(&[PHONE_PREFIX, &digits]))
+}
+
+/// The `by_quarantine_day` partition key of a body with hash `body_sha256` quarantined on `day`
+/// (`YYYY-MM-DD`): `<day>#<shard>`, the shard ([`QUARANTINE_SHARDS`]) taken from the hash, so
+/// that a day's bodies spread evenly and a retried body lands where it did.
+pub fn quarantine_shard(day: &str, body_sha256: &str) -> String {
+    let high = body_sha256
+        .get(..2)
+        .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        .unwrap_or(0);
+    compose(&[day, &(high % QUARANTINE_SHARDS).to_string()])
+}
+
+/// Every `by_quarantine_day` partition key of `day`: what a reader of a day's quarantine queries.
+pub fn quarantine_shards(day: &str) -> Vec<String> {
+    (0..QUARANTINE_SHARDS)
+        .map(|shard| compose(&[day, &shard.to_string()]))
+        .collect()
 }
 
 /// The segments a key was composed of ([`compose`]), unescaped: what the console turns into a
@@ -137,8 +159,37 @@ mod tests {
             "+44-7123-456-789",
             "447123456789:12@s.whatsapp.net",
         ] {
-            assert_eq!(phone_key(written), "PHONE#447123456789", "{written}");
+            assert_eq!(
+                phone_key(written).as_deref(),
+                Some("PHONE#447123456789"),
+                "{written}"
+            );
         }
+    }
+
+    #[test]
+    fn an_identifier_that_cannot_be_a_number_gets_no_phone_key() {
+        for identifier in ["", "anonymous", "user@example.com", "+1234567", "1234-567"] {
+            assert_eq!(phone_key(identifier), None, "{identifier}");
+        }
+        assert_eq!(phone_key("12345678").as_deref(), Some("PHONE#12345678"));
+    }
+
+    #[test]
+    fn a_days_quarantine_spreads_over_its_shards_and_a_body_keeps_its_shard() {
+        let day = "2026-11-30";
+        let shards = quarantine_shards(day);
+        assert_eq!(shards.len(), usize::from(QUARANTINE_SHARDS));
+        let mut used = std::collections::BTreeSet::new();
+        for n in 0..40 {
+            let sha = webhook_payload::body_sha256(format!("{{\"n\":{n}}}").as_bytes());
+            let shard = quarantine_shard(day, &sha);
+            assert!(shards.contains(&shard), "{shard}");
+            assert_eq!(shard, quarantine_shard(day, &sha));
+            used.insert(shard);
+        }
+        assert!(used.len() >= 4, "{used:?}");
+        assert_eq!(quarantine_shard(day, "zz"), "2026-11-30#0");
     }
 
     #[test]
@@ -161,13 +212,6 @@ mod tests {
             "MSG#edna#in#101"
         );
         assert_eq!(message_partition(&unmodelled), "UNMODELLED#edna#ab12");
-        assert_eq!(
-            status_key(&MessageRef::EdnaSent(1)),
-            ItemKey {
-                pk: "MSG#edna#1".into(),
-                sk: STATUS_SORT_KEY.into()
-            }
-        );
     }
 
     #[test]
@@ -244,7 +288,11 @@ mod tests {
             let record = parse_event(route, &fixture(name)).unwrap();
             let key = record_key(&record);
             assert_eq!((key.pk.as_str(), key.sk.as_str()), (pk, sk), "{name}");
-            assert_eq!(record.phone().map(phone_key).as_deref(), phone, "{name}");
+            assert_eq!(
+                record.phone().and_then(phone_key).as_deref(),
+                phone,
+                "{name}"
+            );
         }
     }
 

@@ -1,5 +1,5 @@
-//! The event store in DynamoDB: conditional writes that make every event land exactly once, one
-//! write per ack, and the write units each call consumed.
+//! The event store in DynamoDB: one conditional PutItem per event (acks too) that makes it land
+//! exactly once, and the write units each call consumed.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::num::NonZeroU32;
@@ -8,17 +8,16 @@ use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
 };
 use aws_sdk_dynamodb::Client;
-use webhook_payload::{AckStatus, EventRecord, QuarantineRecord, StatusChange};
+use webhook_payload::{EventRecord, QuarantineRecord};
 
 use super::conditional::Answer;
 use super::{Conditional, EventStore, StoreError, WARM_UP_KEY};
 use crate::config::Config;
-use crate::item::{self, ack_attribute, AckField, Item, ItemKey};
+use crate::item::{self, Item, ItemKey};
 use crate::ClientProfile;
 
 /// The webhook event table in DynamoDB.
@@ -230,51 +229,6 @@ impl DynamoDbStore {
 }
 
 impl EventStore for DynamoDbStore {
-    async fn put_ack(
-        &self,
-        record: &EventRecord,
-        status: AckStatus,
-    ) -> Result<Conditional, StoreError> {
-        let delivery_id = new_delivery_id();
-        // With `advance`, the write also moves the current status and requires that to be a
-        // step forward.
-        let mut advance = status.rank();
-        loop {
-            let update = item::ack_update(record, status, advance, &delivery_id, self.expires_at());
-            let result = self
-                .update_item(update)
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .send()
-                .await;
-            let existing = match self.usage.answer(
-                "UpdateItem",
-                &result,
-                UpdateItemOutput::consumed_capacity,
-            )? {
-                Answer::Written => return Ok(Conditional::Written),
-                Answer::ConditionFailed(existing) => existing,
-            };
-            let field = |f| existing.and_then(|i| item::text(i, &ack_attribute(status, f)));
-            match field(AckField::Sha) {
-                // The SDK retried an attempt that had in fact been written: it is ours.
-                Some(_) if field(AckField::DeliveryId) == Some(delivery_id.as_str()) => {
-                    return Ok(Conditional::Written)
-                }
-                Some(existing_sha) => {
-                    return Ok(Conditional::Exists {
-                        body_sha256: Some(existing_sha.to_owned()),
-                    })
-                }
-                // No ack of this status yet: the status had already moved past it. A late ack
-                // is kept, the status left where it is (a second write, only then).
-                None if advance.is_some() => advance = None,
-                None => return Err(StoreError::ExistingItemMissing),
-            }
-        }
-    }
-
     async fn put_event(
         &self,
         record: &EventRecord,
@@ -282,15 +236,6 @@ impl EventStore for DynamoDbStore {
     ) -> Result<Conditional, StoreError> {
         self.put_if_absent(item::event_item(record, key, &webhook_payload::utc_now()))
             .await
-    }
-
-    async fn change_status(&self, change: &StatusChange) -> Result<(), StoreError> {
-        let update = item::status_update(change, self.expires_at());
-        let result = self.update_item(update).send().await;
-        // Written, or refused by its condition (the status is there or past it): both are done.
-        self.usage
-            .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)
-            .map(|_| ())
     }
 
     async fn put_quarantine(&self, record: &QuarantineRecord) -> Result<Conditional, StoreError> {

@@ -2,14 +2,14 @@
 //! so that no command holds a day (or a person) in memory, a delete that says whether there was
 //! anything to delete, and the mark a replayed quarantine item gets.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::conditional::Answer;
 use super::{DynamoDbStore, StoreError};
-use crate::item::{self, Item};
+use crate::item::{self, Item, ItemKey};
 
 /// Which items an operator command reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,25 +18,56 @@ pub(crate) enum Listing {
     Phone(String),
     /// Every item of one partition, read consistently.
     Partition(String),
-    /// The quarantine items received on one day (`YYYY-MM-DD`), through `by_quarantine_day`.
+    /// The quarantine items received on one day (`YYYY-MM-DD`): a Query of each of the day's
+    /// `by_quarantine_day` shards in turn, each page's items then read by key.
     QuarantinedOn(String),
     /// Every quarantine item in the table: a Scan of the sparse `by_quarantine_day` index, which
-    /// holds quarantine items and nothing else.
+    /// holds the keys of quarantine items and nothing else, each page's items then read by key.
     Quarantine,
 }
 
-impl Listing {
-    /// The index, key attribute and value a Query of this listing names; `None` for the Scan.
-    fn query(&self) -> Option<(Option<&'static str>, &'static str, &str)> {
+/// One read a listing is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// A Query of the table (`index` `None`) or an index for `key = value`.
+    Query {
+        index: Option<&'static str>,
+        key: &'static str,
+        value: String,
+    },
+    /// A Scan of `by_quarantine_day`.
+    QuarantineScan,
+}
+
+impl Source {
+    /// Whether the source answers with index entries that hold keys only: the items are then
+    /// read by key, so that every listing hands its caller whole items.
+    fn keys_only(&self) -> bool {
         match self {
-            Listing::Phone(key) => Some((Some(item::BY_PHONE_INDEX), item::PHONE_KEY, key)),
-            Listing::Partition(pk) => Some((None, item::PK, pk)),
-            Listing::QuarantinedOn(day) => Some((
-                Some(item::BY_QUARANTINE_DAY_INDEX),
-                item::QUARANTINED_ON,
-                day,
-            )),
-            Listing::Quarantine => None,
+            Source::Query { index, .. } => *index == Some(item::BY_QUARANTINE_DAY_INDEX),
+            Source::QuarantineScan => true,
+        }
+    }
+}
+
+impl Listing {
+    /// The reads this listing is made of, in order.
+    fn sources(self) -> VecDeque<Source> {
+        let query = |index, key, value| Source::Query { index, key, value };
+        match self {
+            Listing::Phone(key) => [query(Some(item::BY_PHONE_INDEX), item::PHONE_KEY, key)].into(),
+            Listing::Partition(pk) => [query(None, item::PK, pk)].into(),
+            Listing::QuarantinedOn(day) => item::quarantine_shards(&day)
+                .into_iter()
+                .map(|shard| {
+                    query(
+                        Some(item::BY_QUARANTINE_DAY_INDEX),
+                        item::QUARANTINE_SHARD,
+                        shard,
+                    )
+                })
+                .collect(),
+            Listing::Quarantine => [Source::QuarantineScan].into(),
         }
     }
 }
@@ -44,25 +75,24 @@ impl Listing {
 /// A listing, read one page (of the store's `page_size`) per call.
 pub(crate) struct Pages<'a> {
     store: &'a DynamoDbStore,
-    listing: Listing,
+    sources: VecDeque<Source>,
     start: Option<HashMap<String, AttributeValue>>,
-    done: bool,
 }
 
 impl Pages<'_> {
     /// The next page, or `None` when the listing is through.
     pub(crate) async fn next(&mut self) -> Result<Option<Vec<Item>>, StoreError> {
-        if self.done {
+        let Some(source) = self.sources.front().cloned() else {
             return Ok(None);
-        }
+        };
         let store = self.store;
         let limit = store
             .settings
             .page_size
             .map(|size| i32::try_from(size.get()).unwrap_or(i32::MAX));
         let start = self.start.take();
-        let (items, next) = match self.listing.query() {
-            None => {
+        let (items, next) = match &source {
+            Source::QuarantineScan => {
                 let page = store
                     .client
                     .scan()
@@ -75,7 +105,7 @@ impl Pages<'_> {
                     .map_err(|err| StoreError::request("Scan", &err))?;
                 (page.items, page.last_evaluated_key)
             }
-            Some((index, key, value)) => {
+            Source::Query { index, key, value } => {
                 let query = store
                     .client
                     .query()
@@ -86,8 +116,8 @@ impl Pages<'_> {
                     // An index cannot be read consistently; the table can.
                     .consistent_read(index.is_none())
                     .key_condition_expression("#key = :value")
-                    .expression_attribute_names("#key", key)
-                    .expression_attribute_values(":value", AttributeValue::S(value.to_owned()));
+                    .expression_attribute_names("#key", *key)
+                    .expression_attribute_values(":value", AttributeValue::S(value.clone()));
                 let page = query
                     .send()
                     .await
@@ -95,9 +125,17 @@ impl Pages<'_> {
                 (page.items, page.last_evaluated_key)
             }
         };
-        self.done = next.is_none();
+        if next.is_none() {
+            self.sources.pop_front();
+        }
         self.start = next;
-        Ok(Some(items.unwrap_or_default()))
+        let items = items.unwrap_or_default();
+        if !source.keys_only() {
+            return Ok(Some(items));
+        }
+        let keys: Vec<ItemKey> = items.iter().filter_map(item::key_of).collect();
+        let (items, _) = store.batch_get(&keys).await?;
+        Ok(Some(items))
     }
 }
 
@@ -106,9 +144,8 @@ impl DynamoDbStore {
     pub(crate) fn pages(&self, listing: Listing) -> Pages<'_> {
         Pages {
             store: self,
-            listing,
+            sources: listing.sources(),
             start: None,
-            done: false,
         }
     }
 

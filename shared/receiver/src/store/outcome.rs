@@ -5,7 +5,7 @@
 use webhook_payload::{EventRecord, QuarantineRecord};
 
 use super::{Conditional, EventStore, StoreError};
-use crate::item::{ack_sha, inline_ack_status, record_key};
+use crate::item::record_key;
 
 /// What was done with a body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,41 +44,33 @@ impl Outcome {
     }
 }
 
-/// Stores an event exactly once. An ack of a known status is one write into its message's status
-/// item (its body, and the status if it moves forward). Any other event is its own item; an ack
-/// stored that way then applies its status, even for a duplicate, so that a retry after a failure
-/// between the two writes converges. Live requests and replays of quarantined bodies both come
-/// through here.
+/// Stores an event exactly once, as one immutable item written by one conditional PutItem:
+/// clicks, messages and every ack alike (a message's status is derived from its acks where it is
+/// read, `webhook_payload::MessageStatus`). Live requests and replays of quarantined bodies both
+/// come through here.
 pub(super) async fn store_event<S: EventStore + ?Sized>(
     store: &S,
     record: &EventRecord,
 ) -> Result<Outcome, StoreError> {
-    if let Some(status) = inline_ack_status(record) {
-        let first = store.put_ack(record, status).await?;
-        return exactly_once(store, record, first, ack_sha(record)).await;
-    }
     let first = store.put_event(record, &record_key(record)).await?;
-    let outcome = exactly_once(store, record, first, &record.body_sha256).await?;
-    if let Some(change) = record.status_change() {
-        store.change_status(&change).await?;
-    }
-    Ok(outcome)
+    exactly_once(store, record, first).await
 }
 
 /// The exactly-once rule, in one place, given what the first conditional write of `record`
-/// found: a free key is a stored event; a key taken by the same body (its hash `own_sha`, as that
-/// write compares it) is a retry, a duplicate; a key taken by another body is a collision, kept
+/// found: a free key is a stored event; a key taken by the same body (the same canonical hash) is
+/// a retry, a duplicate; a key taken by another body is a collision, kept
 /// beside it under a key that adds the body hash, so nothing is ever overwritten and a retry of
 /// the colliding body is a duplicate too.
 async fn exactly_once<S: EventStore + ?Sized>(
     store: &S,
     record: &EventRecord,
     first: Conditional,
-    own_sha: &str,
 ) -> Result<Outcome, StoreError> {
     match first {
         Conditional::Written => Ok(Outcome::Stored),
-        Conditional::Exists { body_sha256 } if body_sha256.as_deref() == Some(own_sha) => {
+        Conditional::Exists { body_sha256 }
+            if body_sha256.as_deref() == Some(record.body_sha256.as_str()) =>
+        {
             Ok(Outcome::Duplicate)
         }
         Conditional::Exists { .. } => {

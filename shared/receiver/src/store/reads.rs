@@ -15,7 +15,7 @@ use super::{DynamoDbStore, StoreError};
 use crate::item::{self, Item, ItemKey};
 
 /// Items of a partition the message view reads at most: a message has a handful (its events, its
-/// status item, collisions); a partition that somehow holds more is cut here, and says so.
+/// acks, collisions); a partition that somehow holds more is cut here, and says so.
 pub const MAX_MESSAGE_ITEMS: usize = 500;
 
 /// BatchGetItem's limit of keys per request.
@@ -94,8 +94,8 @@ impl Cursor {
 enum Index<'a> {
     /// `by_phone`: one person's clicks and messages.
     Phone(&'a str),
-    /// `by_quarantine_day`: the quarantine items of one day.
-    QuarantineDay(&'a str),
+    /// `by_quarantine_day`: the keys of the quarantine items of one shard of a day.
+    QuarantineShard(&'a str),
 }
 
 fn units(consumed: Option<&ConsumedCapacity>) -> f64 {
@@ -109,14 +109,27 @@ impl DynamoDbStore {
     /// key, [`item::phone_key`]), newest first, one `page` at a time:
     /// a Query of `by_phone` (which holds keys and `kind`), then one BatchGetItem of the page's
     /// items, eventually consistent (half the units of a consistent read).
+    /// A number of fewer than `item::MIN_PHONE_DIGITS` digits has no timeline: an empty page.
     pub async fn timeline(&self, phone: &str, page: &PageRequest) -> Result<Page, StoreError> {
-        let phone_key = item::phone_key(phone);
+        let Some(phone_key) = item::phone_key(phone) else {
+            return Ok(Page::default());
+        };
         let found = self.index_page(Index::Phone(&phone_key), page).await?;
-        let mut read_units = units(found.consumed_capacity());
+        let read_units = units(found.consumed_capacity());
         let next = found.last_evaluated_key().map(Cursor::encode);
         let keys: Vec<ItemKey> = found.items().iter().filter_map(item::key_of).collect();
-        let (mut items, batch_units) = self.batch_get(&keys).await?;
-        read_units += batch_units;
+        self.page_of_keys(&keys, next, read_units).await
+    }
+
+    /// The items at `keys`, in that order, as a page that goes on at `next`; `read_units` are
+    /// those of the index read that found the keys.
+    async fn page_of_keys(
+        &self,
+        keys: &[ItemKey],
+        next: Option<Cursor>,
+        read_units: f64,
+    ) -> Result<Page, StoreError> {
+        let (mut items, batch_units) = self.batch_get(keys).await?;
         // BatchGetItem answers in any order: put the items back in the index's order.
         let position: HashMap<&ItemKey, usize> =
             keys.iter().enumerate().map(|(at, key)| (key, at)).collect();
@@ -128,11 +141,11 @@ impl DynamoDbStore {
         Ok(Page {
             items,
             next,
-            read_units,
+            read_units: read_units + batch_units,
         })
     }
 
-    /// Every item of the partition `pk` (a message: its events, status item and collisions), in
+    /// Every item of the partition `pk` (a message: its events, acks and collisions), in
     /// sort-key order, read consistently, up to `MAX_MESSAGE_ITEMS` (500); `next` is set when the
     /// partition holds more.
     pub async fn partition(&self, pk: &str) -> Result<Page, StoreError> {
@@ -166,15 +179,67 @@ impl DynamoDbStore {
         }
     }
 
-    /// The quarantine items received on `day` (`YYYY-MM-DD`), newest first, one `page` at a time,
-    /// from the `by_quarantine_day` index (which projects the whole item).
+    /// The quarantine items received on `day` (`YYYY-MM-DD`), one `page` at a time: the day's
+    /// `by_quarantine_day` shards ([`item::quarantine_shards`]) are read one after the other,
+    /// each newest first, and each page's items are then read by key (the index holds keys
+    /// only). Within a page the items are newest first; across pages, shard by shard.
     pub async fn quarantined_on(&self, day: &str, page: &PageRequest) -> Result<Page, StoreError> {
-        let found = self.index_page(Index::QuarantineDay(day), page).await?;
-        Ok(Page {
-            read_units: units(found.consumed_capacity()),
-            next: found.last_evaluated_key().map(Cursor::encode),
-            items: found.items.unwrap_or_default(),
-        })
+        let shards = item::quarantine_shards(day);
+        // A cursor names its shard: a key inside it, or (when a shard ended with the page) only
+        // the shard to start next.
+        let (mut shard, mut start) = match page.after.as_ref().and_then(Cursor::decode) {
+            Some(key) => {
+                let named = item::text(&key, item::QUARANTINE_SHARD)
+                    .and_then(|named| shards.iter().position(|shard| shard == named));
+                match named {
+                    Some(at) if key.contains_key(item::PK) => (at, Some(key)),
+                    Some(at) => (at, None),
+                    None => (0, None),
+                }
+            }
+            None => (0, None),
+        };
+        let limit = page.limit.get() as usize;
+        let mut keys: Vec<ItemKey> = Vec::new();
+        let mut read_units = 0.0;
+        let next = loop {
+            let room = u32::try_from(limit - keys.len()).unwrap_or(u32::MAX);
+            let request = PageRequest {
+                after: None,
+                limit: NonZeroU32::new(room).unwrap_or(NonZeroU32::MIN),
+            };
+            let found = self
+                .query_page(
+                    Index::QuarantineShard(&shards[shard]),
+                    &request,
+                    start.take(),
+                )
+                .await?;
+            read_units += units(found.consumed_capacity());
+            keys.extend(found.items().iter().filter_map(item::key_of));
+            match found.last_evaluated_key() {
+                Some(last) if keys.len() >= limit => break Some(Cursor::encode(last)),
+                Some(last) => start = Some(last.clone()),
+                None => {
+                    shard += 1;
+                    let Some(following) = shards.get(shard) else {
+                        break None;
+                    };
+                    if keys.len() >= limit {
+                        let at = HashMap::from([(
+                            item::QUARANTINE_SHARD.to_owned(),
+                            AttributeValue::S(following.clone()),
+                        )]);
+                        break Some(Cursor::encode(&at));
+                    }
+                }
+            }
+        };
+        let mut page = self.page_of_keys(&keys, next, read_units).await?;
+        page.items.sort_by(|a, b| {
+            item::text(b, item::RECEIVED_AT).cmp(&item::text(a, item::RECEIVED_AT))
+        });
+        Ok(page)
     }
 
     /// One page of `index`'s partition, newest (highest sort key) first.
@@ -183,9 +248,22 @@ impl DynamoDbStore {
         index: Index<'_>,
         page: &PageRequest,
     ) -> Result<QueryOutput, StoreError> {
+        let start = page.after.as_ref().and_then(Cursor::decode);
+        self.query_page(index, page, start).await
+    }
+
+    /// One page of `index`'s partition from `start`, newest (highest sort key) first.
+    async fn query_page(
+        &self,
+        index: Index<'_>,
+        page: &PageRequest,
+        start: Option<Item>,
+    ) -> Result<QueryOutput, StoreError> {
         let (index, key, value) = match index {
             Index::Phone(phone_key) => (item::BY_PHONE_INDEX, item::PHONE_KEY, phone_key),
-            Index::QuarantineDay(day) => (item::BY_QUARANTINE_DAY_INDEX, item::QUARANTINED_ON, day),
+            Index::QuarantineShard(shard) => {
+                (item::BY_QUARANTINE_DAY_INDEX, item::QUARANTINE_SHARD, shard)
+            }
         };
         self.client
             .query()
@@ -196,7 +274,7 @@ impl DynamoDbStore {
             .expression_attribute_values(":value", AttributeValue::S(value.to_owned()))
             .scan_index_forward(false)
             .limit(i32::try_from(page.limit.get()).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(page.after.as_ref().and_then(Cursor::decode))
+            .set_exclusive_start_key(start)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
@@ -221,7 +299,7 @@ impl DynamoDbStore {
 
     /// The items at `keys` (those that exist), eventually consistent, in any order, and the read
     /// units they cost. Keys DynamoDB leaves unprocessed (throttling) are asked again.
-    async fn batch_get(&self, keys: &[ItemKey]) -> Result<(Vec<Item>, f64), StoreError> {
+    pub(super) async fn batch_get(&self, keys: &[ItemKey]) -> Result<(Vec<Item>, f64), StoreError> {
         let mut items = Vec::with_capacity(keys.len());
         let mut read_units = 0.0;
         for chunk in keys.chunks(MAX_BATCH_KEYS) {
