@@ -1,0 +1,208 @@
+//! What `template.yaml` sets for a campaign's peak (README, "Capacity"): warm throughput for the
+//! table and each index, a concurrency cap for each function, index entries of one write unit,
+//! and the alarms that say when an index throttles or the events pipe falls behind. Each check
+//! is shown to fail on a template mutated to break it.
+
+use std::collections::BTreeSet;
+
+use integration_tests::stack::Stack;
+use integration_tests::template::{
+    effective, intrinsic, load_template, one_or_many, template_functions, TABLE,
+};
+use integration_tests::wiring::alarms::{watched, EVENTS_PIPE};
+use serde_yaml_ng::Value as Yaml;
+use webhook_receiver::item;
+
+const TABLE_WARM: &str = "TableWarmWriteUnits";
+const INDEX_WARM: &str = "IndexWarmWriteUnits";
+const CONCURRENCY: &str = "FunctionConcurrencyLimit";
+const BUS: &str = "arn:aws:events:eu-west-1:123456789012:event-bus/automation";
+
+/// `value` with its `!If`s chosen for `stack`; `None` for `AWS::NoValue`.
+fn chosen<'a>(stack: &Stack, value: &'a Yaml) -> Option<&'a Yaml> {
+    match intrinsic(value) {
+        Some((name, args)) if name == "Fn::If" => {
+            let args = args.as_sequence()?;
+            let branch = match stack.condition(args[0].as_str()?) {
+                true => &args[1],
+                false => &args[2],
+            };
+            chosen(stack, branch)
+        }
+        Some((name, arg)) if name == "Ref" && arg.as_str() == Some("AWS::NoValue") => None,
+        _ if value.is_null() => None,
+        _ => Some(value),
+    }
+}
+
+/// The warm write units `warm` (a `WarmThroughput` value) sets in `stack`, if any.
+fn warm_units(stack: &Stack, warm: &Yaml) -> Option<String> {
+    chosen(stack, warm).and_then(|warm| stack.eval(&warm["WriteUnitsPerSecond"]))
+}
+
+fn indexes(template: &Yaml) -> Vec<&Yaml> {
+    one_or_many(&template["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"])
+}
+
+/// What is wrong with the template's capacity settings, checked for each parameter on and off.
+fn capacity_problems(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    for parameter in [TABLE_WARM, INDEX_WARM, CONCURRENCY] {
+        let declared = &template["Parameters"][parameter];
+        if declared["Default"].as_i64() != Some(0) || declared["MinValue"].as_i64() != Some(0) {
+            problems.push(format!("{parameter}: must default to 0 (off), minimum 0"));
+        }
+    }
+    let table = &template["Resources"][TABLE]["Properties"];
+    for (overrides, table_units, index_units, cap) in [
+        (vec![], None, None, None),
+        (
+            vec![
+                (TABLE_WARM, "12000"),
+                (INDEX_WARM, "6000"),
+                (CONCURRENCY, "300"),
+            ],
+            Some("12000"),
+            Some("6000"),
+            Some("300"),
+        ),
+    ] {
+        let stack = Stack::new(template, &overrides);
+        let found = warm_units(&stack, &table["WarmThroughput"]);
+        if found.as_deref() != table_units {
+            problems.push(format!(
+                "table warm throughput {found:?} with {overrides:?}"
+            ));
+        }
+        for index in indexes(template) {
+            let name = index["IndexName"].as_str().unwrap_or_default();
+            let found = warm_units(&stack, &index["WarmThroughput"]);
+            if found.as_deref() != index_units {
+                problems.push(format!(
+                    "{name}: warm throughput {found:?} with {overrides:?}"
+                ));
+            }
+        }
+        for (id, _, function) in template_functions(template) {
+            let reserved = effective(template, function, "ReservedConcurrentExecutions");
+            let found = chosen(&stack, reserved).and_then(|value| stack.eval(value));
+            if found.as_deref() != cap {
+                problems.push(format!(
+                    "{id}: reserved concurrency {found:?} with {overrides:?}"
+                ));
+            }
+        }
+    }
+    // Every index entry is one write unit: keys and `kind`, or keys only; never a body.
+    for index in indexes(template) {
+        let name = index["IndexName"].as_str().unwrap_or_default();
+        let projection = &index["Projection"];
+        let lean = match name {
+            item::BY_PHONE_INDEX => {
+                projection["ProjectionType"].as_str() == Some("INCLUDE")
+                    && one_or_many(&projection["NonKeyAttributes"])
+                        .iter()
+                        .map(|name| name.as_str())
+                        .eq([Some(item::KIND)])
+            }
+            _ => projection["ProjectionType"].as_str() == Some("KEYS_ONLY"),
+        };
+        if !lean {
+            problems.push(format!("{name}: projects more than its listing needs"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn warm_throughput_and_concurrency_are_off_by_default_and_apply_everywhere_when_set() {
+    let template = load_template();
+    assert_eq!(capacity_problems(&template), Vec::<String>::new());
+}
+
+fn caught(mutate: impl FnOnce(&mut Yaml), expected: &str) {
+    let mut template = load_template();
+    mutate(&mut template);
+    let problems = capacity_problems(&template);
+    assert!(
+        problems.iter().any(|problem| problem.contains(expected)),
+        "{expected:?} not in {problems:?}"
+    );
+}
+
+/// The table's `at`th index.
+fn gsi(template: &mut Yaml, at: usize) -> &mut Yaml {
+    &mut template["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"][at]
+}
+
+#[test]
+fn mutation_a_missing_warm_throughput_cap_or_fat_index_is_caught() {
+    caught(
+        |t| {
+            gsi(t, 1).as_mapping_mut().unwrap().remove("WarmThroughput");
+        },
+        "by_quarantine_day: warm throughput None",
+    );
+    caught(
+        |t| {
+            t["Resources"][TABLE]["Properties"]
+                .as_mapping_mut()
+                .unwrap()
+                .remove("WarmThroughput");
+        },
+        "table warm throughput None",
+    );
+    caught(
+        |t| t["Resources"]["AckFunction"]["Properties"]["ReservedConcurrentExecutions"] = 5.into(),
+        "AckFunction: reserved concurrency",
+    );
+    caught(
+        |t| gsi(t, 1)["Projection"] = serde_yaml_ng::from_str("ProjectionType: ALL").unwrap(),
+        "by_quarantine_day: projects more",
+    );
+    caught(
+        |t| t["Parameters"][CONCURRENCY]["Default"] = 100.into(),
+        "FunctionConcurrencyLimit: must default to 0",
+    );
+}
+
+/// The alarms of a campaign's failure modes, as (series metric, dimension values) they watch.
+fn watched_series(stack: &Stack, id: &str) -> BTreeSet<(String, Vec<String>)> {
+    let alarm = &stack.template["Resources"][id]["Properties"];
+    assert!(!alarm.is_null(), "no alarm {id}");
+    watched(stack, alarm)
+        .0
+        .into_iter()
+        .map(|w| (w.series.metric, w.series.dimensions.into_values().collect()))
+        .collect()
+}
+
+#[test]
+fn index_throttling_and_a_pipe_falling_behind_are_alarmed() {
+    let template = load_template();
+    let stack = Stack::new(&template, &[("EventBusArn", BUS)]);
+    let table = format!("<{TABLE}>");
+    let expected: BTreeSet<(String, Vec<String>)> =
+        [item::BY_PHONE_INDEX, item::BY_QUARANTINE_DAY_INDEX]
+            .into_iter()
+            .map(|index| {
+                // Dimension values in the order of their names: GlobalSecondaryIndexName, TableName.
+                (
+                    "WriteThrottleEvents".to_owned(),
+                    vec![index.to_owned(), table.clone()],
+                )
+            })
+            .collect();
+    assert_eq!(watched_series(&stack, "IndexWriteThrottleAlarm"), expected);
+    let pipe = format!("<{EVENTS_PIPE}>");
+    assert_eq!(
+        watched_series(&stack, "PipeExecutionAlarm"),
+        [
+            ("ExecutionFailed".to_owned(), vec![pipe.clone()]),
+            ("ExecutionThrottled".to_owned(), vec![pipe]),
+        ]
+        .into()
+    );
+    // Without a bus there is no pipe, and no alarm for it.
+    assert!(!Stack::new(&template, &[]).exists("PipeExecutionAlarm"));
+}
