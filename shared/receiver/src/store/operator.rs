@@ -23,6 +23,10 @@ pub(crate) enum Listing {
     /// Every quarantine item in the table: a Scan of the sparse `by_quarantine_day` index, which
     /// holds quarantine items and nothing else.
     Quarantine,
+    /// Every unmodelled provider event (partition `UNMODELLED#...`), received on or after the
+    /// day given (`YYYY-MM-DD`), or all of them: no index lists them, so this is a Scan of the
+    /// table that DynamoDB filters (it bills what it reads, not what it returns).
+    Unmodelled(Option<String>),
 }
 
 impl Listing {
@@ -36,7 +40,7 @@ impl Listing {
                 item::QUARANTINED_ON,
                 day,
             )),
-            Listing::Quarantine => None,
+            Listing::Quarantine | Listing::Unmodelled(_) => None,
         }
     }
 }
@@ -62,6 +66,35 @@ impl Pages<'_> {
             .map(|size| i32::try_from(size.get()).unwrap_or(i32::MAX));
         let start = self.start.take();
         let (items, next) = match self.listing.query() {
+            None if matches!(self.listing, Listing::Unmodelled(_)) => {
+                let Listing::Unmodelled(since) = &self.listing else {
+                    unreachable!("matched above")
+                };
+                let mut scan = store
+                    .client
+                    .scan()
+                    .table_name(&store.settings.table)
+                    .set_limit(limit)
+                    .set_exclusive_start_key(start)
+                    .consistent_read(true)
+                    .expression_attribute_names("#pk", item::PK)
+                    .expression_attribute_values(
+                        ":prefix",
+                        AttributeValue::S(format!("{}#", item::UNMODELLED_PREFIX)),
+                    );
+                scan = match since {
+                    None => scan.filter_expression("begins_with(#pk, :prefix)"),
+                    Some(day) => scan
+                        .filter_expression("begins_with(#pk, :prefix) AND #received >= :since")
+                        .expression_attribute_names("#received", item::RECEIVED_AT)
+                        .expression_attribute_values(":since", AttributeValue::S(day.clone())),
+                };
+                let page = scan
+                    .send()
+                    .await
+                    .map_err(|err| StoreError::request("Scan", &err))?;
+                (page.items, page.last_evaluated_key)
+            }
             None => {
                 let page = store
                     .client
