@@ -13,9 +13,7 @@
 use std::process::ExitCode;
 
 use webhook_receiver::{replay_day, ReplayResult, Replayed, StoreSettings, DEFAULT_RETENTION_DAYS};
-use webhook_tools::{
-    days_through_today, parse_date, parse_number, read_flags, start, Progress, TableFlags,
-};
+use webhook_tools::{days_through_today, parse_date, read_flags, start, Progress, TableFlags};
 
 /// Days looked back when no day is named.
 const DEFAULT_DAYS_BACK: i64 = 30;
