@@ -396,3 +396,57 @@ async fn a_raw_body_is_shown_as_stored_keys_duplicates_and_digits_kept() {
         assert!(inbox.contains(digits), "{digits} as stored: {inbox}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_persons_rows_leave_the_live_feed_when_the_stream_removes_them() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let console = console(&client, &table, Vec::new());
+    let handler = receiver(&client, &table, Route::BotlinkdMessages);
+    let message = payload("botlinkd-message.json");
+    let (status, _) = send(
+        &handler,
+        &with_body(fixture_event("message.json"), &message),
+    )
+    .await;
+    assert_eq!(status, lambda_http::http::StatusCode::OK);
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let (status, _) = send(&click, &fixture_event("click.json")).await;
+    assert_eq!(status, lambda_http::http::StatusCode::OK);
+    let rows = live_rows(&console, 2).await;
+    row_with(&rows, &["data-kind=\"message\""]);
+
+    let store = DynamoDbStore::with_client(client.clone(), StoreSettings::new(&table, 0));
+    let erased = webhook_receiver::erase_phone(
+        &store,
+        PERSON,
+        &webhook_receiver::QuarantineSearch::Everything,
+        true,
+        |_| {},
+    )
+    .await
+    .expect("erased");
+    assert!(erased.total() >= 1, "{erased:?}");
+    for _ in 0..240 {
+        let (_, body) = get(&console, "/api/events?after=0").await;
+        let answer: Value = serde_json::from_str(&body).expect("JSON");
+        let rows: Vec<&str> = answer["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|event| event["html"].as_str())
+            .collect();
+        if !rows.iter().any(|row| row.contains("data-kind=\"message\"")) {
+            // The other person's click stays.
+            assert!(
+                rows.iter().any(|row| row.contains("data-kind=\"click\"")),
+                "{rows:?}"
+            );
+            let (_, live) = get(&console, "/?reveal=1").await;
+            assert!(!live.contains(PERSON), "the live page forgot the number");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the erased message's row stayed in the live feed");
+}

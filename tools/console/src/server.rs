@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use webhook_receiver::{DynamoDbStore, TableStream};
+use webhook_receiver::item;
+use webhook_receiver::{ChangeKind, DynamoDbStore, TableStream};
 
 use crate::event::rows_of_change;
 use crate::feed::Feed;
@@ -64,7 +65,8 @@ impl Console {
         }
     }
 
-    /// Adds the rows of `changes` to the feed, and lets go of those older than 24 hours.
+    /// Adds the rows of `changes` to the feed, drops the rows of the items they remove, and lets
+    /// go of those older than 24 hours.
     pub fn take(&self, changes: &[webhook_receiver::Change]) {
         // A stream record's time is rounded (to the minute in DynamoDB Local); once the console
         // has caught up, a record it reads was written within the last poll, so now is closer.
@@ -79,12 +81,20 @@ impl Console {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for change in changes {
+            // An item deleted (an erasure, TTL): what the console read from it goes too.
+            if change.operation == ChangeKind::Remove {
+                if let Some(key) = change.old.as_ref().and_then(item::key_of) {
+                    feed.remove_item(&key);
+                }
+                continue;
+            }
             let received_at = match caught_up {
                 true => rfc3339(now),
                 false => crate::time::rfc3339_of_epoch(change.recorded_at),
             };
+            let from = change.new.as_ref().and_then(item::key_of);
             for row in rows_of_change(change, &received_at) {
-                feed.push(row);
+                feed.push_from(from.clone(), row);
             }
         }
         feed.forget_before(&rfc3339(now - time::Duration::hours(24)));
