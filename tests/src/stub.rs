@@ -123,6 +123,14 @@ impl Stub {
             .count()
     }
 
+    /// The operations that arrived, each once, sorted.
+    pub fn operations(&self) -> Vec<String> {
+        let mut operations = self.log.lock().unwrap().clone();
+        operations.sort();
+        operations.dedup();
+        operations
+    }
+
     /// How many requests arrived in all.
     pub fn total(&self) -> usize {
         self.log.lock().unwrap().len()

@@ -277,7 +277,11 @@ async fn replay_from_the_inbox_stores_the_event_once_and_only_from_the_console_p
 async fn a_console_on_this_machine_answers_for_its_own_address_only() {
     let client = local_client();
     let table = fresh_table(&client).await;
-    let console = console(&client, &table, hosts_of(([127, 0, 0, 1], 9100).into()));
+    let console = console(
+        &client,
+        &table,
+        hosts_of(([127, 0, 0, 1], 9100).into(), &[]).unwrap(),
+    );
     for (host, expected) in [
         ("127.0.0.1:9100", StatusCode::OK),
         ("localhost:9100", StatusCode::OK),
@@ -289,6 +293,47 @@ async fn a_console_on_this_machine_answers_for_its_own_address_only() {
             .body(Body::empty())
             .expect("request");
         assert_eq!(call(&console, request).await.0, expected, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn a_console_off_loopback_answers_its_allowed_hosts_only_and_no_page_can_be_framed() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let allowed = vec!["console.example".to_owned()];
+    let hosts = hosts_of(([0, 0, 0, 0], 9100).into(), &allowed).unwrap();
+    let console = console(&client, &table, hosts);
+    for (path, host, expected) in [
+        ("/overview", "console.example:9100", StatusCode::OK),
+        ("/", "CONSOLE.example:9100", StatusCode::OK),
+        (
+            "/api/events?reveal=1",
+            "attacker.example:9100",
+            StatusCode::FORBIDDEN,
+        ),
+        ("/overview", "attacker.example", StatusCode::FORBIDDEN),
+        ("/overview", "0.0.0.0:9100", StatusCode::FORBIDDEN),
+        ("/overview", "", StatusCode::FORBIDDEN),
+        ("/quarantine", "console.example:9100", StatusCode::OK),
+        ("/nowhere", "console.example:9100", StatusCode::NOT_FOUND),
+    ] {
+        let request = Request::get(path)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .expect("request");
+        let answer = router(console.clone())
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        assert_eq!(answer.status(), expected, "{path} for {host:?}");
+        // Every answer, a refusal too, refuses to be framed.
+        let headers = answer.headers();
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert_eq!(
+            headers[header::CONTENT_SECURITY_POLICY],
+            "frame-ancestors 'none'",
+            "{path}"
+        );
     }
 }
 
@@ -323,4 +368,85 @@ async fn a_table_that_cannot_be_read_is_a_502_that_says_why_not_a_crash() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     panic!("the live view never said the stream could not be read");
+}
+
+#[tokio::test]
+async fn a_raw_body_is_shown_as_stored_keys_duplicates_and_digits_kept() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let store = DynamoDbStore::with_client(client.clone(), StoreSettings::new(&table, 0));
+    // What a Value round trip would sort, merge and round.
+    let body = r#"{"zeta":1,"alpha":2,"zeta":12345678901234567890123,"tiny":1e-400}"#;
+    let error = parse_event(Route::BotlinkdMessages, b"{}").expect_err("not a message");
+    let record = QuarantineRecord::new(Route::BotlinkdMessages, body.as_bytes(), &error);
+    store.put_quarantine(&record).await.expect("quarantined");
+    let console = console(&client, &table, Vec::new());
+    let (status, inbox) = get(&console, "/quarantine?reveal=1").await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = |key: &str| format!("&quot;{key}&quot;: ");
+    let first = inbox.find(&shown("zeta")).expect("zeta shown");
+    let alpha = inbox.find(&shown("alpha")).expect("alpha shown");
+    assert!(first < alpha, "the keys keep their order: {inbox}");
+    assert_eq!(
+        inbox.matches(&shown("zeta")).count(),
+        2,
+        "both zetas: {inbox}"
+    );
+    for digits in ["12345678901234567890123", "1e-400"] {
+        assert!(inbox.contains(digits), "{digits} as stored: {inbox}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_persons_rows_leave_the_live_feed_when_the_stream_removes_them() {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let console = console(&client, &table, Vec::new());
+    let handler = receiver(&client, &table, Route::BotlinkdMessages);
+    let message = payload("botlinkd-message.json");
+    let (status, _) = send(
+        &handler,
+        &with_body(fixture_event("message.json"), &message),
+    )
+    .await;
+    assert_eq!(status, lambda_http::http::StatusCode::OK);
+    let click = receiver(&client, &table, Route::EdnaClicks);
+    let (status, _) = send(&click, &fixture_event("click.json")).await;
+    assert_eq!(status, lambda_http::http::StatusCode::OK);
+    let rows = live_rows(&console, 2).await;
+    row_with(&rows, &["data-kind=\"message\""]);
+
+    let store = DynamoDbStore::with_client(client.clone(), StoreSettings::new(&table, 0));
+    let erased = webhook_receiver::erase_phone(
+        &store,
+        PERSON,
+        &webhook_receiver::QuarantineSearch::Everything,
+        true,
+        |_| {},
+    )
+    .await
+    .expect("erased");
+    assert!(erased.total() >= 1, "{erased:?}");
+    for _ in 0..240 {
+        let (_, body) = get(&console, "/api/events?after=0").await;
+        let answer: Value = serde_json::from_str(&body).expect("JSON");
+        let rows: Vec<&str> = answer["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|event| event["html"].as_str())
+            .collect();
+        if !rows.iter().any(|row| row.contains("data-kind=\"message\"")) {
+            // The other person's click stays.
+            assert!(
+                rows.iter().any(|row| row.contains("data-kind=\"click\"")),
+                "{rows:?}"
+            );
+            let (_, live) = get(&console, "/?reveal=1").await;
+            assert!(!live.contains(PERSON), "the live page forgot the number");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the erased message's row stayed in the live feed");
 }

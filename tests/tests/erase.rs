@@ -1,5 +1,6 @@
 //! Erasure against DynamoDB Local: one phone number with every kind of item (a click, a message,
-//! that message's acks, a collision, a quarantined body) next to another number whose
+//! that message's acks, a collision, a quarantined body, an unmodelled BotLinkd `call`) next to
+//! another number whose
 //! digits contain the first's, with the same kinds. A dry run counts and deletes nothing; `apply`
 //! deletes exactly the first number's items, however the operator writes it, and leaves every
 //! item of the second; a number of fewer than 8 digits is refused; a run that stops halfway is
@@ -48,7 +49,7 @@ async fn person(client: &Client, table: &str, phone: &str, n: u64) {
                       "timestamp": 1678900001 }
         })
     };
-    let requests: [(Route, Value); 6] = [
+    let requests: [(Route, Value); 7] = [
         (Route::EdnaClicks, click),
         (Route::BotlinkdMessages, message(phone, n, "hello")),
         // Same message id, another text: a collision in the same partition.
@@ -59,6 +60,14 @@ async fn person(client: &Client, table: &str, phone: &str, n: u64) {
         (
             Route::BotlinkdMessages,
             json!({ "event": "message", "instance_id": "10922", "data": { "from": phone } }),
+        ),
+        // A BotLinkd event this code does not model: stored as `unmodelled` under its own
+        // UNMODELLED# partition, with no phone_key, the number only in its body.
+        (
+            Route::BotlinkdMessages,
+            json!({ "event": "call", "instance_id": "10922",
+                    "data": { "from": format!("{phone}@c.us"), "id": format!("call{n}"),
+                              "status": "missed", "timestamp": 1678900002 } }),
         ),
     ];
     for (route, body) in requests {
@@ -103,6 +112,7 @@ fn one_of_each() -> Vec<(String, usize)> {
         ("collision", 1),
         ("message", 1),
         ("quarantine", 1),
+        ("unmodelled", 1),
     ]
     .into_iter()
     .map(|(kind, count)| (kind.to_owned(), count))
@@ -126,20 +136,23 @@ fn keys<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<(String, String)> 
     keys
 }
 
-/// Person 2's items (the kept number's): its click's and message's partitions, and its
-/// quarantined body.
+/// Person 2's items (the kept number's): its click's and message's partitions, its quarantined
+/// body and its unmodelled call.
 fn of_kept_person(item: &Item) -> bool {
     let pk = item::text(item, item::PK).unwrap_or_default();
+    let body = item::raw_body_of(item)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     pk == "MSG#edna#1002"
         || pk.ends_with("person2")
-        || item::raw_body_of(item)
-            .is_some_and(|b| String::from_utf8_lossy(&b).contains(&format!("\"{KEPT}\"")))
+        || body.contains(&format!("\"{KEPT}\""))
+        || body.contains("\"call2\"")
 }
 
 /// Asserts that exactly the kept person's items are left of `before`.
 async fn assert_only_the_kept_person_is_left(client: &Client, table: &str, before: &[Item]) {
     let kept_before = keys(before.iter().filter(|i| of_kept_person(i)));
-    assert_eq!(kept_before.len(), 6);
+    assert_eq!(kept_before.len(), 7);
     assert_eq!(
         keys(&scan_all(client, table).await),
         kept_before,
@@ -236,7 +249,7 @@ async fn a_collision_that_names_another_number_is_left_alone() {
 async fn an_erasure_that_stopped_halfway_is_finished_by_the_next_run() {
     let client = local_client();
     // Stopped after each number of deletes it makes: the rest fail beyond the client's retries.
-    for done in 0..6 {
+    for done in 0..7 {
         let (table, before) = two_people(&client).await;
         let stub = Stub::start(
             Behaviour::always(Action::Forward)
@@ -268,7 +281,7 @@ async fn an_erasure_that_stopped_halfway_is_finished_by_the_next_run() {
         let finished = erase_phone(&store, ERASED, &QuarantineSearch::Everything, true, |_| {})
             .await
             .unwrap();
-        assert_eq!(finished.total(), 6 - done, "{done}: {finished:?}");
+        assert_eq!(finished.total(), 7 - done, "{done}: {finished:?}");
         assert_only_the_kept_person_is_left(&client, &table, &before).await;
     }
 }
@@ -277,10 +290,10 @@ async fn an_erasure_that_stopped_halfway_is_finished_by_the_next_run() {
 async fn a_throttled_delete_is_retried_by_the_operator_client() {
     let client = local_client();
     let (table, before) = two_people(&client).await;
-    // The last delete of the run (its quarantined body) is throttled. Once throttled, the
+    // The last delete of the run (its unmodelled call) is throttled. Once throttled, the
     // adaptive client sends slower (here ~10 s before the retry: its rate was low), which the
     // run's earlier calls need not wait for.
-    let mut deletes = vec![Action::Forward; 5];
+    let mut deletes = vec![Action::Forward; 6];
     deletes.push(Action::Error(400, "ThrottlingException"));
     let stub = Stub::start(Behaviour::always(Action::Forward).first(DELETE_ITEM, deletes)).await;
     let config = client_for_stub(&stub.endpoint, "erase-throttled")
@@ -294,7 +307,7 @@ async fn a_throttled_delete_is_retried_by_the_operator_client() {
     assert_eq!(erased_kinds(&deleted), one_of_each());
     assert_eq!(
         stub.count(DELETE_ITEM),
-        6 + 1,
+        7 + 1,
         "the throttled attempt was tried again"
     );
     assert_only_the_kept_person_is_left(&client, &table, &before).await;
@@ -349,4 +362,65 @@ async fn erasing_a_number_deletes_its_edna_messages_and_the_status_and_click_of_
         .await
         .unwrap();
     assert_eq!(keys(&scan_all(&client, &table).await), kept);
+}
+
+/// The DynamoDB actions of the erase policy that docs/deploy.md gives (its JSON block with the
+/// `EraseReads` statement), without the `dynamodb:` prefix, sorted.
+fn documented_erase_actions() -> Vec<String> {
+    let guide = std::fs::read_to_string(integration_tests::repo_root().join("docs/deploy.md"))
+        .expect("docs/deploy.md");
+    let block = guide
+        .split("```json")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("\"EraseReads\""))
+        .expect("docs/deploy.md gives the erase policy as JSON");
+    let policy: Value = serde_json::from_str(block).expect("the erase policy is JSON");
+    let mut actions: Vec<String> = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
+        .map(|action| {
+            let action = action.as_str().expect("an action").to_owned();
+            action
+                .strip_prefix("dynamodb:")
+                .unwrap_or_else(|| panic!("{action} is no DynamoDB action"))
+                .to_owned()
+        })
+        .collect();
+    actions.sort();
+    actions.dedup();
+    actions
+}
+
+#[tokio::test]
+async fn the_documented_erase_policy_names_every_action_erase_calls_and_no_other() {
+    let client = local_client();
+    let mut called = Vec::new();
+    // Without --since (the Scans) and with it (day Queries), dry run and applied.
+    for (search, apply) in [
+        (QuarantineSearch::Everything, false),
+        (
+            QuarantineSearch::Days(vec![webhook_payload::utc_now()[..10].to_owned()]),
+            true,
+        ),
+        (QuarantineSearch::Everything, true),
+    ] {
+        let (table, _) = two_people(&client).await;
+        let stub = Stub::start(Behaviour::always(Action::Forward)).await;
+        let through = client_for_stub(&stub.endpoint, "erase-policy");
+        let store = DynamoDbStore::with_client(through, settings(&table, 2));
+        erase_phone(&store, ERASED, &search, apply, |_| {})
+            .await
+            .unwrap();
+        called.extend(stub.operations());
+    }
+    called.sort();
+    called.dedup();
+    assert_eq!(
+        called,
+        documented_erase_actions(),
+        "docs/deploy.md's erase policy lists exactly what erase calls"
+    );
 }

@@ -12,7 +12,7 @@ use integration_tests::{
 use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route};
 use webhook_receiver::item::{self, Item};
 use webhook_receiver::{
-    replay_day, ClientProfile, DynamoDbStore, EventStore, Receiver, StoreSettings,
+    replay_day, replay_one, ClientProfile, DynamoDbStore, EventStore, Receiver, StoreSettings,
     DEFAULT_RETENTION_DAYS,
 };
 
@@ -106,28 +106,71 @@ async fn every_item_expires_after_the_retention_period_and_zero_keeps_it() {
     assert_eq!(expires_at(&kept[0]), None);
 }
 
-#[tokio::test]
-async fn a_replayed_event_expires_as_a_live_one_written_now_does() {
-    let table = fresh_table(&local_client()).await;
-    // As the replay command opens it: its own client profile, the stack's default retention.
-    let settings = StoreSettings::new(&table, DEFAULT_RETENTION_DAYS);
-    let store = DynamoDbStore::open(settings, ClientProfile::Operator).await;
+/// Quarantines the click fixture's body through a store of `stack_retention_days` (the stack
+/// that received it), replays it as the replay command does (its own store, the tool's default
+/// retention), and answers the quarantine item's and the replayed event's `expires_at`.
+/// `one`: through `replay_one`, as the console's Replay button does, instead of `replay_day`.
+async fn quarantined_then_replayed(
+    stack_retention_days: u32,
+    one: bool,
+) -> (Option<u64>, Option<u64>) {
+    let client = local_client();
+    let table = fresh_table(&client).await;
+    let stack = DynamoDbStore::with_client(
+        client.clone(),
+        StoreSettings::new(&table, stack_retention_days),
+    );
     let body = fixture_event("click.json")["body"]
         .as_str()
         .unwrap()
         .to_owned();
     let older_rule = PayloadError::MalformedJson("what an older release could not read".into());
     let quarantined = QuarantineRecord::new(Route::EdnaClicks, body.as_bytes(), &older_rule);
-    store.put_quarantine(&quarantined).await.unwrap();
+    stack.put_quarantine(&quarantined).await.unwrap();
+    let quarantine_item = client
+        .scan()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(quarantine_item.len(), 1);
 
-    let before = now_s();
-    let today = &webhook_payload::utc_now()[..10];
-    replay_day(&store, today, true, |_| {}).await.unwrap();
-    let after = now_s();
+    // As the replay command opens it: its own client profile, the tool's default retention.
+    let settings = StoreSettings::new(&table, DEFAULT_RETENTION_DAYS);
+    let tool = DynamoDbStore::open(settings, ClientProfile::Operator).await;
+    if one {
+        let key = item::quarantine_key(&quarantined);
+        let replayed = replay_one(&tool, &key, true).await.unwrap();
+        assert!(replayed.is_some());
+    } else {
+        let today = &webhook_payload::utc_now()[..10];
+        let mut results = vec![];
+        replay_day(&tool, today, true, |replayed| results.push(replayed))
+            .await
+            .unwrap();
+        assert_eq!(results.len(), 1, "{results:?}");
+    }
     let live = parse_event(Route::EdnaClicks, body.as_bytes()).unwrap();
-    let replayed = partition(&local_client(), &table, &item::record_key(&live).pk).await;
+    let replayed = partition(&client, &table, &item::record_key(&live).pk).await;
     assert_eq!(replayed.len(), 1, "the click, stored by replay");
-    let period = u64::from(DEFAULT_RETENTION_DAYS) * 86_400;
-    let at = expires_at(&replayed[0]).expect("a replayed event expires");
-    assert!((before + period..=after + period).contains(&at), "{at}");
+    (expires_at(&quarantine_item[0]), expires_at(&replayed[0]))
+}
+
+#[tokio::test]
+async fn a_replayed_event_keeps_the_quarantined_items_own_expiry() {
+    // A 30-day stack: the event expires with its quarantined body, not 400 days after replay.
+    // The replay command and the console's Replay alike.
+    for one in [false, true] {
+        let before = now_s();
+        let (quarantined, replayed) = quarantined_then_replayed(30, one).await;
+        let quarantined = quarantined.expect("a 30-day stack's quarantine item expires");
+        assert!(quarantined >= before + 30 * 86_400 && quarantined < before + 31 * 86_400);
+        assert_eq!(replayed, Some(quarantined), "replay_one: {one}");
+
+        // A keep-forever stack: the replayed event has no expiry either.
+        let (quarantined, replayed) = quarantined_then_replayed(0, one).await;
+        assert_eq!((quarantined, replayed), (None, None), "replay_one: {one}");
+    }
 }

@@ -36,6 +36,13 @@ class Console:
         response = self.page.goto(self.url(path), wait_until="load")
         require(response is not None, f"GET {path}: no response")
         require(response.ok, f"GET {path}: HTTP {response.status}")
+        # Every page refuses to be framed (clickjacking its Reveal or Replay).
+        headers = response.all_headers()
+        require(headers.get("x-frame-options") == "DENY", f"GET {path}: X-Frame-Options is {headers.get('x-frame-options')!r}")
+        require(
+            "frame-ancestors 'none'" in headers.get("content-security-policy", ""),
+            f"GET {path}: Content-Security-Policy is {headers.get('content-security-policy')!r}",
+        )
         expect(self.page.locator("main")).to_have_count(1)
 
     def shot(self, name):

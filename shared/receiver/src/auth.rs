@@ -28,6 +28,11 @@ impl Secret {
         Secret(value.as_bytes().to_vec())
     }
 
+    /// How many characters it has (never the characters themselves).
+    pub(crate) fn chars(&self) -> usize {
+        String::from_utf8_lossy(&self.0).chars().count()
+    }
+
     /// Whether `presented` is this secret, in time that depends only on the lengths.
     fn matches(&self, presented: &[u8]) -> Choice {
         self.0.ct_eq(presented)
@@ -116,12 +121,25 @@ impl Auth {
     }
 }
 
+/// Whether API Gateway (or a proxy in front of it) writes this header itself: `host`, `via`,
+/// `forwarded`, `x-forwarded-*` and `x-amzn-*`. Their values are known to anyone (`https`, the
+/// API's host name, a trace id), so a key that equalled one would let any request in; a key is
+/// never compared with them. Header names arrive lower-case (the `http` crate normalises them).
+pub(crate) fn added_by_the_gateway(name: &str) -> bool {
+    matches!(name, "host" | "via" | "forwarded")
+        || name.starts_with("x-forwarded-")
+        || name.starts_with("x-amzn-")
+}
+
 /// The name of the first header whose value is one of `keys`, whole or after `Bearer `. Every
 /// header value is compared with every key, so the time taken does not tell which header or how
-/// much of a key matched.
+/// much of a key matched. The headers API Gateway adds ([`added_by_the_gateway`]) are skipped.
 fn key_header<'h>(headers: &'h HeaderMap, keys: &[Secret]) -> Option<&'h str> {
     let mut found = None;
     for (name, value) in headers {
+        if added_by_the_gateway(name.as_str()) {
+            continue;
+        }
         let value = value.as_bytes();
         let bearer = value
             .get(..BEARER.len())
@@ -242,6 +260,33 @@ mod tests {
             key_header(request.headers(), &[Secret::new(CURRENT)]),
             Some("x-edna-key")
         );
+    }
+
+    #[test]
+    fn edna_never_compares_its_key_with_the_headers_api_gateway_adds() {
+        // A key that equals what API Gateway writes itself would let every request in.
+        for (header, value) in [
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-port", "443"),
+            ("x-forwarded-for", "203.0.113.7"),
+            ("x-amzn-trace-id", "Root=1-65f1-abc"),
+            ("x-amzn-tls-version", "TLSv1.2"),
+            ("host", "abc.execute-api.eu-west-1.amazonaws.com"),
+            ("via", "1.1 proxy"),
+            ("forwarded", "for=203.0.113.7"),
+        ] {
+            let auth = Auth::ApiKey {
+                keys: vec![Secret::new(value)],
+            };
+            let answer = auth.check(&with_header(header, value.as_bytes()));
+            assert_eq!(answer, Err(AuthError::NoKey), "{header}");
+            // The same value in a header edna could send is the key.
+            let answer = auth.check(&with_header("x-api-key", value.as_bytes()));
+            assert_eq!(answer, Ok(()), "{header}'s value in x-api-key");
+        }
+        assert!(!added_by_the_gateway("x-api-key"));
+        assert!(!added_by_the_gateway("authorization"));
+        assert!(!added_by_the_gateway("x-forwarded"));
     }
 
     #[test]

@@ -4,7 +4,8 @@ use webhook_payload::Provider;
 
 use crate::auth::{Auth, Secret};
 use crate::config_error::ConfigError;
-use crate::secrets::{read_parameter, SecretSource, SecretVariables};
+use crate::metrics::WeakSecret;
+use crate::secrets::{read_parameter, SecretSource, SecretVariables, GUESSABLE_BELOW_CHARS};
 
 /// Where the per-request metrics go unless `METRICS_NAMESPACE` says otherwise.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "WhatsAppWebhooks";
@@ -84,6 +85,30 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         Config::resolve(providers, lookup, &[])
+    }
+
+    /// What is weak in the secrets it was given, once per weak secret: an edna key shorter than
+    /// [`GUESSABLE_BELOW_CHARS`]. Such a key is used all the same (edna does not say how long its
+    /// keys are); each cold start reports it ([`Config::report_weak_secrets`]).
+    pub fn weak_secrets(&self) -> Vec<WeakSecret> {
+        self.auth
+            .iter()
+            .flat_map(|(_, auth)| match auth {
+                Auth::ApiKey { keys } => keys.as_slice(),
+                _ => &[],
+            })
+            .filter(|key| key.chars() < GUESSABLE_BELOW_CHARS)
+            .map(|_| WeakSecret::ShortEdnaKey)
+            .collect()
+    }
+
+    /// Writes one WARN line per weak secret, each also a `WeakSecret` metric by `Cause`, to
+    /// `sink` (stdout in Lambda): at every cold start, so the dashboard and the logs keep
+    /// saying it until the secret is replaced. Never the secret itself.
+    pub(crate) fn report_weak_secrets(&self, sink: &crate::request_line::LineSink, now_ms: u64) {
+        for weak in self.weak_secrets() {
+            sink.write(&weak.line(&self.metrics_namespace, now_ms));
+        }
     }
 
     /// The configuration, with the secrets' parameters (name, value) that were read.

@@ -4,11 +4,15 @@
 //! - a click or message whose `phone_key` is the number's digits (found through `by_phone`);
 //! - another item in the partition of such a click or message (that message's acks, collision
 //!   records), unless its body names another number;
-//! - a quarantined body in which the number's digits stand alone, not inside a longer digit run.
+//! - a quarantined body in which the number's digits stand alone, not inside a longer digit run;
+//! - an unmodelled provider event (a BotLinkd `call`, an edna template update: stored as it came,
+//!   with no `phone_key`) in whose body the number's digits stand alone.
 //!
-//! Nothing is found by a Scan of the table: quarantined bodies are found through the sparse
-//! `by_quarantine_day` index, which holds their keys and nothing else, and read by key. Everything is read and deleted one page
-//! at a time. A run that stops halfway (a crash, a fault that outlasted the retries) is finished
+//! Quarantined bodies are found through the sparse `by_quarantine_day` index, which holds their
+//! keys and nothing else, and read by key. Unmodelled events have no index: they are found by a
+//! Scan of the table that DynamoDB filters to the `UNMODELLED#` partitions (those received since
+//! the first day searched, with `--since`). Everything is read and deleted one page at a time. A
+//! run that stops halfway (a crash, a fault that outlasted the retries) is finished
 //! by the next one: in each partition the clicks and messages that lead to it go last, and
 //! deleting what is already gone counts nothing.
 
@@ -132,10 +136,41 @@ pub async fn erase_phone(
             progress(&run.counts);
         }
     }
+    run.unmodelled(quarantine, &mut progress).await?;
     Ok(run.counts)
 }
 
+/// Where the unmodelled events of `search`'s days are: every one, or those received since its
+/// first day.
+fn unmodelled_listing(search: &QuarantineSearch) -> Listing {
+    match search {
+        QuarantineSearch::Everything => Listing::Unmodelled(None),
+        QuarantineSearch::Days(days) => Listing::Unmodelled(days.iter().min().cloned()),
+    }
+}
+
 impl Run<'_> {
+    /// Erases the unmodelled events of `search`'s days whose raw body names the number (its
+    /// digits standing alone): no index ties them to a number.
+    async fn unmodelled(
+        &mut self,
+        search: &QuarantineSearch,
+        progress: &mut impl FnMut(&ErasureCounts),
+    ) -> Result<(), StoreError> {
+        let mut pages = self.store.pages(unmodelled_listing(search));
+        while let Some(page) = pages.next().await? {
+            self.counts.read += page.len();
+            for found in &page {
+                let body = item::raw_body_of(found);
+                if body.is_some_and(|body| stands_alone(&self.digits, &body)) {
+                    self.erase(found).await?;
+                }
+            }
+            progress(&self.counts);
+        }
+        Ok(())
+    }
+
     /// Erases the items of partition `pk` that are the person's, except the clicks and messages
     /// that carry their `phone_key` (the timeline erases those, after this).
     async fn partition(&mut self, pk: &str) -> Result<(), StoreError> {

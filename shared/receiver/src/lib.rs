@@ -13,6 +13,7 @@ mod erase;
 mod handler;
 mod ingest;
 pub mod item;
+mod logging;
 #[cfg(any(test, feature = "testing"))]
 mod memory;
 mod metrics;

@@ -153,6 +153,49 @@ pub const DELIVERY_LAG_METRIC: &str = "DeliveryLag";
 /// ack on `/botlinkd/messages`): the dashboard URL is set up wrong, though nothing is lost.
 pub const WRONG_ROUTE_METRIC: &str = "WrongRoute";
 
+/// Name of the metric a cold start writes once for each weak secret it was configured with, by
+/// `Cause` ([`WeakSecret`]): the secret is used, and an operator is told to replace it.
+pub const WEAK_SECRET_METRIC: &str = "WeakSecret";
+
+/// Why a configured secret is weak (the `Cause` of [`WEAK_SECRET_METRIC`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeakSecret {
+    /// An edna key shorter than [`GUESSABLE_BELOW_CHARS`](crate::secrets::GUESSABLE_BELOW_CHARS)
+    /// characters: a guess offered in every header of one request may find it.
+    ShortEdnaKey,
+}
+
+impl WeakSecret {
+    /// The `Cause` dimension value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WeakSecret::ShortEdnaKey => "short_edna_key",
+        }
+    }
+
+    /// The cold start's WARN line for it, which is also its EMF document under `namespace`:
+    /// the cause and what to do, never the secret nor its length.
+    pub fn line(self, namespace: &str, timestamp_ms: u64) -> String {
+        json!({
+            "level": "WARN",
+            "message": "a configured edna key is shorter than 16 characters and can be guessed; \
+                        generate a new key in edna Pulse and rotate it (docs/deploy.md, \
+                        \"Rotate secrets\")",
+            CAUSE_DIMENSION: self.as_str(),
+            WEAK_SECRET_METRIC: 1,
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": [[CAUSE_DIMENSION]],
+                    "Metrics": [{ "Name": WEAK_SECRET_METRIC }]
+                }]
+            }
+        })
+        .to_string()
+    }
+}
+
 /// Dimension of `Requests`: the [`OutcomeClass`].
 pub const OUTCOME_DIMENSION: &str = "Outcome";
 /// Second dimension set of `Requests` on a storage fault: the [`FaultCause`].
@@ -324,6 +367,20 @@ mod tests {
         });
         assert_eq!(line["DeliveryLag"], 0.0);
         assert!(line.get("WrongRoute").is_none());
+    }
+
+    #[test]
+    fn a_weak_secret_counts_once_by_cause_at_warn() {
+        let line: Value =
+            serde_json::from_str(&WeakSecret::ShortEdnaKey.line("WhatsAppWebhooks/prod", 7))
+                .unwrap();
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "WhatsAppWebhooks/prod");
+        assert_eq!(directive["Dimensions"], json!([["Cause"]]));
+        assert_eq!(directive["Metrics"], json!([{ "Name": "WeakSecret" }]));
+        assert_eq!(line["Cause"], "short_edna_key");
+        assert_eq!(line["WeakSecret"], 1);
+        assert_eq!(line["level"], "WARN");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Replay of quarantined bodies with the current parser: each one that now parses is stored as
-//! the event it is, through the same [`EventStore::store_event`] as a live request (so it
-//! expires as a live event written now does: the store's `retention_days`), then marked
-//! replayed.
+//! the event it is, through the same [`EventStore::store_event`] as a live request, then marked
+//! replayed. The event keeps the quarantine item's own `expires_at` (none on a keep-forever
+//! stack): the stack that received the body chose its retention, not the replaying tool.
 
 use webhook_payload::{key_hash, parse_event, Route};
 
@@ -105,9 +105,18 @@ async fn replay_item(
         replayed.result = ReplayResult::WouldStore(kind);
         return Ok(replayed);
     }
-    let outcome = store.store_event(&record).await?;
+    let outcome = store
+        .expiring_as(quarantined_expiry(quarantined))
+        .store_event(&record)
+        .await?;
     // Marked once: a concurrent replay that got there first stored the same event.
     store.mark_replayed(quarantined, outcome.as_str()).await?;
     replayed.result = ReplayResult::Stored(kind, outcome);
     Ok(replayed)
+}
+
+/// The quarantine item's `expires_at`, which its event keeps; `None` when it has none (the stack
+/// keeps everything).
+fn quarantined_expiry(quarantined: &Item) -> Option<u64> {
+    quarantined.get(item::EXPIRES_AT)?.as_n().ok()?.parse().ok()
 }

@@ -12,6 +12,10 @@ use crate::config_error::ConfigError;
 /// The shortest BotLinkd token accepted: 128 bits of entropy, hex-encoded.
 pub const MIN_TOKEN_CHARS: usize = 32;
 
+/// The shortest edna key not reported as guessable at every cold start. edna's pages do not say
+/// how long the keys they generate are, so a shorter one is accepted, never refused.
+pub const GUESSABLE_BELOW_CHARS: usize = 16;
+
 /// The two variables that can carry one provider's secrets: one or two comma-separated values
 /// (two while rotating), in the variable itself or in the SSM parameter it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

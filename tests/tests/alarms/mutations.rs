@@ -90,6 +90,23 @@ fn alarm_mutations_are_caught() {
         rule_problems,
         "RefusedCredentialsAlarm watches",
     );
+    // The old rule: a burst of refusals fires only while nothing at all is stored, so a
+    // rotation half done (statuses refused, clicks stored) stays silent.
+    caught(
+        &with_alarm("RefusedCredentialsAlarm", |a| {
+            a["Metrics"][0]["Expression"] = "IF(FILL(unauthorized, 0) >= 5 AND (FILL(edna_click, 0) + FILL(edna_message, 0) + FILL(edna_ack, 0) + FILL(botlinkd_message, 0) + FILL(botlinkd_ack, 0) + FILL(duplicate, 0)) == 0, 1, 0)".into();
+        }),
+        rule_problems,
+        "edna statuses refused while clicks and BotLinkd are stored",
+    );
+    // Any 401 at all: a scanner's few among real traffic would page someone.
+    caught(
+        &with_alarm("RefusedCredentialsAlarm", |a| {
+            a["Metrics"][0]["Expression"] = "IF(FILL(unauthorized, 0) >= 5, 1, 0)".into();
+        }),
+        rule_problems,
+        "a scanner's few 401s among real traffic",
+    );
     caught(
         &with_alarm("PermanentStorageErrorAlarm", |a| {
             metric_stat(a, "validation")["Dimensions"][0]["Value"] = "throttled".into();

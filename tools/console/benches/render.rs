@@ -1,5 +1,5 @@
 //! What a page of the console costs with a busy day in memory: 10,000 events of the last 24 hours
-//! (clicks, messages, acks kept in status items, quarantined bodies) in the live feed, then the
+//! (clicks, messages, acks, quarantined bodies) in the live feed, then the
 //! live view (its newest 200 rows) and the overview (every row aggregated, four SVG charts)
 //! rendered through the router, as a browser asks for them. Neither reads the table.
 //!   cargo bench -p webhook-console --bench render
@@ -35,8 +35,8 @@ fn insert(new: Item) -> Change {
     }
 }
 
-/// `EVENTS` changes spread over the last 23 hours: a quarter each clicks, BotLinkd messages, read
-/// acks kept in a status item, edna statuses.
+/// `EVENTS` changes spread over the last 23 hours: a quarter each clicks, BotLinkd messages,
+/// edna statuses and clicks of other templates, each an item inserted.
 fn busy_day() -> Vec<Change> {
     let now = time::OffsetDateTime::now_utc();
     let (click, message, status) = (

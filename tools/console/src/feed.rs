@@ -4,6 +4,8 @@
 
 use std::collections::VecDeque;
 
+use webhook_receiver::item::ItemKey;
+
 use crate::event::Row;
 
 /// How many rows the feed keeps by default: a busy table's day is cut to its newest rows, so the
@@ -29,10 +31,11 @@ impl Filter {
     }
 }
 
-/// The rows, oldest first, with their sequence numbers.
+/// The rows, oldest first, with their sequence numbers and the key of the item each was read
+/// from (so that the stream's `REMOVE` of an item, an erasure, drops its rows).
 #[derive(Debug)]
 pub struct Feed {
-    rows: VecDeque<(u64, Row)>,
+    rows: VecDeque<(u64, Row, Option<ItemKey>)>,
     next: u64,
     capacity: usize,
     dropped: u64,
@@ -77,12 +80,25 @@ impl Feed {
 
     /// Adds a row, letting the oldest go when full.
     pub fn push(&mut self, row: Row) {
+        self.push_from(None, row);
+    }
+
+    /// Adds a row read from the item at `item`, letting the oldest go when full.
+    pub fn push_from(&mut self, item: Option<ItemKey>, row: Row) {
         if self.rows.len() == self.capacity {
             self.rows.pop_front();
             self.dropped += 1;
         }
-        self.rows.push_back((self.next, row));
+        self.rows.push_back((self.next, row, item));
         self.next += 1;
+    }
+
+    /// Lets go of every row read from the item at `item` (deleted from the table: an erasure, or
+    /// TTL); how many there were.
+    pub fn remove_item(&mut self, item: &ItemKey) -> usize {
+        let before = self.rows.len();
+        self.rows.retain(|(_, _, from)| from.as_ref() != Some(item));
+        before - self.rows.len()
     }
 
     /// Lets go of the rows received before `cutoff` (an RFC 3339 UTC time: they compare as
@@ -91,7 +107,7 @@ impl Feed {
         while self
             .rows
             .front()
-            .is_some_and(|(_, row)| row.received_at.as_str() < cutoff)
+            .is_some_and(|(_, row, _)| row.received_at.as_str() < cutoff)
         {
             self.rows.pop_front();
         }
@@ -103,16 +119,16 @@ impl Feed {
         self.rows
             .iter()
             .rev()
-            .take_while(|(seq, _)| *seq > after)
-            .filter(|(_, row)| filter.admits(row))
+            .take_while(|(seq, _, _)| *seq > after)
+            .filter(|(_, row, _)| filter.admits(row))
             .take(limit)
-            .map(|(seq, row)| (*seq, row))
+            .map(|(seq, row, _)| (*seq, row))
             .collect()
     }
 
     /// Every row, oldest first.
     pub fn rows(&self) -> impl Iterator<Item = &Row> {
-        self.rows.iter().map(|(_, row)| row)
+        self.rows.iter().map(|(_, row, _)| row)
     }
 }
 
@@ -164,6 +180,30 @@ mod tests {
         assert_eq!(kinds, ["ack", "click"]);
         assert_eq!(feed.after(0, &Filter::default(), 1).len(), 1);
         assert_eq!(feed.next(), 4);
+    }
+
+    #[test]
+    fn an_items_removal_drops_its_rows_only() {
+        let key = |pk: &str| ItemKey {
+            pk: pk.to_owned(),
+            sk: "EVENT#message".to_owned(),
+        };
+        let mut feed = Feed::new(10);
+        feed.push_from(
+            Some(key("MSG#a")),
+            row("message", "botlinkd", "2026-12-04T10:00:00Z"),
+        );
+        feed.push_from(
+            Some(key("MSG#b")),
+            row("message", "botlinkd", "2026-12-04T10:01:00Z"),
+        );
+        feed.push(row("click", "edna", "2026-12-04T10:02:00.000Z"));
+        assert_eq!(feed.remove_item(&key("MSG#a")), 1);
+        assert_eq!(feed.remove_item(&key("MSG#a")), 0);
+        assert_eq!(feed.len(), 2);
+        let kinds: Vec<&str> = feed.rows().map(|row| row.kind.as_str()).collect();
+        assert_eq!(kinds, ["message", "click"]);
+        assert_eq!(feed.next(), 4, "sequence numbers are never reused");
     }
 
     #[test]

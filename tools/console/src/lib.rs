@@ -10,6 +10,7 @@ mod mask;
 mod message;
 mod overview;
 mod pages;
+mod pretty;
 mod routes;
 mod server;
 mod time;

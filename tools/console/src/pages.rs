@@ -54,14 +54,11 @@ impl Shown {
         }
     }
 
-    /// A raw body as this page shows it: pretty-printed when it is JSON, the `phones` it is
-    /// known to hold masked; a body whose numbers are not known (`phones` is `None`) has every
-    /// long digit run masked.
+    /// A raw body as this page shows it: as stored, laid out when it is JSON (whitespace only:
+    /// [`crate::pretty`]), the `phones` it is known to hold masked; a body whose numbers are not
+    /// known (`phones` is `None`) has every long digit run masked.
     pub fn body(self, raw: &str, phones: Option<&[String]>) -> String {
-        let pretty = serde_json::from_str::<serde_json::Value>(raw)
-            .ok()
-            .and_then(|value| serde_json::to_string_pretty(&value).ok())
-            .unwrap_or_else(|| raw.to_owned());
+        let pretty = crate::pretty::pretty(raw).unwrap_or_else(|| raw.to_owned());
         if self.reveal {
             return pretty;
         }

@@ -4,7 +4,8 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use webhook_receiver::{DynamoDbStore, TableStream};
+use webhook_receiver::item;
+use webhook_receiver::{ChangeKind, DynamoDbStore, TableStream};
 
 use crate::event::rows_of_change;
 use crate::feed::Feed;
@@ -60,15 +61,26 @@ impl Console {
         }
     }
 
-    /// Adds the rows of `changes` to the feed, and lets go of those older than 24 hours.
+    /// Adds the rows of `changes` to the feed, drops the rows of the items they remove, and lets
+    /// go of those older than 24 hours.
     pub fn take(&self, changes: &[webhook_receiver::Change]) {
         let now = time::OffsetDateTime::now_utc();
         let mut feed = self
             .feed
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for row in changes.iter().flat_map(rows_of_change) {
-            feed.push(row);
+        for change in changes {
+            // An item deleted (an erasure, TTL): what the console read from it goes too.
+            if change.operation == ChangeKind::Remove {
+                if let Some(key) = change.old.as_ref().and_then(item::key_of) {
+                    feed.remove_item(&key);
+                }
+                continue;
+            }
+            let from = change.new.as_ref().and_then(item::key_of);
+            for row in rows_of_change(change) {
+                feed.push_from(from.clone(), row);
+            }
         }
         feed.forget_before(&rfc3339(now - time::Duration::hours(24)));
     }

@@ -1,13 +1,15 @@
 //! Deletes every item tied to one phone number (a person's request to erase their data): their
 //! clicks and messages, those messages' acks, status and collisions (unless a body names another
-//! number), and the quarantined bodies in which the number's digits stand alone.
+//! number), and the quarantined bodies and unmodelled events in which the number's digits stand
+//! alone.
 //!
 //!   erase --table TABLE --phone NUMBER [--since YYYY-MM-DD] [--page-size N] [--apply]
 //!
 //! The number may be written as the person gives it (`+44 7700 900123`, `447700900123@c.us`): its
 //! digits are what is compared, and fewer than 8 are refused. Quarantined bodies are all searched
 //! (the whole retention, or everything when `RetentionDays` is 0), or only those received from
-//! `--since` through today (UTC). Without `--apply` it only counts. It prints counts per kind,
+//! `--since` through today (UTC); so are unmodelled events (a Scan of the table filtered to
+//! their partitions, since `--since` if given). Without `--apply` it only counts. It prints counts per kind,
 //! never the data. If a run stops halfway, run it again: it finishes the job. Credentials,
 //! region and endpoint come from the usual AWS chain (environment, `AWS_PROFILE`, SSO).
 

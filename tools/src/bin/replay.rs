@@ -1,28 +1,25 @@
 //! Re-parses quarantined webhook bodies with the current code and stores each one that now
 //! parses as the event it is (same keys, same exactly-once rules as a live request).
 //!
-//!   replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD]
-//!          [--retention-days N] [--page-size N] [--apply]
+//!   replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD] [--page-size N] [--apply]
 //!
 //! Without `--day`, every day from `--since` (default: 30 days ago) through today (UTC). Without
-//! `--apply` it only says what it would do. A stored event expires as a live one written now
-//! does: `--retention-days` after the replay (default 400, the stack's default `RetentionDays`;
-//! pass the stack's own value, 0 keeps forever). Credentials, region and endpoint come from the
+//! `--apply` it only says what it would do. A stored event keeps the quarantine item's own
+//! `expires_at` (none on a stack that keeps everything): the retention is the stack's, which
+//! chose it when the body arrived, never the tool's. Credentials, region and endpoint come from the
 //! usual AWS chain (environment, `AWS_PROFILE`, SSO). It prints hashed keys, routes and reasons,
 //! never a body; on a long run a progress line goes to stderr.
 
 use std::process::ExitCode;
 
 use webhook_receiver::{replay_day, ReplayResult, Replayed, StoreSettings, DEFAULT_RETENTION_DAYS};
-use webhook_tools::{
-    days_through_today, parse_date, parse_number, read_flags, start, Progress, TableFlags,
-};
+use webhook_tools::{days_through_today, parse_date, read_flags, start, Progress, TableFlags};
 
 /// Days looked back when no day is named.
 const DEFAULT_DAYS_BACK: i64 = 30;
 
 const USAGE: &str = "usage: replay --table TABLE [--day YYYY-MM-DD]... [--since YYYY-MM-DD] \
-                     [--retention-days N] [--page-size N] [--apply]";
+                     [--page-size N] [--apply]";
 
 /// The arguments besides the table's.
 struct Args {
@@ -34,12 +31,10 @@ fn parse_args(
     args: impl IntoIterator<Item = impl Into<String>>,
 ) -> Result<(StoreSettings, Args), String> {
     let (mut table, mut days, mut since, mut apply) = (TableFlags::default(), vec![], None, false);
-    let mut retention_days = DEFAULT_RETENTION_DAYS;
     read_flags(args, USAGE, |flag, value| {
         match flag {
             "--day" => days.push(parse_date(&value()?)?.to_string()),
             "--since" => since = Some(parse_date(&value()?)?),
-            "--retention-days" => retention_days = parse_number(flag, &value()?)?,
             "--apply" => apply = true,
             _ => return table.take(flag, value),
         }
@@ -48,7 +43,8 @@ fn parse_args(
     if days.is_empty() {
         days = days_through_today(since, DEFAULT_DAYS_BACK)?;
     }
-    let settings = table.settings(retention_days, USAGE)?;
+    // Every event replay stores keeps its quarantine item's expiry: this retention writes nothing.
+    let settings = table.settings(DEFAULT_RETENTION_DAYS, USAGE)?;
     Ok((settings, Args { days, apply }))
 }
 
@@ -121,21 +117,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replayed_events_keep_the_stacks_retention_unless_told_another() {
+    fn days_default_to_the_last_thirty_and_no_retention_is_taken() {
         let default = parse_args(["--table", "t"]).unwrap();
-        assert_eq!(default.0.retention_days, DEFAULT_RETENTION_DAYS);
         assert_eq!(default.1.days.len(), 31);
-        let given = parse_args([
-            "--table",
-            "t",
-            "--retention-days",
-            "0",
-            "--day",
-            "2026-11-30",
-        ]);
-        let given = given.unwrap();
-        assert_eq!(given.0.retention_days, 0);
+        let given = parse_args(["--table", "t", "--day", "2026-11-30"]).unwrap();
         assert_eq!(given.1.days, ["2026-11-30"]);
-        assert!(parse_args(["--table", "t", "--retention-days", "-1"]).is_err());
+        // The stack chose each body's retention when it arrived: the tool takes none.
+        assert!(parse_args(["--table", "t", "--retention-days", "0"]).is_err());
     }
 }

@@ -226,3 +226,38 @@ fn secrets_never_appear_in_debug_output() {
     let config = Config::from_lookup(&[Provider::Edna], lookup(&vars)).unwrap();
     assert!(!format!("{config:?}").contains("super-secret-key"));
 }
+
+#[test]
+fn a_short_edna_key_is_accepted_and_reported_as_guessable_without_its_value() {
+    use crate::metrics::WeakSecret;
+    use crate::request_line::LineSink;
+
+    let short = "https";
+    let config = Config::from_lookup(
+        &[Provider::Edna, Provider::Botlinkd],
+        lookup(&[
+            ("TABLE_NAME", "t"),
+            ("EDNA_API_KEYS", &format!("{short},0123456789abcdef")),
+            ("BOTLINKD_TOKENS", TOKEN),
+            ("METRICS_NAMESPACE", "WhatsAppWebhooks/test"),
+        ]),
+    )
+    .expect("a short key is accepted");
+    assert_eq!(config.weak_secrets(), vec![WeakSecret::ShortEdnaKey]);
+    let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    config.report_weak_secrets(&LineSink::Buffer(buffer.clone()), 1);
+    let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("\"Cause\":\"short_edna_key\""), "{text}");
+    assert!(text.contains("WhatsAppWebhooks/test"), "{text}");
+    assert!(!text.contains(short), "the key is never logged: {text}");
+
+    // 16 characters or more, BotLinkd's tokens, authentication off: nothing to report.
+    for vars in [
+        vec![("TABLE_NAME", "t"), ("EDNA_API_KEYS", "0123456789abcdef")],
+        vec![("TABLE_NAME", "t"), ("AUTH_DISABLED", "true")],
+    ] {
+        let config = Config::from_lookup(&[Provider::Edna], lookup(&vars)).unwrap();
+        assert!(config.weak_secrets().is_empty(), "{vars:?}");
+    }
+}

@@ -67,7 +67,7 @@ pub fn record_key(record: &EventRecord) -> ItemKey {
     event_key(&record.id)
 }
 
-/// The partition of a message: its events, its status item and its collisions.
+/// The partition of a message: its events (acks included) and its collisions.
 pub fn message_partition(message: &MessageRef) -> String {
     match message {
         MessageRef::Botlinkd {

@@ -26,6 +26,18 @@ pub struct DynamoDbStore {
     pub(super) client: Client,
     pub(super) settings: StoreSettings,
     pub(super) usage: std::sync::Arc<WriteUsage>,
+    /// When what it writes expires: `settings.retention_days` from now, unless set otherwise
+    /// ([`DynamoDbStore::expiring_as`]).
+    pub(super) expiry: Expiry,
+}
+
+/// When the items a store writes expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Expiry {
+    /// `retention_days` after the write (none with 0).
+    Retention,
+    /// At this epoch second, or never: what the item it stands for carried.
+    Kept(Option<u64>),
 }
 
 /// What a store is built from besides its client profile: which table, how long what it writes
@@ -99,11 +111,25 @@ impl DynamoDbStore {
             client,
             settings,
             usage: Default::default(),
+            expiry: Expiry::Retention,
+        }
+    }
+
+    /// The same store, whose writes expire at `expires_at` (never with `None`) instead of its
+    /// retention from now: replay stores a quarantined body's event with the quarantine item's
+    /// own expiry, which the stack that received it chose.
+    pub(crate) fn expiring_as(&self, expires_at: Option<u64>) -> DynamoDbStore {
+        DynamoDbStore {
+            expiry: Expiry::Kept(expires_at),
+            ..self.clone()
         }
     }
 
     /// `expires_at` for an item written now, if items expire.
     fn expires_at(&self) -> Option<u64> {
+        if let Expiry::Kept(at) = self.expiry {
+            return at;
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());

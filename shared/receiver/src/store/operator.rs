@@ -24,6 +24,10 @@ pub(crate) enum Listing {
     /// Every quarantine item in the table: a Scan of the sparse `by_quarantine_day` index, which
     /// holds the keys of quarantine items and nothing else, each page's items then read by key.
     Quarantine,
+    /// Every unmodelled provider event (partition `UNMODELLED#...`), received on or after the
+    /// day given (`YYYY-MM-DD`), or all of them: no index lists them, so this is a Scan of the
+    /// table that DynamoDB filters (it bills what it reads, not what it returns).
+    Unmodelled(Option<String>),
 }
 
 /// One read a listing is made of.
@@ -37,6 +41,8 @@ enum Source {
     },
     /// A Scan of `by_quarantine_day`.
     QuarantineScan,
+    /// A Scan of the table filtered to unmodelled events received since the day, if one is given.
+    UnmodelledScan(Option<String>),
 }
 
 impl Source {
@@ -46,6 +52,7 @@ impl Source {
         match self {
             Source::Query { index, .. } => *index == Some(item::BY_QUARANTINE_DAY_INDEX),
             Source::QuarantineScan => true,
+            Source::UnmodelledScan(_) => false,
         }
     }
 }
@@ -68,6 +75,7 @@ impl Listing {
                 })
                 .collect(),
             Listing::Quarantine => [Source::QuarantineScan].into(),
+            Listing::Unmodelled(since) => [Source::UnmodelledScan(since)].into(),
         }
     }
 }
@@ -92,6 +100,32 @@ impl Pages<'_> {
             .map(|size| i32::try_from(size.get()).unwrap_or(i32::MAX));
         let start = self.start.take();
         let (items, next) = match &source {
+            Source::UnmodelledScan(since) => {
+                let mut scan = store
+                    .client
+                    .scan()
+                    .table_name(&store.settings.table)
+                    .set_limit(limit)
+                    .set_exclusive_start_key(start)
+                    .consistent_read(true)
+                    .expression_attribute_names("#pk", item::PK)
+                    .expression_attribute_values(
+                        ":prefix",
+                        AttributeValue::S(format!("{}#", item::UNMODELLED_PREFIX)),
+                    );
+                scan = match since {
+                    None => scan.filter_expression("begins_with(#pk, :prefix)"),
+                    Some(day) => scan
+                        .filter_expression("begins_with(#pk, :prefix) AND #received >= :since")
+                        .expression_attribute_names("#received", item::RECEIVED_AT)
+                        .expression_attribute_values(":since", AttributeValue::S(day.clone())),
+                };
+                let page = scan
+                    .send()
+                    .await
+                    .map_err(|err| StoreError::request("Scan", &err))?;
+                (page.items, page.last_evaluated_key)
+            }
             Source::QuarantineScan => {
                 let page = store
                     .client
