@@ -116,27 +116,19 @@ pub async fn erase_phone(
         }
         progress(&run.counts);
     }
-    let listings = match quarantine {
+    let mut listings = match quarantine {
         QuarantineSearch::Everything => vec![Listing::Quarantine],
         QuarantineSearch::Days(days) => days
             .iter()
             .map(|day| Listing::QuarantinedOn(day.clone()))
             .collect(),
     };
+    // Unmodelled events last: no index ties them to a number.
+    listings.push(unmodelled_listing(quarantine));
     for listing in listings {
-        let mut pages = store.pages(listing);
-        while let Some(page) = pages.next().await? {
-            run.counts.read += page.len();
-            for quarantined in &page {
-                let body = item::raw_body_of(quarantined);
-                if body.is_some_and(|body| stands_alone(&run.digits, &body)) {
-                    run.erase(quarantined).await?;
-                }
-            }
-            progress(&run.counts);
-        }
+        run.erase_bodies_naming_the_number(listing, &mut progress)
+            .await?;
     }
-    run.unmodelled(quarantine, &mut progress).await?;
     Ok(run.counts)
 }
 
@@ -150,14 +142,14 @@ fn unmodelled_listing(search: &QuarantineSearch) -> Listing {
 }
 
 impl Run<'_> {
-    /// Erases the unmodelled events of `search`'s days whose raw body names the number (its
-    /// digits standing alone): no index ties them to a number.
-    async fn unmodelled(
+    /// Erases the items of `listing` (quarantined bodies, unmodelled events) whose raw body names
+    /// the number: its digits standing alone.
+    async fn erase_bodies_naming_the_number(
         &mut self,
-        search: &QuarantineSearch,
+        listing: Listing,
         progress: &mut impl FnMut(&ErasureCounts),
     ) -> Result<(), StoreError> {
-        let mut pages = self.store.pages(unmodelled_listing(search));
+        let mut pages = self.store.pages(listing);
         while let Some(page) = pages.next().await? {
             self.counts.read += page.len();
             for found in &page {
