@@ -5,6 +5,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use integration_tests::table::scan_all;
 use integration_tests::template::load_template;
 use integration_tests::{
     fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
@@ -72,14 +73,7 @@ async fn every_item_expires_after_the_retention_period_and_zero_keeps_it() {
     )
     .await;
     let after = now_s();
-    let items = client
-        .scan()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default();
+    let items = scan_all(&client, &table).await;
     assert_eq!(items.len(), 4, "click, message, ack, quarantine");
     let period = u64::from(DEFAULT_RETENTION_DAYS) * 86_400;
     for item in &items {
@@ -127,14 +121,7 @@ async fn quarantined_then_replayed(
     let older_rule = PayloadError::MalformedJson("what an older release could not read".into());
     let quarantined = QuarantineRecord::new(Route::EdnaClicks, body.as_bytes(), &older_rule);
     stack.put_quarantine(&quarantined).await.unwrap();
-    let quarantine_item = client
-        .scan()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default();
+    let quarantine_item = scan_all(&client, &table).await;
     assert_eq!(quarantine_item.len(), 1);
 
     // As the replay command opens it: its own client profile, the tool's default retention.
