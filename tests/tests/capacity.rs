@@ -177,32 +177,74 @@ fn watched_series(stack: &Stack, id: &str) -> BTreeSet<(String, Vec<String>)> {
         .collect()
 }
 
-#[test]
-fn index_throttling_and_a_pipe_falling_behind_are_alarmed() {
-    let template = load_template();
-    let stack = Stack::new(&template, &[("EventBusArn", BUS)]);
+/// What is wrong with the alarms of a campaign's failure modes: an index throttling (each index's
+/// own series: the table's does not count it) and the events pipe falling behind.
+fn alarm_problems(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    let stack = Stack::new(template, &[("EventBusArn", BUS)]);
     let table = format!("<{TABLE}>");
-    let expected: BTreeSet<(String, Vec<String>)> =
+    // Dimension values in the order of their names: GlobalSecondaryIndexName, TableName.
+    let indexes: BTreeSet<(String, Vec<String>)> =
         [item::BY_PHONE_INDEX, item::BY_QUARANTINE_DAY_INDEX]
             .into_iter()
             .map(|index| {
-                // Dimension values in the order of their names: GlobalSecondaryIndexName, TableName.
-                (
-                    "WriteThrottleEvents".to_owned(),
-                    vec![index.to_owned(), table.clone()],
-                )
+                let dimensions = vec![index.to_owned(), table.clone()];
+                ("WriteThrottleEvents".to_owned(), dimensions)
             })
             .collect();
-    assert_eq!(watched_series(&stack, "IndexWriteThrottleAlarm"), expected);
     let pipe = format!("<{EVENTS_PIPE}>");
-    assert_eq!(
-        watched_series(&stack, "PipeExecutionAlarm"),
-        [
-            ("ExecutionFailed".to_owned(), vec![pipe.clone()]),
-            ("ExecutionThrottled".to_owned(), vec![pipe]),
-        ]
-        .into()
-    );
+    let pipe_series: BTreeSet<(String, Vec<String>)> = [
+        ("ExecutionFailed".to_owned(), vec![pipe.clone()]),
+        ("ExecutionThrottled".to_owned(), vec![pipe]),
+    ]
+    .into();
+    for (id, expected) in [
+        ("IndexWriteThrottleAlarm", indexes),
+        ("PipeExecutionAlarm", pipe_series),
+    ] {
+        let found = watched_series(&stack, id);
+        if found != expected {
+            problems.push(format!("{id} watches {found:?}, expected {expected:?}"));
+        }
+    }
     // Without a bus there is no pipe, and no alarm for it.
-    assert!(!Stack::new(&template, &[]).exists("PipeExecutionAlarm"));
+    if Stack::new(template, &[]).exists("PipeExecutionAlarm") {
+        problems.push("PipeExecutionAlarm exists without EventBusArn".to_owned());
+    }
+    problems
+}
+
+#[test]
+fn index_throttling_and_a_pipe_falling_behind_are_alarmed() {
+    assert_eq!(alarm_problems(&load_template()), Vec::<String>::new());
+}
+
+#[test]
+fn mutation_an_alarm_blind_to_an_index_or_to_throttled_pipe_executions_is_caught() {
+    let caught = |id: &str, edit: fn(&mut Yaml), expected: &str| {
+        let mut template = load_template();
+        edit(&mut template["Resources"][id]["Properties"]);
+        let problems = alarm_problems(&template);
+        assert!(
+            problems.iter().any(|problem| problem.contains(expected)),
+            "{expected:?} not in {problems:?}"
+        );
+    };
+    // The table's own series instead of the quarantine index's.
+    caught(
+        "IndexWriteThrottleAlarm",
+        |alarm| {
+            let dimensions = &mut alarm["Metrics"][2]["MetricStat"]["Metric"]["Dimensions"];
+            dimensions.as_sequence_mut().unwrap().pop();
+        },
+        "IndexWriteThrottleAlarm watches",
+    );
+    // Failed executions only: a throttled pipe falls behind silently.
+    caught(
+        "PipeExecutionAlarm",
+        |alarm| {
+            alarm["Metrics"].as_sequence_mut().unwrap().pop();
+        },
+        "PipeExecutionAlarm watches",
+    );
 }
