@@ -79,6 +79,8 @@ pub fn create_table_request(
     table_name: &str,
 ) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
     let template = template::load_template();
+    // As deployed with the default parameters (every index).
+    let stack = stack::Stack::new(&template, &[]);
     let properties = &template["Resources"]["EventTable"]["Properties"];
     let text = |value: &Yaml| {
         value
@@ -115,10 +117,7 @@ pub fn create_table_request(
                 .expect("stream specification"),
         );
     }
-    for attribute in properties["AttributeDefinitions"]
-        .as_sequence()
-        .expect("AttributeDefinitions")
-    {
+    for attribute in stack.items(&properties["AttributeDefinitions"]) {
         request = request.attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(text(&attribute["AttributeName"]))
@@ -129,11 +128,7 @@ pub fn create_table_request(
                 .expect("attribute definition"),
         );
     }
-    for index in properties["GlobalSecondaryIndexes"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
+    for index in stack.items(&properties["GlobalSecondaryIndexes"]) {
         request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(text(&index["IndexName"]))

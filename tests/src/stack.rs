@@ -102,6 +102,35 @@ impl<'a> Stack<'a> {
         }
     }
 
+    /// `value` with its `!If`s chosen for this stack; `None` for `AWS::NoValue`: what an item of
+    /// a list or a property is once deployed (a table's indexes, a function's property).
+    pub fn chosen(&self, value: &'a Yaml) -> Option<&'a Yaml> {
+        match intrinsic(value) {
+            Some((name, args)) if name == "Fn::If" => {
+                let args = args.as_sequence()?;
+                let branch = match self.condition(args[0].as_str()?) {
+                    true => &args[1],
+                    false => &args[2],
+                };
+                self.chosen(branch)
+            }
+            Some((name, arg)) if name == "Ref" && arg.as_str() == Some("AWS::NoValue") => None,
+            _ if value.is_null() => None,
+            _ => Some(value),
+        }
+    }
+
+    /// The items of the list `value` as deployed ([`Stack::chosen`]): those an `!If` leaves out
+    /// are gone.
+    pub fn items(&self, value: &'a Yaml) -> Vec<&'a Yaml> {
+        value
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| self.chosen(item))
+            .collect()
+    }
+
     /// A value as a string; `None` for `AWS::NoValue`.
     pub fn eval(&self, value: &Yaml) -> Option<String> {
         let Some((name, arg)) = intrinsic(value) else {

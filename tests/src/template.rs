@@ -290,3 +290,21 @@ pub fn access_log_settings_mut(api: &mut Yaml) -> &mut Yaml {
     }
     settings
 }
+
+/// The table's index `name`, to edit in a test: the index itself, or the branch of the `!If` that
+/// deploys it.
+pub fn table_index_mut<'t>(template: &'t mut Yaml, name: &str) -> &'t mut Yaml {
+    let indexes = template["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"]
+        .as_sequence_mut()
+        .expect("GlobalSecondaryIndexes");
+    for index in indexes {
+        let index = match index {
+            Yaml::Tagged(tagged) => &mut tagged.value[1],
+            plain => plain,
+        };
+        if index["IndexName"].as_str() == Some(name) {
+            return index;
+        }
+    }
+    panic!("no index {name}")
+}

@@ -14,6 +14,7 @@ use webhook_payload::{Function, Route};
 use webhook_receiver::{item, STORE_BUDGET};
 
 use crate::repo_root;
+use crate::stack::Stack;
 use crate::template::{
     describe, effective, event_paths, is_ref, is_true, one_or_many, resources, resources_of_type,
     sub_string, template_functions, watch_router, workspace_bins, TABLE,
@@ -294,11 +295,12 @@ fn table_problems(template: &Yaml, problems: &mut Vec<String>) {
             "{TABLE}: DeletionProtectionEnabled must be true (a DeleteTable by hand is refused)"
         ));
     }
-    key_problems(properties, problems);
+    key_problems(&Stack::new(template, &[]), properties, problems);
 }
 
 /// The keys and indexes are the ones item.rs writes and the store queries.
-fn key_problems(properties: &Yaml, problems: &mut Vec<String>) {
+/// `stack`: the template as deployed with its default parameters (every index).
+fn key_problems<'a>(stack: &Stack<'a>, properties: &'a Yaml, problems: &mut Vec<String>) {
     let keys = |schema: &Yaml| -> Vec<(String, String)> {
         one_or_many(schema)
             .into_iter()
@@ -330,7 +332,8 @@ fn key_problems(properties: &Yaml, problems: &mut Vec<String>) {
         ),
     ];
     for (name, hash, range) in indexes {
-        let index = one_or_many(&properties["GlobalSecondaryIndexes"])
+        let index = stack
+            .items(&properties["GlobalSecondaryIndexes"])
             .into_iter()
             .find(|index| index["IndexName"].as_str() == Some(name));
         match index {

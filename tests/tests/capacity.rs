@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use integration_tests::stack::Stack;
 use integration_tests::template::{
-    effective, intrinsic, load_template, one_or_many, template_functions, TABLE,
+    effective, load_template, one_or_many, table_index_mut, template_functions, TABLE,
 };
 use integration_tests::wiring::alarms::{watched, EVENTS_PIPE};
 use serde_yaml_ng::Value as Yaml;
@@ -18,30 +18,17 @@ const INDEX_WARM: &str = "IndexWarmWriteUnits";
 const CONCURRENCY: &str = "FunctionConcurrencyLimit";
 const BUS: &str = "arn:aws:events:eu-west-1:123456789012:event-bus/automation";
 
-/// `value` with its `!If`s chosen for `stack`; `None` for `AWS::NoValue`.
-fn chosen<'a>(stack: &Stack, value: &'a Yaml) -> Option<&'a Yaml> {
-    match intrinsic(value) {
-        Some((name, args)) if name == "Fn::If" => {
-            let args = args.as_sequence()?;
-            let branch = match stack.condition(args[0].as_str()?) {
-                true => &args[1],
-                false => &args[2],
-            };
-            chosen(stack, branch)
-        }
-        Some((name, arg)) if name == "Ref" && arg.as_str() == Some("AWS::NoValue") => None,
-        _ if value.is_null() => None,
-        _ => Some(value),
-    }
-}
-
 /// The warm write units `warm` (a `WarmThroughput` value) sets in `stack`, if any.
 fn warm_units(stack: &Stack, warm: &Yaml) -> Option<String> {
-    chosen(stack, warm).and_then(|warm| stack.eval(&warm["WriteUnitsPerSecond"]))
+    stack
+        .chosen(warm)
+        .and_then(|warm| stack.eval(&warm["WriteUnitsPerSecond"]))
 }
 
+/// The table's indexes as deployed with the default parameters (every index).
 fn indexes(template: &Yaml) -> Vec<&Yaml> {
-    one_or_many(&template["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"])
+    Stack::new(template, &[])
+        .items(&template["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"])
 }
 
 /// What is wrong with the template's capacity settings, checked for each parameter on and off.
@@ -74,7 +61,7 @@ fn capacity_problems(template: &Yaml) -> Vec<String> {
                 "table warm throughput {found:?} with {overrides:?}"
             ));
         }
-        for index in indexes(template) {
+        for index in stack.items(&table["GlobalSecondaryIndexes"]) {
             let name = index["IndexName"].as_str().unwrap_or_default();
             let found = warm_units(&stack, &index["WarmThroughput"]);
             if found.as_deref() != index_units {
@@ -85,7 +72,7 @@ fn capacity_problems(template: &Yaml) -> Vec<String> {
         }
         for (id, _, function) in template_functions(template) {
             let reserved = effective(template, function, "ReservedConcurrentExecutions");
-            let found = chosen(&stack, reserved).and_then(|value| stack.eval(value));
+            let found = stack.chosen(reserved).and_then(|value| stack.eval(value));
             if found.as_deref() != cap {
                 problems.push(format!(
                     "{id}: reserved concurrency {found:?} with {overrides:?}"
@@ -130,16 +117,19 @@ fn caught(mutate: impl FnOnce(&mut Yaml), expected: &str) {
     );
 }
 
-/// The table's `at`th index.
-fn gsi(template: &mut Yaml, at: usize) -> &mut Yaml {
-    &mut template["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"][at]
+/// The table's quarantine index, to edit.
+fn quarantine_index(template: &mut Yaml) -> &mut Yaml {
+    table_index_mut(template, item::BY_QUARANTINE_DAY_INDEX)
 }
 
 #[test]
 fn mutation_a_missing_warm_throughput_cap_or_fat_index_is_caught() {
     caught(
         |t| {
-            gsi(t, 1).as_mapping_mut().unwrap().remove("WarmThroughput");
+            quarantine_index(t)
+                .as_mapping_mut()
+                .unwrap()
+                .remove("WarmThroughput");
         },
         "by_quarantine_day: warm throughput None",
     );
@@ -157,7 +147,10 @@ fn mutation_a_missing_warm_throughput_cap_or_fat_index_is_caught() {
         "AckFunction: reserved concurrency",
     );
     caught(
-        |t| gsi(t, 1)["Projection"] = serde_yaml_ng::from_str("ProjectionType: ALL").unwrap(),
+        |t| {
+            quarantine_index(t)["Projection"] =
+                serde_yaml_ng::from_str("ProjectionType: ALL").unwrap()
+        },
         "by_quarantine_day: projects more",
     );
     caught(
@@ -246,5 +239,57 @@ fn mutation_an_alarm_blind_to_an_index_or_to_throttled_pipe_executions_is_caught
             alarm["Metrics"].as_sequence_mut().unwrap().pop();
         },
         "PipeExecutionAlarm watches",
+    );
+}
+
+/// Upgrading a stack made before the sharded index: CloudFormation adds or deletes one index per
+/// update, so `QuarantineIndex=false` deploys the table without it (the old index goes), and the
+/// next deploy, with the default, adds the new one. Without the index, no attribute definition
+/// is left that no key uses (DynamoDB refuses one).
+#[test]
+fn the_quarantine_index_can_be_left_out_for_one_upgrading_deploy() {
+    let template = load_template();
+    let table = &template["Resources"][TABLE]["Properties"];
+    let deployed = |overrides: &[(&str, &str)]| -> (Vec<String>, BTreeSet<String>) {
+        let stack = Stack::new(&template, overrides);
+        let indexes = stack
+            .items(&table["GlobalSecondaryIndexes"])
+            .iter()
+            .map(|index| index["IndexName"].as_str().unwrap().to_owned())
+            .collect();
+        let defined = stack
+            .items(&table["AttributeDefinitions"])
+            .iter()
+            .map(|attribute| attribute["AttributeName"].as_str().unwrap().to_owned())
+            .collect();
+        (indexes, defined)
+    };
+    let keys_used = |template: &Yaml, overrides: &[(&str, &str)]| -> BTreeSet<String> {
+        let stack = Stack::new(template, overrides);
+        let key_names = |schema: &Yaml| -> Vec<String> {
+            one_or_many(schema)
+                .iter()
+                .map(|key| key["AttributeName"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let mut used: BTreeSet<String> = key_names(&table["KeySchema"]).into_iter().collect();
+        for index in stack.items(&table["GlobalSecondaryIndexes"]) {
+            used.extend(key_names(&index["KeySchema"]));
+        }
+        used
+    };
+    let (indexes, defined) = deployed(&[]);
+    assert_eq!(
+        indexes,
+        [item::BY_PHONE_INDEX, item::BY_QUARANTINE_DAY_INDEX]
+    );
+    assert_eq!(defined, keys_used(&template, &[]));
+    let off = [("QuarantineIndex", "false")];
+    let (indexes, defined) = deployed(&off);
+    assert_eq!(indexes, [item::BY_PHONE_INDEX]);
+    assert_eq!(defined, keys_used(&template, &off));
+    assert_eq!(
+        template["Parameters"]["QuarantineIndex"]["Default"].as_str(),
+        Some("true")
     );
 }

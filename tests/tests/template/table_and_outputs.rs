@@ -3,7 +3,7 @@
 //! than the store's, a small throttle, a lost table name or a secret in clear, and a missing output
 //! or a route the router does not know are each caught.
 
-use integration_tests::template::{resources_of_type, sub_string, TABLE};
+use integration_tests::template::{resources_of_type, sub_string, table_index_mut, TABLE};
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
 use webhook_receiver::item;
@@ -93,8 +93,8 @@ fn mutation_keys_or_indexes_other_than_the_stores_are_caught() {
     );
     assert_caught(
         |t| {
-            t["Resources"][TABLE]["Properties"]["GlobalSecondaryIndexes"][1]["KeySchema"][1]
-                ["AttributeName"] = Yaml::from(item::OCCURRED_AT);
+            table_index_mut(t, item::BY_QUARANTINE_DAY_INDEX)["KeySchema"][1]["AttributeName"] =
+                Yaml::from(item::OCCURRED_AT);
         },
         &format!("no index {}", item::BY_QUARANTINE_DAY_INDEX),
     );
