@@ -16,6 +16,7 @@ mod fields;
 mod function;
 mod id;
 mod key_text;
+mod mask;
 mod quarantine;
 mod record;
 mod route;
@@ -32,6 +33,9 @@ pub use error::PayloadError;
 pub use function::Function;
 pub use id::{phone_digits, EventId, MessageRef};
 pub use key_text::{compose, key_segments};
+pub use mask::{
+    is_number_separator, mask_digit_runs, mask_number_in, masked, MAX_JOINER, PHONE_DIGITS,
+};
 pub use quarantine::QuarantineRecord;
 pub use record::{parse_event, EventRecord, StatusChange, WebhookEvent};
 pub use route::{EventKind, Provider, Route};
