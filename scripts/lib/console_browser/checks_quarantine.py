@@ -6,7 +6,16 @@ import re
 
 from playwright.sync_api import expect
 
-from .common import INSTANCE_ID, WORD_STORED, now_utc, ok, require, segment_path
+from .common import (
+    INSTANCE_ID,
+    SPACED_NUMBER,
+    WORD_STORED,
+    now_utc,
+    ok,
+    require,
+    segment_path,
+    shown_numbers,
+)
 from .local_stack import botlinkd_message
 
 
@@ -32,15 +41,20 @@ class QuarantineChecks:
         received = now_utc()
         day = received.strftime("%Y-%m-%d")
         # A body an older parser quarantined (it said data.from was missing) that today's accepts.
+        # Both bodies' texts hold the number written with spaces, which no page may show whole
+        # before a reveal (c.visit checks every page): the replayed one is masked as its
+        # sender's known number, the still-broken one as a run of digit groups.
         replay_id = f"wamid.quarantine-{self.run_id}"
         replay_text = f"replayed-from-quarantine {self.run_id}"
-        replay_raw = botlinkd_message(replay_id, replay_text)
+        replay_raw = botlinkd_message(replay_id, f"{replay_text} call me on {SPACED_NUMBER}")
         replay_key = stack.put_quarantined(
             replay_raw, "missing_field", "data.from", "missing field `data.from`", received
         )
         # And one that today's parser still refuses.
         broken_text = f"still-broken {self.run_id}"
-        broken_raw = botlinkd_message(f"wamid.still-broken-{self.run_id}", broken_text, drop=("from",))
+        broken_raw = botlinkd_message(
+            f"wamid.still-broken-{self.run_id}", f"{broken_text} call me on {SPACED_NUMBER}", drop=("from",)
+        )
         stack.put_quarantined(broken_raw, "missing_field", "data.from", "missing field `data.from`", received)
         ok(f"DynamoDB Local: two quarantine items on {day} ({replay_key['pk'][:24]}...)")
 
@@ -132,6 +146,12 @@ class QuarantineChecks:
         msg_path = "/messages/" + segment_path("botlinkd", INSTANCE_ID, replay_id)
         raws = self.message_page(msg_path, kinds=("message",))
         require(any(replay_text in (r["pre"] or "") for r in raws), f"{msg_path}: the replayed body is not shown")
+        spaced = [r["pre"] for r in raws if replay_text in (r["pre"] or "")]
+        require(
+            all("call me on +\u2022\u2022\u20226789" in pre and not shown_numbers(pre) for pre in spaced),
+            f"{msg_path}: the body's {SPACED_NUMBER!r} is not shown as +\u2022\u2022\u20226789: {spaced[:1]}",
+        )
+        ok(f"{msg_path}: {SPACED_NUMBER!r} inside the body shows as +\u2022\u2022\u20226789 before a reveal")
 
         c.visit("/?kind=quarantine")
         expect(page.locator('table#events tbody tr.event[data-kind="quarantine"]')).not_to_have_count(0)

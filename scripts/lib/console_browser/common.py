@@ -18,6 +18,9 @@ EDNA_MESSAGE_NUMBER = "35700000000"  # edna-message.json subscriber.identifier
 FULL_NUMBERS = (BOTLINKD_NUMBER, EDNA_CLICK_NUMBER, EDNA_MESSAGE_NUMBER)
 # The BotLinkd number as a person would type it into the search.
 PERSON = "+44 7123-456789"
+# The BotLinkd number as a person writes it inside a message: digit groups and spaces, which
+# every page masks (a run of digits alone would not catch it) until a reveal.
+SPACED_NUMBER = "+44 7123 456789"
 FIXTURE_TEXT = "Hello, where is my order?"
 INSTANCE_ID = "10922"
 FIXTURE_MESSAGE_ID = "wamid.HBgLM..."

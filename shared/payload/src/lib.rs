@@ -1,5 +1,6 @@
 //! Provider webhook formats, their validation, and the record each event becomes: its identity
-//! ([`EventId`]), fields and raw body. Table keys are `webhook-receiver`'s business.
+//! ([`EventId`]), fields and raw body. Table keys are `webhook-receiver`'s business; only the
+//! escaping that joins their segments ([`compose`], [`key_segments`]) lives here, as pure text.
 //!
 //! Everything here is pure: bytes in, [`EventRecord`] or [`PayloadError`] (and then a
 //! [`QuarantineRecord`]) out. The HTTP layer and the DynamoDB store live in `webhook-receiver`.
@@ -14,6 +15,8 @@ mod error;
 mod fields;
 mod function;
 mod id;
+mod key_text;
+mod mask;
 mod quarantine;
 mod record;
 mod route;
@@ -30,6 +33,10 @@ pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
 pub use id::{phone_digits, EventId, MessageRef};
+pub use key_text::{compose, key_segments};
+pub use mask::{
+    is_number_separator, mask_digit_runs, mask_number_in, masked, MAX_JOINER, PHONE_DIGITS,
+};
 pub use quarantine::QuarantineRecord;
 pub use record::{parse_event, EventRecord, WebhookEvent};
 pub use route::{EventKind, Provider, Route};

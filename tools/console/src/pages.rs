@@ -54,6 +54,20 @@ impl Shown {
         }
     }
 
+    /// The start of a message's text as this page shows it: the row's own number masked
+    /// however it is written, and so is any other number a person typed into it.
+    pub fn text(self, row: &Row) -> String {
+        let text = row.text.as_deref().unwrap_or("");
+        if self.reveal {
+            return text.to_owned();
+        }
+        let known = match row.phone.as_deref() {
+            Some(phone) => mask_number_in(text, phone),
+            None => text.to_owned(),
+        };
+        mask_digit_runs(&known)
+    }
+
     /// A raw body as this page shows it: as stored, laid out when it is JSON (whitespace only:
     /// [`crate::pretty`]), the `phones` it is known to hold masked; a body whose numbers are not
     /// known (`phones` is `None`) has every long digit run masked.
@@ -139,7 +153,7 @@ pub fn live_row(seq: u64, row: &Row, shown: Shown) -> Markup {
             td .kind { (row.kind) }
             td .phone { @if let Some(phone) = &row.phone { (shown.phone(phone)) } }
             td .status { (cell(row.status.as_deref().or(row.reason.as_deref()))) }
-            td .text { (cell(row.text.as_deref())) }
+            td .text { (shown.text(row)) }
             td .outcome { span class={"outcome " (row.outcome.as_str())} { (row.outcome.as_str()) } }
             td {
                 @if let Some(message) = &row.message {
@@ -217,7 +231,7 @@ pub fn person(digits: &str, rows: &[Row], next: Option<&str>, shown: Shown) -> M
                         td .occurred { (short_time(cell(row.occurred_at.as_deref()))) }
                         td .provider { (cell(row.provider.as_deref())) }
                         td .kind { (row.kind) @if let Some(template) = row.template { " (template " (template) ")" } }
-                        td .text { (cell(row.text.as_deref())) }
+                        td .text { (shown.text(row)) }
                         td { @if let Some(message) = &row.message { a .open href=(message_url(message)) { "message" } } }
                     }
                 }
@@ -266,7 +280,7 @@ pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown:
                             @if shown.reveal { a href={ "/people/" (phone) } { (shown.phone(phone)) } }
                             @else { (shown.phone(phone)) }
                         } }
-                        td .text { (cell(row.text.as_deref())) }
+                        td .text { (shown.text(row)) }
                         td .outcome { (row.outcome.as_str()) }
                     }
                 }
@@ -371,6 +385,29 @@ mod tests {
         assert!(hidden.contains("\n"), "pretty-printed: {hidden}");
         let revealed = Shown { reveal: true }.body(raw, Some(&phones));
         assert!(revealed.contains("447123456789"));
+    }
+
+    #[test]
+    fn a_number_written_with_spaces_is_masked_in_bodies_and_texts() {
+        let raw = r#"{"data":{"from":"447123456789","body":"call me on +44 7123 456789"}}"#;
+        let phones = vec!["447123456789".to_owned()];
+        for reveal in [false, true] {
+            let shown = Shown { reveal };
+            for body in [shown.body(raw, Some(&phones)), shown.body(raw, None)] {
+                assert_eq!(body.contains("7123 456789"), reveal, "{body}");
+                assert_eq!(body.contains("447123456789"), reveal, "{body}");
+            }
+        }
+        let row = Row {
+            phone: Some("447123456789".into()),
+            text: Some("call me on +44 7123-456-789 or 020 7946 0958".into()),
+            ..Row::stored("message", "botlinkd", "2025-08-10T12:32:56.000Z")
+        };
+        assert_eq!(
+            Shown { reveal: false }.text(&row),
+            "call me on +•••6789 or •••0958"
+        );
+        assert_eq!(Shown { reveal: true }.text(&row), row.text.unwrap());
     }
 
     #[test]
