@@ -9,6 +9,15 @@ use webhook_receiver as receiver;
 use crate::event::{parse_stored, row_of_item, Row};
 use crate::time::seconds_between;
 
+/// Where a step stands in the funnel: sent, delivered, read, failed, clicked, replied.
+fn funnel_position(step: &str) -> usize {
+    const FUNNEL: [&str; 6] = ["sent", "delivered", "read", "failed", "clicked", "replied"];
+    FUNNEL
+        .iter()
+        .position(|name| *name == step)
+        .unwrap_or(FUNNEL.len())
+}
+
 /// One step of the funnel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -102,8 +111,9 @@ impl MessageView {
             .current
             .map(|(current, _)| current.as_str().to_owned());
         view.failure = status.failed;
-        // Each step once, at its first time.
-        times.sort_by(|a, b| a.1.cmp(&b.1));
+        // Each step once, at its first time; steps at the same second in the funnel's order
+        // (acks are items keyed by status, so they are read delivered, failed, read, sent).
+        times.sort_by_key(|(name, at)| (at.clone(), funnel_position(name)));
         let mut previous: Option<String> = None;
         for (name, at) in times {
             if view.steps.iter().any(|step| step.name == name) {
@@ -133,5 +143,33 @@ impl MessageView {
             }
         }
         phones
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use receiver::item::{event_item, record_key};
+    use webhook_payload::{parse_event, Route};
+
+    const EDNA_STATUS: &str = include_str!("../../../fixtures/payloads/edna-status.json");
+
+    #[test]
+    fn steps_at_the_same_second_keep_the_funnels_order_and_the_status_is_derived() {
+        // Acks are read in key order (delivered, read, sent), all at edna's one documented time.
+        let items: Vec<Item> = ["DELIVERED", "READ", "SENT"]
+            .into_iter()
+            .map(|status| {
+                let body = EDNA_STATUS.replace("DELIVERED", status);
+                let record = parse_event(Route::EdnaStatuses, body.as_bytes()).unwrap();
+                event_item(&record, &record_key(&record), "2026-12-07T10:00:00.000Z")
+            })
+            .collect();
+        let view = MessageView::of(&items);
+        let steps: Vec<&str> = view.steps.iter().map(|step| step.name).collect();
+        assert_eq!(steps, ["sent", "delivered", "read"]);
+        assert_eq!(view.status.as_deref(), Some("read"));
+        assert_eq!(view.failure, None);
+        assert_eq!(view.bodies.len(), 3);
     }
 }
