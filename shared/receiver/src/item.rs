@@ -74,7 +74,7 @@ pub const PUT_IF_ABSENT: &str = "attribute_not_exists(#pk)";
 /// Name of the index that lists clicks and messages by phone number.
 pub const BY_PHONE_INDEX: &str = "by_phone";
 /// Name of the index that lists quarantine items by day, each day spread over
-/// [`QUARANTINE_SHARDS`] keys; it holds their keys and what the inbox lists, not their bodies.
+/// [`QUARANTINE_SHARDS`] keys; it holds their keys only (the items are read by key).
 pub const BY_QUARANTINE_DAY_INDEX: &str = "by_quarantine_day";
 
 /// DynamoDB's item size limit (400 KB, counted as 1024-byte KB).

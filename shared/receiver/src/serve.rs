@@ -15,9 +15,9 @@ fn now_ms() -> u64 {
         .map_or(0, |since| since.as_millis() as u64)
 }
 
-/// Runs `function` on the Lambda runtime: tracing (capped: [`crate::logging`]), its configuration and store built once, then
-/// every request through `Receiver::respond`. The providers and the routes both come from the
-/// [`Function`] table, so they cannot disagree.
+/// Runs `function` on the Lambda runtime: tracing (capped: [`crate::logging`]), its
+/// configuration and store built once, then every request through `Receiver::respond`. The
+/// providers and the routes both come from the [`Function`] table, so they cannot disagree.
 pub async fn serve(function: Function) -> Result<(), Error> {
     crate::logging::init();
     let config = Config::load(&function.providers()).await?;

@@ -31,7 +31,6 @@ fn insert(new: Item) -> Change {
         operation: ChangeKind::Insert,
         old: None,
         new: Some(new),
-        recorded_at: 0,
     }
 }
 

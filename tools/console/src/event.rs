@@ -294,7 +294,6 @@ mod tests {
             operation: ChangeKind::Insert,
             old: None,
             new: Some(new.clone()),
-            recorded_at: 0,
         };
         let rows = rows_of_change(&change);
         assert_eq!(rows.len(), 1, "{rows:?}");
@@ -305,7 +304,6 @@ mod tests {
             operation: ChangeKind::Modify,
             old: Some(new.clone()),
             new: Some(new),
-            recorded_at: 0,
         };
         assert!(rows_of_change(&again).is_empty());
     }

@@ -78,7 +78,8 @@ impl Feed {
         self.next
     }
 
-    /// Adds a row, letting the oldest go when full.
+    /// Adds a row read from no item in particular (the tests' rows), letting the oldest go.
+    #[cfg(test)]
     pub fn push(&mut self, row: Row) {
         self.push_from(None, row);
     }

@@ -32,8 +32,6 @@ pub struct Change {
     pub old: Option<Item>,
     /// The item after the change (none for a remove).
     pub new: Option<Item>,
-    /// When DynamoDB recorded the change, in seconds since the epoch.
-    pub recorded_at: i64,
 }
 
 /// What a change did to its item.
@@ -265,9 +263,6 @@ fn change_of(record: &Record) -> Option<Change> {
         operation,
         old: image(data.old_image()),
         new: image(data.new_image()),
-        recorded_at: data
-            .approximate_creation_date_time()
-            .map_or(0, |at| at.secs()),
     })
 }
 
