@@ -8,7 +8,7 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Map, Value};
 use webhook_payload::{parse_event, EventRecord, Route};
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 /// An API Gateway v2 event fixture, as JSON.
 pub fn load_fixture(path: &Path) -> Result<Value, String> {

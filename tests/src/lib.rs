@@ -22,7 +22,8 @@ use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
-use webhook_receiver::{ClientProfile, DynamoDbStore, Receiver, StoreSettings};
+use webhook_receiver::Receiver;
+use webhook_table::{ClientProfile, DynamoDbStore, StoreSettings};
 
 pub use webhook_receiver::testing::{
     fixture_event, memory_receiver, payload, request, send, test_config, with_body, BOTLINKD_TOKEN,
@@ -191,7 +192,7 @@ pub fn receiver(client: &Client, table: &str, route: Route) -> Receiver<DynamoDb
     Receiver::new(
         DynamoDbStore::with_client(
             client.clone(),
-            StoreSettings::new(table, config.retention_days),
+            StoreSettings::new(table, config.store.retention_days),
         ),
         config,
         Function::serving(route).routes(),
@@ -230,7 +231,7 @@ pub async fn partition(client: &Client, table: &str, pk: &str) -> Vec<Item> {
         .query()
         .table_name(table)
         .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", webhook_receiver::item::PK)
+        .expression_attribute_names("#pk", webhook_table::testing::PK)
         .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
         .consistent_read(true)
         .send()

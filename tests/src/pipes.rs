@@ -8,7 +8,7 @@ use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::Value as Yaml;
-use webhook_receiver::{sdk_config, Service};
+use webhook_table::{sdk_config, Service};
 
 use crate::pattern::{at_path, matches_any, parameter, template_path};
 use crate::{local_client, local_endpoint};

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use webhook_payload::{parse_event, EventRecord, MessageStatus, Route};
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 use crate::{partition, payload, text_attr, Item};
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::Function;
-use webhook_receiver::WARM_UP_KEY;
+use webhook_table::WARM_UP_KEY;
 
 use crate::repo_root;
 

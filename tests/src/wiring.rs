@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
-use webhook_receiver::{item, STORE_BUDGET};
+use webhook_receiver::STORE_BUDGET;
+use webhook_table::testing as item;
 
 use crate::repo_root;
 use crate::stack::Stack;

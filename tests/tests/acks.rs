@@ -7,7 +7,7 @@ use integration_tests::{ack_event, fresh_table, local_client, receiver, send, te
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use webhook_payload::Route;
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 #[tokio::test]
 async fn acks_in_every_order_end_at_read_and_never_move_back() {

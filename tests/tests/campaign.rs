@@ -27,8 +27,9 @@ use integration_tests::{fixture_event, send, test_config, with_body};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::{EventRecord, Function, QuarantineRecord, Route};
-use webhook_receiver::item::{self, Item, ItemKey};
-use webhook_receiver::{Conditional, EventStore, LineSink, MemoryStore, Receiver, StoreError};
+use webhook_receiver::{LineSink, Receiver};
+use webhook_table::testing::{self as item, Item, ItemKey};
+use webhook_table::{Conditional, EventStore, MemoryStore, StoreError};
 
 /// Messages a second at Meta's highest tier.
 const MESSAGES_PER_SECOND: u64 = 1_000;

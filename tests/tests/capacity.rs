@@ -11,7 +11,7 @@ use integration_tests::template::{
 };
 use integration_tests::wiring::alarms::{watched, EVENTS_PIPE};
 use serde_yaml_ng::Value as Yaml;
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 const TABLE_WARM: &str = "TableWarmWriteUnits";
 const INDEX_WARM: &str = "IndexWarmWriteUnits";

@@ -11,7 +11,7 @@ use integration_tests::{
 };
 use lambda_http::http::StatusCode;
 use webhook_payload::Route;
-use webhook_receiver::{ClientProfile, DynamoDbStore, StoreError, StoreSettings};
+use webhook_table::{DynamoDbStore, StoreError, StoreSettings};
 
 /// A 503 for `fixture`: an end state, reached only because the waits are cut (how long it took
 /// is printed; the budgets are asserted where they are set, in the receiver's unit tests).
@@ -84,8 +84,7 @@ async fn the_functions_client_reads_region_credentials_and_endpoint_from_the_env
     // scripts/test exports AWS_REGION, the credentials and AWS_ENDPOINT_URL_DYNAMODB, as Lambda
     // (region, credentials) and cargo lambda watch (all three) do for the functions.
     let table = fresh_table(&local_client()).await;
-    DynamoDbStore::open(StoreSettings::new(&table, 0), ClientProfile::Function)
-        .await
+    DynamoDbStore::for_function(StoreSettings::new(&table, 0))
         .warm_up()
         .await
         .expect("a read through the functions' own client");

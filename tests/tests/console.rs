@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 use webhook_console::{follow_stream, hosts_of, router, Console};
 use webhook_payload::{parse_event, QuarantineRecord, Route};
-use webhook_receiver::{DynamoDbStore, EventStore, StoreSettings};
+use webhook_table::{DynamoDbStore, EventStore, StoreSettings};
 
 const PERSON: &str = "447123456789";
 
@@ -222,7 +222,7 @@ async fn replay_from_the_inbox_stores_the_event_once_and_only_from_the_console_p
     let error = parse_event(Route::BotlinkdMessages, b"{}").expect_err("not a message");
     let record = QuarantineRecord::new(Route::BotlinkdMessages, body.as_bytes(), &error);
     store.put_quarantine(&record).await.expect("quarantined");
-    let key = webhook_receiver::item::quarantine_key(&record);
+    let key = webhook_table::testing::quarantine_key(&record);
     let console = console(&client, &table, Vec::new());
 
     let (status, inbox) = get(&console, "/quarantine").await;
@@ -417,10 +417,10 @@ async fn an_erased_persons_rows_leave_the_live_feed_when_the_stream_removes_them
     row_with(&rows, &["data-kind=\"message\""]);
 
     let store = DynamoDbStore::with_client(client.clone(), StoreSettings::new(&table, 0));
-    let erased = webhook_receiver::erase_phone(
+    let erased = webhook_table::erase_phone(
         &store,
         PERSON,
-        &webhook_receiver::QuarantineSearch::Everything,
+        &webhook_table::QuarantineSearch::Everything,
         true,
         |_| {},
     )

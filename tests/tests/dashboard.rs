@@ -14,9 +14,10 @@ use integration_tests::wiring::alarms::{
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_receiver::{
-    FaultCause, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC, KIND_DIMENSION,
-    OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC,
+    OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC, KIND_DIMENSION, OUTCOME_DIMENSION,
+    PROVIDER_DIMENSION, REQUESTS_METRIC,
 };
+use webhook_table::FaultCause;
 
 /// The dashboard's body as CloudWatch receives it on the stack deployed with `overrides`.
 fn dashboard_body_on(template: &Yaml, overrides: &[(&str, &str)]) -> Json {

@@ -11,8 +11,9 @@ use integration_tests::repo_root;
 use integration_tests::template::{load_template, resources_of_type};
 use integration_tests::wiring::alarms::emitted_series;
 use std::collections::BTreeSet;
-use webhook_receiver::item;
-use webhook_receiver::{FaultCause, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+use webhook_receiver::{OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+use webhook_table::testing as item;
+use webhook_table::FaultCause;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo_root().join(path))
@@ -186,7 +187,7 @@ fn the_readme_names_every_attribute_the_store_writes() {
         .map(|(section, _)| section)
         .expect("README.md has a \"What is stored\" section");
     // Names, not the expressions item.rs also keeps as constants.
-    let names: BTreeSet<String> = string_consts(&read("shared/receiver/src/item.rs"), |_| true)
+    let names: BTreeSet<String> = string_consts(&read("shared/table/src/item.rs"), |_| true)
         .into_iter()
         .filter(|value| value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
         .collect();

@@ -13,8 +13,8 @@ use integration_tests::table::scan_all;
 use integration_tests::{fixture_event, fresh_table, local_client, receiver, send, with_body};
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::item::{self, Item};
-use webhook_receiver::{
+use webhook_table::testing::{self as item, Item};
+use webhook_table::{
     erase_phone, ClientProfile, DynamoDbStore, EraseError, ErasureCounts, QuarantineSearch,
     StoreSettings,
 };
@@ -166,7 +166,7 @@ async fn erasing_a_number_deletes_its_items_and_nothing_of_a_longer_number() {
     let (table, before) = two_people(&client).await;
     // As the erase command opens it: its own client profile (credentials and endpoint from the
     // usual chain), here with pages of one item.
-    let store = DynamoDbStore::open(settings(&table, 1), ClientProfile::Operator).await;
+    let store = DynamoDbStore::for_operator(settings(&table, 1)).await;
     let today = vec![webhook_payload::utc_now()[..10].to_owned()];
 
     let mut pages = 0;

@@ -12,7 +12,7 @@ use integration_tests::wiring::alarms::PIPE_DEAD_LETTER_QUEUE;
 use integration_tests::wiring::EVENTS_PIPE_ROLE;
 use serde_json::json;
 use serde_yaml_ng::Value as Yaml;
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 const PARAMETER: &str = "EventBusArn";
 /// A bus in the account and region the stack is evaluated in.

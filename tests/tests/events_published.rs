@@ -15,7 +15,7 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 fn ack(message_id: &str, status: &str, timestamp: i64) -> String {
     json!({

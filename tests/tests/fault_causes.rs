@@ -9,7 +9,8 @@ use integration_tests::{fixture_event, receiver, send};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::{FaultCause, LineSink};
+use webhook_receiver::LineSink;
+use webhook_table::FaultCause;
 
 /// Sends the documented click to a receiver whose DynamoDB is the stub doing `action`; returns
 /// the answer, the request's log line, and how many PutItem calls the stub saw.

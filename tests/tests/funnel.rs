@@ -9,7 +9,7 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::{AckStatus, EventRecord, Failure, MessageStatus, Route};
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 /// The outgoing message of edna's documented status example.
 const MESSAGE_ID: u64 = 8681748;

@@ -24,7 +24,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Value};
 use webhook_payload::{parse_event, Provider, Route, WebhookEvent};
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 // ---------------------------------------------------------------------------------------------
 // Properties of the request path

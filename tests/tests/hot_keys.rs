@@ -8,13 +8,13 @@ use std::num::NonZeroU32;
 
 use integration_tests::table::{index_items, scan_all};
 use integration_tests::{
-    fixture_event, fresh_table, local_client, payload, receiver, send, text_attr, with_body,
+    fixture_event, fresh_table, local_client, payload, receiver, send, with_body,
 };
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::item;
-use webhook_receiver::{replay_day, DynamoDbStore, PageRequest, ReplayResult, StoreSettings};
+use webhook_table::testing as item;
+use webhook_table::{replay_day, DynamoDbStore, PageRequest, ReplayResult, Row, StoreSettings};
 
 const BODIES: usize = 40;
 
@@ -69,11 +69,14 @@ async fn a_days_quarantine_spreads_over_its_keys_and_is_listed_whole_page_by_pag
     let mut pages = 0;
     loop {
         let found = store.quarantined_on(&today, &page).await.unwrap();
-        assert!(found.items.len() <= 7);
-        for quarantined in &found.items {
-            assert!(item::raw_body_of(quarantined).is_some());
+        assert!(found.rows.len() <= 7);
+        for row in &found.rows {
+            let Row::Quarantined(quarantined) = row else {
+                panic!("not a quarantined body: {row:?}");
+            };
+            assert!(!quarantined.raw_body.is_empty());
             assert!(
-                seen.insert(text_attr(quarantined, item::PK)),
+                seen.insert(quarantined.key.partition().to_owned()),
                 "listed twice"
             );
         }

@@ -26,8 +26,9 @@ use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 use webhook_payload::{parse_event, EventRecord, MessageStatus, Route, WebhookEvent};
-use webhook_receiver::item::record_key;
-use webhook_receiver::{item, DynamoDbStore, Receiver};
+use webhook_receiver::Receiver;
+use webhook_table::testing::record_key;
+use webhook_table::{testing as item, DynamoDbStore};
 
 const DEFAULT_EVENTS: usize = 1_000;
 /// Every event is delivered this many times.

@@ -13,7 +13,8 @@ use integration_tests::{
 use serde_json::{json, Value};
 use tracing_subscriber::fmt::MakeWriter;
 use webhook_payload::{Provider, Route};
-use webhook_receiver::{Config, DynamoDbStore, LineSink, Receiver, StoreSettings};
+use webhook_receiver::{Config, LineSink, Receiver};
+use webhook_table::{DynamoDbStore, StoreSettings};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -17,8 +17,8 @@ use integration_tests::hostile::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use webhook_payload::{parse_event, EventRecord, WebhookEvent};
-use webhook_receiver::item;
 use webhook_receiver::MAX_BODY_BYTES;
+use webhook_table::testing as item;
 
 /// DynamoDB's limits: partition key 2048 bytes, sort key 1024 bytes, item 400 KB.
 const MAX_PK_BYTES: usize = 2048;

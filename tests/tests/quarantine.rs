@@ -14,7 +14,7 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 /// Every quarantine item received today, through the `by_quarantine_day` index: the day's
 /// shards list the keys (the index holds nothing else), and each item is then read by key.
@@ -91,7 +91,7 @@ async fn provider_events_of_unmodelled_types_are_stored_once_as_events_and_never
         }
         let pk = format!(
             "{}#{provider}#{}",
-            webhook_receiver::item::UNMODELLED_PREFIX,
+            webhook_table::testing::UNMODELLED_PREFIX,
             webhook_payload::body_sha256(body.as_bytes())
         );
         let items = partition(&client, &table, &pk).await;
@@ -161,7 +161,7 @@ async fn authenticated_bodies_that_are_not_events_are_quarantined_once_and_liste
                 "{reason}"
             );
         }
-        let key = webhook_receiver::item::quarantine_key(&webhook_payload::QuarantineRecord::new(
+        let key = webhook_table::testing::quarantine_key(&webhook_payload::QuarantineRecord::new(
             Route::EdnaClicks,
             raw,
             &webhook_payload::PayloadError::MissingField("x"),

@@ -10,8 +10,8 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route};
-use webhook_receiver::item;
-use webhook_receiver::{
+use webhook_table::testing as item;
+use webhook_table::{
     replay_day, DynamoDbStore, EventStore, Outcome, ReplayResult, Replayed, StoreSettings,
     DEFAULT_RETENTION_DAYS,
 };

@@ -11,10 +11,10 @@ use integration_tests::{
     fixture_event, fresh_table, local_client, partition, receiver, send, with_body,
 };
 use webhook_payload::{parse_event, PayloadError, QuarantineRecord, Route};
-use webhook_receiver::item::{self, Item};
-use webhook_receiver::{
-    replay_day, replay_one, ClientProfile, DynamoDbStore, EventStore, Receiver, StoreSettings,
-    DEFAULT_RETENTION_DAYS,
+use webhook_receiver::Receiver;
+use webhook_table::testing::{self as item, Item};
+use webhook_table::{
+    replay_day, replay_one, DynamoDbStore, EventStore, StoreSettings, DEFAULT_RETENTION_DAYS,
 };
 
 #[test]
@@ -126,10 +126,10 @@ async fn quarantined_then_replayed(
 
     // As the replay command opens it: its own client profile, the tool's default retention.
     let settings = StoreSettings::new(&table, DEFAULT_RETENTION_DAYS);
-    let tool = DynamoDbStore::open(settings, ClientProfile::Operator).await;
+    let tool = DynamoDbStore::for_operator(settings).await;
     if one {
         let key = item::quarantine_key(&quarantined);
-        let replayed = replay_one(&tool, &key, true).await.unwrap();
+        let replayed = replay_one(&tool, &item::row_key(key), true).await.unwrap();
         assert!(replayed.is_some());
     } else {
         let today = &webhook_payload::utc_now()[..10];

@@ -16,8 +16,9 @@ use integration_tests::{partition, send, text_attr as s};
 use lambda_http::http::StatusCode;
 use serde_json::Value;
 use webhook_payload::{parse_event, Route};
-use webhook_receiver::item::{self, record_key};
-use webhook_receiver::{DynamoDbStore, Receiver};
+use webhook_receiver::Receiver;
+use webhook_table::testing::{self as item, record_key};
+use webhook_table::DynamoDbStore;
 
 // Plain files in tests/tests/storage_faults/, named by path: Cargo makes no test target of them.
 #[path = "storage_faults/each_fault.rs"]

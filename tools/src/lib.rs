@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 use std::time::{Duration as Elapsed, Instant};
 
 use time::{Date, Duration, OffsetDateTime};
-use webhook_receiver::{ClientProfile, DynamoDbStore, StoreSettings};
+use webhook_table::{DynamoDbStore, StoreSettings};
 
 /// The table and the rest of a command's arguments, read from the command line by `parse`; the
 /// table is opened through the operator tools' client ([`ClientProfile::Operator`]). `None` when
@@ -14,10 +14,7 @@ pub async fn start<T>(
     parse: impl FnOnce(std::iter::Skip<std::env::Args>) -> Result<(StoreSettings, T), String>,
 ) -> Option<(DynamoDbStore, T)> {
     match parse(std::env::args().skip(1)) {
-        Ok((settings, args)) => Some((
-            DynamoDbStore::open(settings, ClientProfile::Operator).await,
-            args,
-        )),
+        Ok((settings, args)) => Some((DynamoDbStore::for_operator(settings).await, args)),
         Err(message) => {
             eprintln!("{message}");
             None

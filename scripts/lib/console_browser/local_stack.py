@@ -78,7 +78,7 @@ class Stack:
         return [{k: next(iter(v.values())) for k, v in item.items()} for item in answer["Items"]]
 
     def put_quarantined(self, raw, reason, field, detail, received_at):
-        """A quarantine item as shared/receiver/src/item.rs's quarantine_item writes it."""
+        """A quarantine item as shared/table/src/item.rs's quarantine_item writes it."""
         sha = body_sha256(raw)
         key = {"pk": f"QUARANTINE#{sha}", "sk": "QUARANTINE"}
         item = {

@@ -2,6 +2,8 @@
 
 use webhook_payload::Provider;
 
+use webhook_table::{StoreSettings, DEFAULT_RETENTION_DAYS};
+
 use crate::auth::{Auth, Secret};
 use crate::config_error::ConfigError;
 use crate::metrics::WeakSecret;
@@ -15,24 +17,17 @@ const MAX_SECRETS: usize = 2;
 /// Everything a function needs besides the DynamoDB client.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The event table (`TABLE_NAME`).
-    pub table_name: String,
+    /// The event table (`TABLE_NAME`) and how long what it writes is kept (`RETENTION_DAYS`,
+    /// default [`DEFAULT_RETENTION_DAYS`]; 0 keeps items forever): all the store is built from.
+    pub store: StoreSettings,
     /// How each provider's requests are authenticated, for the providers the function serves.
     pub auth: Vec<(Provider, Auth)>,
     /// CloudWatch namespace of the per-request metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
     /// Connect to DynamoDB during init (`DYNAMODB_WARM_UP`, default false; the template sets
-    /// it): see [`DynamoDbStore::warm_up`](crate::DynamoDbStore::warm_up).
+    /// it): see [`DynamoDbStore::warm_up`](webhook_table::DynamoDbStore::warm_up).
     pub warm_up: bool,
-    /// Days an item is kept before DynamoDB's TTL deletes it (`RETENTION_DAYS`, default
-    /// [`DEFAULT_RETENTION_DAYS`]); 0 keeps items forever.
-    pub retention_days: u32,
 }
-
-/// How long items are kept unless `RETENTION_DAYS` says otherwise: 400 days, a year of campaigns
-/// plus a month to compare them year over year. The template's `RetentionDays` default, the local
-/// stack and the tests all use this value (a template test checks the template's).
-pub const DEFAULT_RETENTION_DAYS: u32 = 400;
 
 impl Config {
     /// Reads the configuration of a function that receives `provider`'s webhooks, as its init
@@ -45,7 +40,7 @@ impl Config {
         Config::load_with(
             providers,
             |name| std::env::var(name).ok(),
-            crate::client::ssm_client,
+            crate::secrets::ssm_client,
         )
         .await
         .inspect_err(log_invalid)
@@ -136,11 +131,10 @@ impl Config {
             })?,
         };
         Ok(Config {
-            table_name,
+            store: StoreSettings::new(table_name, retention_days),
             auth,
             metrics_namespace,
             warm_up,
-            retention_days,
         })
     }
 }

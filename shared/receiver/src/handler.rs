@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::ingest::{ingest, Ingested};
 use crate::metrics::{FaultCause, Measure, OutcomeClass};
 use crate::request_line::{request_line, Answered, LineSink};
-use crate::store::{EventStore, Outcome, StoreError};
+use webhook_table::{EventStore, Outcome, StoreError};
 
 /// Largest accepted body. Provider events are well under 2 KiB; 256 KiB leaves room for any
 /// message a provider may relay, and an item with the raw body, its keys and its times still

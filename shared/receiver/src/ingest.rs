@@ -3,7 +3,7 @@
 
 use webhook_payload::{parse_event, EventRecord, PayloadError, QuarantineRecord, Route};
 
-use crate::store::{EventStore, Outcome, StoreError};
+use webhook_table::{EventStore, Outcome, StoreError};
 
 /// A stored body, and what it was parsed as (for the log line).
 #[derive(Debug)]

@@ -18,12 +18,12 @@ use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Map, Value};
-use webhook_payload::{key_hash, phone_last_four, Route};
+use webhook_payload::{phone_last_four, Route};
 
 use crate::handler::{Handled, WebhookError};
-use crate::item::message_partition;
 use crate::metrics::{Measure, OutcomeClass};
-use crate::store::Outcome;
+use webhook_table::message_key_hash;
+use webhook_table::Outcome;
 
 /// Where the request lines go: stdout in Lambda (CloudWatch Logs), or a buffer in tests.
 #[derive(Debug, Clone, Default)]
@@ -106,10 +106,7 @@ pub(crate) fn request_line(answered: &Answered<'_>, namespace: &str, now_ms: u64
             };
             match &ingested.parsed {
                 Ok(record) => {
-                    line.insert(
-                        "key".into(),
-                        json!(key_hash(&message_partition(&record.id.message))),
-                    );
+                    line.insert("key".into(), json!(message_key_hash(&record.id.message)));
                     if let Some(phone) = record.phone() {
                         line.insert("phone".into(), json!(phone_last_four(phone)));
                     }

@@ -6,6 +6,7 @@
 use aws_sdk_ssm::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_ssm::types::ParameterType;
 use webhook_payload::Provider;
+use webhook_table::{lambda_sdk_config, Service};
 
 use crate::config_error::ConfigError;
 
@@ -74,8 +75,15 @@ pub(crate) enum SecretSource {
     Parameter(String),
 }
 
+/// Builds the SSM client that reads the secrets at init from what Lambda puts in the
+/// environment, exactly as the table's DynamoDB client is built (`AWS_ENDPOINT_URL_SSM` instead
+/// of `AWS_ENDPOINT_URL_DYNAMODB`).
+pub fn ssm_client() -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&lambda_sdk_config(Service::Ssm))
+}
+
 /// Reads the SecureString parameter `name`, decrypted. The client retries a throttle within the
-/// init budget ([`ssm_client`](crate::ssm_client)). The reason of a failure is meant for the init
+/// init budget ([`ssm_client`]). The reason of a failure is meant for the init
 /// error: SSM's error code and message, and what usually causes it.
 pub(crate) async fn read_parameter(
     client: &aws_sdk_ssm::Client,
@@ -128,13 +136,14 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+    use aws_sdk_ssm::config::{Credentials, SharedCredentialsProvider};
     use serde_json::{json, Value};
     use webhook_payload::Provider;
 
     use crate::auth::Auth;
-    use crate::client::SSM_INIT_ATTEMPTS;
-    use crate::{sdk_config, Config, ConfigError, Service};
+    use webhook_table::{sdk_config, Service, SSM_INIT_ATTEMPTS};
+
+    use crate::{Config, ConfigError};
 
     const PARAMETER: &str = "/whatsapp-webhooks/test/botlinkd-tokens";
     const OLD: &str = "old-token-0123456789abcdef0123456789";

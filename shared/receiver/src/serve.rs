@@ -6,7 +6,7 @@ use webhook_payload::Function;
 use crate::config::Config;
 use crate::handler::Receiver;
 use crate::request_line::LineSink;
-use crate::DynamoDbStore;
+use webhook_table::DynamoDbStore;
 
 /// Milliseconds since the Unix epoch, for a cold start's EMF lines.
 fn now_ms() -> u64 {
@@ -22,7 +22,13 @@ pub async fn serve(function: Function) -> Result<(), Error> {
     crate::logging::init();
     let config = Config::load(&function.providers()).await?;
     config.report_weak_secrets(&LineSink::Stdout, now_ms());
-    let store = DynamoDbStore::connect(&config).await;
+    let store = DynamoDbStore::for_function(config.store.clone());
+    if config.warm_up {
+        // Only logged: the first event then connects as it would have anyway.
+        if let Err(err) = store.warm_up().await {
+            tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
+        }
+    }
     let receiver = Receiver::new(store, config, function.routes());
     run(service_fn(|request| receiver.respond(request))).await
 }

@@ -8,7 +8,9 @@ use lambda_http::{Body, Request};
 use serde_json::Value;
 use webhook_payload::{Function, Route};
 
-use crate::{Config, EventStore, MemoryStore, Receiver};
+use webhook_table::{EventStore, MemoryStore};
+
+use crate::{Config, Receiver};
 
 /// The edna API key in the fixtures and the local stack.
 pub const EDNA_KEY: &str = "local-edna-key-0001";

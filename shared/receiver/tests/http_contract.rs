@@ -6,11 +6,12 @@
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::item::{self, Item};
 use webhook_receiver::testing::{
     fixture_event, memory_receiver, payload, request, send, with_body, BOTLINKD_TOKEN, EDNA_KEY,
 };
-use webhook_receiver::{MemoryStore, Receiver, MAX_BODY_BYTES};
+use webhook_receiver::{Receiver, MAX_BODY_BYTES};
+use webhook_table::testing::{self as item, Item};
+use webhook_table::MemoryStore;
 
 /// A receiver for `route` whose store must stay untouched.
 fn offline(route: Route) -> Receiver<MemoryStore> {

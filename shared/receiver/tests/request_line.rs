@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::{Function, Route};
-use webhook_receiver::item::{self, Item};
 use webhook_receiver::testing::{
     fixture_event, payload, send, test_config, with_body, BOTLINKD_TOKEN, EDNA_KEY,
 };
-use webhook_receiver::{FaultCause, LineSink, MemoryStore, Receiver, MAX_BODY_BYTES};
+use webhook_receiver::{LineSink, Receiver, MAX_BODY_BYTES};
+use webhook_table::testing::{self as item, Item};
+use webhook_table::{FaultCause, MemoryStore};
 
 /// The namespace a stack deployed under the default name writes to.
 const NAMESPACE: &str = "WhatsAppWebhooks/whatsapp-webhooks";

@@ -10,7 +10,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let table = std::env::args()
         .nth(1)
         .ok_or("usage: create-table <table-name>")?;
-    let client = webhook_receiver::dynamodb_client();
+    let client = webhook_table::dynamodb_client();
     ensure_table(&client, &table).await?;
     println!("table {table} is ready");
     Ok(())

@@ -33,7 +33,7 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 use webhook_payload::{parse_event, Provider, Route};
-use webhook_receiver::item::{self, Item};
 use webhook_receiver::MAX_BODY_BYTES;
+use webhook_table::testing::{self as item, Item};
 
 use crate::{fixture_event, fixture_of, memory_receiver, request};

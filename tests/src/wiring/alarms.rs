@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{EventKind, Provider, Route};
-use webhook_receiver::{emf_line, item, FaultCause, Measure, OutcomeClass};
+use webhook_receiver::{emf_line, Measure, OutcomeClass};
+use webhook_table::{testing as item, FaultCause};
 
 use crate::stack::Stack;
 use crate::template::{one_or_many, resources_of_type, template_functions, TABLE};

@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{parse_event, Function};
-use webhook_receiver::item::{message_partition, QUARANTINE_PREFIX, UNMODELLED_PREFIX};
-use webhook_receiver::{SecretVariables, WARM_UP_KEY};
+use webhook_receiver::SecretVariables;
+use webhook_table::testing::{message_partition, QUARANTINE_PREFIX, UNMODELLED_PREFIX};
+use webhook_table::WARM_UP_KEY;
 
 use crate::fixture_event;
 use crate::template::{

@@ -7,7 +7,8 @@ use integration_tests::stack::Stack;
 use integration_tests::template::{load_template, resources_of_type};
 use integration_tests::wiring::alarms::{stored_series, Series};
 use serde_yaml_ng::Value as Yaml;
-use webhook_receiver::{FaultCause, OutcomeClass, CAUSE_DIMENSION, REQUESTS_METRIC};
+use webhook_receiver::{OutcomeClass, CAUSE_DIMENSION, REQUESTS_METRIC};
+use webhook_table::FaultCause;
 
 use super::{lag, number, ours, read, requests};
 

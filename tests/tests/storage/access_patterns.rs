@@ -10,7 +10,7 @@ use integration_tests::{
 };
 use serde_json::json;
 use webhook_payload::Route;
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 #[tokio::test]
 async fn the_readme_access_patterns_work() {

@@ -12,7 +12,7 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::Route;
-use webhook_receiver::item::{self, COLLISION_PREFIX};
+use webhook_table::testing::{self as item, COLLISION_PREFIX};
 
 #[tokio::test]
 async fn edna_retry_schedule_four_deliveries_make_one_record() {

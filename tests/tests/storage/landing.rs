@@ -12,8 +12,8 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use webhook_payload::{parse_event, Route};
-use webhook_receiver::item::{self, record_key};
 use webhook_receiver::MAX_BODY_BYTES;
+use webhook_table::testing::{self as item, record_key};
 
 #[tokio::test]
 async fn each_documented_event_lands_with_its_raw_body_in_one_write() {

@@ -12,7 +12,7 @@ use integration_tests::{
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use webhook_payload::{parse_event, Route};
-use webhook_receiver::item::{self, record_key};
+use webhook_table::testing::{self as item, record_key};
 
 use super::{assert_503, pk_of, stored, timed_send, ROUTES};
 

@@ -6,7 +6,7 @@
 use integration_tests::template::{resources_of_type, sub_string, table_index_mut, TABLE};
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{Function, Route};
-use webhook_receiver::item;
+use webhook_table::testing as item;
 
 use super::{assert_caught, first_event_mut};
 

@@ -13,8 +13,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use tower::ServiceExt;
 use webhook_console::{router, Console};
 use webhook_payload::{parse_event, Route};
-use webhook_receiver::item::{event_item, record_key, Item};
-use webhook_receiver::{Change, ChangeKind, DynamoDbStore, StoreSettings};
+use webhook_table::testing::{event_item, record_key, row_of_item, Item};
+use webhook_table::{Change, DynamoDbStore, StoreSettings};
 
 const EVENTS: usize = 10_000;
 
@@ -27,11 +27,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn insert(new: Item) -> Change {
-    Change {
-        operation: ChangeKind::Insert,
-        old: None,
-        new: Some(new),
-    }
+    Change::Inserted(row_of_item(&new).expect("an event item is a row"))
 }
 
 /// `EVENTS` changes spread over the last 23 hours: a quarter each clicks, BotLinkd messages,

@@ -1,14 +1,9 @@
-//! What the console shows of one stored event: a [`Row`], read from a table item (an event, an
-//! ack, a collision, a quarantined body) or from a change of the table's stream. The provider's
-//! fields come from the raw body, parsed with the same code as the functions.
+//! What the console shows of one stored event: an [`Entry`], read from a table row (an event, a
+//! status, a collision, a quarantined body) or from a change of the table's stream. The
+//! provider's fields come from the raw body, parsed with the same code as the functions.
 
-use receiver::item::{
-    self, key_segments, Item, COLLISION_PREFIX, MESSAGE_PREFIX, QUARANTINE_PREFIX,
-    UNMODELLED_PREFIX,
-};
-use receiver::{Change, ChangeKind};
-use webhook_payload::{parse_event, EventRecord, Route, WebhookEvent};
-use webhook_receiver as receiver;
+use webhook_payload::{EventRecord, MessageRef, WebhookEvent};
+use webhook_table::{Change, Row};
 
 use crate::time::seconds_between;
 
@@ -18,7 +13,7 @@ const TEXT_CHARS: usize = 80;
 /// What became of the event, as far as the table shows it. A duplicate writes nothing, so the
 /// stream never holds one (the `Requests` metric counts them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowOutcome {
+pub enum EntryOutcome {
     /// Stored as its event.
     Stored,
     /// Stored beside another body with the same idempotency key.
@@ -27,50 +22,52 @@ pub enum RowOutcome {
     Quarantined,
 }
 
-impl RowOutcome {
+impl EntryOutcome {
     /// The outcome's name, as the console shows and filters it.
     pub fn as_str(self) -> &'static str {
         match self {
-            RowOutcome::Stored => "stored",
-            RowOutcome::Collision => "collision",
-            RowOutcome::Quarantined => "quarantined",
+            EntryOutcome::Stored => "stored",
+            EntryOutcome::Collision => "collision",
+            EntryOutcome::Quarantined => "quarantined",
         }
     }
 }
 
-/// A message's page: its provider and the ids after it in its partition key
-/// (`MSG#<provider>#<ids...>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRef {
-    /// The provider's name.
-    pub provider: String,
-    /// The ids of the partition key after the provider (`10922`, `wamid...`; `5345345`; `in`, `101`).
-    pub ids: Vec<String>,
+/// The path segments of a message's page (`/messages/<segments>`): its provider, then its ids
+/// (`botlinkd`, the instance, WhatsApp's id; `edna`, the id of the message sent; `edna`, `in`,
+/// the id of a message received that answers none of ours).
+pub fn message_segments(message: &MessageRef) -> Vec<String> {
+    match message {
+        MessageRef::Botlinkd {
+            instance_id,
+            message_id,
+        } => vec!["botlinkd".into(), instance_id.clone(), message_id.clone()],
+        MessageRef::EdnaSent(id) => vec!["edna".into(), id.to_string()],
+        MessageRef::EdnaReceived(id) => vec!["edna".into(), "in".into(), id.to_string()],
+        MessageRef::Unmodelled {
+            provider,
+            body_sha256,
+        } => vec![provider.as_str().into(), body_sha256.clone()],
+    }
 }
 
-impl MessageRef {
-    /// The message whose partition is `pk`, if `pk` is a message's.
-    pub fn of_partition(pk: &str) -> Option<MessageRef> {
-        let mut segments = key_segments(pk).into_iter();
-        if segments.next()? != MESSAGE_PREFIX {
-            return None;
-        }
-        let provider = segments.next()?;
-        let ids: Vec<String> = segments.collect();
-        (!ids.is_empty()).then_some(MessageRef { provider, ids })
-    }
-
-    /// The partition key of this message.
-    pub fn partition(&self) -> String {
-        let mut segments = vec![MESSAGE_PREFIX, self.provider.as_str()];
-        segments.extend(self.ids.iter().map(String::as_str));
-        item::compose(&segments)
+/// The message whose page has the path `segments` ([`message_segments`]), if one can.
+pub fn message_of_segments(segments: &[String]) -> Option<MessageRef> {
+    let texts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match texts.as_slice() {
+        ["botlinkd", instance_id, message_id] => Some(MessageRef::Botlinkd {
+            instance_id: (*instance_id).to_owned(),
+            message_id: (*message_id).to_owned(),
+        }),
+        ["edna", "in", id] => Some(MessageRef::EdnaReceived(id.parse().ok()?)),
+        ["edna", id] => Some(MessageRef::EdnaSent(id.parse().ok()?)),
+        _ => None,
     }
 }
 
 /// One event as a row of the live view, a timeline or a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
+pub struct Entry {
     /// When this receiver stored it (RFC 3339 UTC).
     pub received_at: String,
     /// When it happened, by the provider's clock, when the body says.
@@ -80,7 +77,7 @@ pub struct Row {
     /// `click`, `message`, `ack`, `unmodelled` or `quarantine`.
     pub kind: String,
     /// What became of it.
-    pub outcome: RowOutcome,
+    pub outcome: EntryOutcome,
     /// The person's phone number, as its digits.
     pub phone: Option<String>,
     /// An ack's status, lower case.
@@ -95,7 +92,7 @@ pub struct Row {
     pub reason: Option<String>,
 }
 
-impl Row {
+impl Entry {
     /// Seconds from the provider's time to the receive time: the delivery lag.
     pub fn lag_seconds(&self) -> Option<f64> {
         seconds_between(self.occurred_at.as_deref()?, &self.received_at)
@@ -103,16 +100,16 @@ impl Row {
 }
 
 #[cfg(test)]
-impl Row {
+impl Entry {
     /// A stored event of `kind` from `provider`, received at `received_at`, nothing else known:
     /// the rows the feed's and the overview's tests build on.
-    pub(crate) fn stored(kind: &str, provider: &str, received_at: &str) -> Row {
-        Row {
+    pub(crate) fn stored(kind: &str, provider: &str, received_at: &str) -> Entry {
+        Entry {
             received_at: received_at.to_owned(),
             occurred_at: None,
             provider: Some(provider.to_owned()),
             kind: kind.to_owned(),
-            outcome: RowOutcome::Stored,
+            outcome: EntryOutcome::Stored,
             phone: None,
             status: None,
             text: None,
@@ -123,21 +120,6 @@ impl Row {
     }
 }
 
-/// The route a stored body of `provider` is read back through: its provider's one URL, which
-/// accepts every kind of event it sends.
-fn route_of(provider: &str) -> Option<Route> {
-    match provider {
-        "edna" => Some(Route::EdnaEvents),
-        "botlinkd" => Some(Route::BotlinkdEvents),
-        _ => None,
-    }
-}
-
-/// The record a stored raw body of `provider` parses to, if it does.
-pub fn parse_stored(provider: &str, body: &[u8]) -> Option<EventRecord> {
-    parse_event(route_of(provider)?, body).ok()
-}
-
 fn start_of(text: &str) -> String {
     match text.char_indices().nth(TEXT_CHARS) {
         Some((end, _)) => format!("{}…", &text[..end]),
@@ -145,65 +127,56 @@ fn start_of(text: &str) -> String {
     }
 }
 
-/// The row of an event, collision or quarantine item; `None` for any other item (the warm-up
-/// key).
-pub fn row_of_item(item: &Item) -> Option<Row> {
-    let pk = item::text(item, item::PK)?;
-    let sk = item::text(item, item::SK)?;
-    let received_at = item::text(item, item::RECEIVED_AT)
-        .unwrap_or_default()
-        .to_owned();
-    if pk.starts_with(QUARANTINE_PREFIX) {
-        let route = item::text(item, item::ROUTE).and_then(Route::for_path);
-        return Some(Row {
-            received_at,
-            occurred_at: None,
-            provider: route.map(|route| route.provider().as_str().to_owned()),
-            kind: item::KIND_QUARANTINE.to_owned(),
-            outcome: RowOutcome::Quarantined,
-            phone: None,
-            status: None,
-            text: None,
-            template: None,
-            message: None,
-            reason: item::text(item, item::REASON).map(str::to_owned),
-        });
-    }
-    let outcome = if sk.starts_with(COLLISION_PREFIX) {
-        RowOutcome::Collision
-    } else if sk.starts_with("EVENT#") {
-        RowOutcome::Stored
-    } else {
-        return None;
+/// The entry of a table row: what the table says of it, and what its raw body says, parsed with
+/// the functions' own code.
+pub fn entry_of_row(row: &Row) -> Entry {
+    let event = match row {
+        Row::Quarantined(body) => {
+            return Entry {
+                received_at: body.received_at.clone(),
+                occurred_at: None,
+                provider: body.route.map(|route| route.provider().as_str().to_owned()),
+                kind: "quarantine".to_owned(),
+                outcome: EntryOutcome::Quarantined,
+                phone: None,
+                status: None,
+                text: None,
+                template: None,
+                message: None,
+                reason: Some(body.reason.clone()),
+            }
+        }
+        Row::Event(event) | Row::Status(event) | Row::Collision(event) => event,
+        Row::Unmodelled(event) => event,
     };
-    let segments = key_segments(pk);
-    let provider = match segments.first().map(String::as_str) {
-        Some(MESSAGE_PREFIX | UNMODELLED_PREFIX) => segments.get(1).cloned(),
-        _ => None,
-    };
-    let mut row = Row {
-        received_at,
-        occurred_at: item::text(item, item::OCCURRED_AT).map(str::to_owned),
-        provider,
-        kind: item::text(item, item::KIND).unwrap_or("unknown").to_owned(),
-        outcome,
+    let mut entry = Entry {
+        received_at: event.received_at.clone(),
+        occurred_at: Some(event.occurred_at.clone()),
+        provider: Some(event.provider.as_str().to_owned()),
+        kind: event.kind.as_str().to_owned(),
+        outcome: match row {
+            Row::Collision(_) => EntryOutcome::Collision,
+            _ => EntryOutcome::Stored,
+        },
         phone: None,
         status: None,
         text: None,
         template: None,
-        message: MessageRef::of_partition(pk),
+        // An unmodelled event is its own message, with no page of its own.
+        message: match event.message {
+            MessageRef::Unmodelled { .. } => None,
+            ref message => Some(message.clone()),
+        },
         reason: None,
     };
-    if let (Some(provider), Some(body)) = (&row.provider, item::raw_body_of(item)) {
-        if let Some(record) = parse_stored(provider, &body) {
-            fill_from(&mut row, &record);
-        }
+    if let Some(record) = event.record() {
+        fill_from(&mut entry, &record);
     }
-    Some(row)
+    entry
 }
 
 /// Copies what a row shows from the parsed event.
-fn fill_from(row: &mut Row, record: &EventRecord) {
+fn fill_from(row: &mut Entry, record: &EventRecord) {
     row.phone = record.phone().map(webhook_payload::phone_digits);
     match &record.event {
         WebhookEvent::Click(click) => row.template = Some(click.template_id),
@@ -222,56 +195,58 @@ fn fill_from(row: &mut Row, record: &EventRecord) {
     }
 }
 
-/// The rows a change of the table's stream adds: an inserted event (acks included), collision
-/// or quarantine item. Every provider event is an item written once, so only an INSERT adds a
-/// row; replay marks and removals add none.
-pub fn rows_of_change(change: &Change) -> Vec<Row> {
-    match (&change.operation, &change.new) {
-        (ChangeKind::Insert, Some(new)) => row_of_item(new).into_iter().collect(),
-        _ => Vec::new(),
+/// The entries a change of the table's stream adds: an inserted event (acks included),
+/// collision or quarantined body. Every provider event is an item written once, so only an
+/// insert adds an entry; replay marks and removals add none.
+pub fn entries_of_change(change: &Change) -> Vec<Entry> {
+    match change {
+        Change::Inserted(row) => vec![entry_of_row(row)],
+        Change::Modified(_) | Change::Removed(_) => Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use receiver::item::{event_item, quarantine_item};
-    use webhook_payload::QuarantineRecord;
+    use webhook_payload::{parse_event, QuarantineRecord, Route};
+    use webhook_table::testing::{event_item, quarantine_item, record_key, row_of_item};
 
     const CLICK: &str = include_str!("../../../fixtures/payloads/edna-click.json");
     const MESSAGE: &str = include_str!("../../../fixtures/payloads/botlinkd-message.json");
     const EDNA_STATUS: &str = include_str!("../../../fixtures/payloads/edna-status.json");
     const NOW: &str = "2026-12-04T10:00:00.000Z";
 
-    fn stored(route: Route, body: &str) -> Item {
+    fn stored(route: Route, body: &str) -> Row {
         let record = parse_event(route, body.as_bytes()).unwrap();
-        event_item(&record, &item::record_key(&record), NOW)
+        row_of_item(&event_item(&record, &record_key(&record), NOW)).unwrap()
     }
 
     #[test]
     fn a_click_item_reads_as_its_row() {
-        let row = row_of_item(&stored(Route::EdnaClicks, CLICK)).unwrap();
+        let row = entry_of_row(&stored(Route::EdnaClicks, CLICK));
         assert_eq!(row.kind, "click");
         assert_eq!(row.provider.as_deref(), Some("edna"));
         assert_eq!(row.phone.as_deref(), Some("79991234567"));
         assert_eq!(row.template, Some(1333));
-        assert_eq!(row.outcome, RowOutcome::Stored);
+        assert_eq!(row.outcome, EntryOutcome::Stored);
         assert_eq!(row.received_at, NOW);
         assert_eq!(row.lag_seconds().map(|lag| lag > 0.0), Some(true));
         let message = row.message.unwrap();
+        assert_eq!(message, MessageRef::EdnaSent(5345345));
+        assert_eq!(message_segments(&message), ["edna", "5345345"]);
         assert_eq!(
-            (message.provider.as_str(), message.ids.as_slice()),
-            ("edna", &["5345345".to_owned()][..])
+            message_of_segments(&message_segments(&message)),
+            Some(message)
         );
     }
 
     #[test]
     fn a_message_item_shows_the_start_of_its_text() {
-        let row = row_of_item(&stored(Route::BotlinkdMessages, MESSAGE)).unwrap();
+        let row = entry_of_row(&stored(Route::BotlinkdMessages, MESSAGE));
         assert_eq!(row.text.as_deref(), Some("Hello, where is my order?"));
         assert_eq!(row.phone.as_deref(), Some("447123456789"));
         let long = MESSAGE.replace("Hello, where is my order?", &"x".repeat(200));
-        let row = row_of_item(&stored(Route::BotlinkdMessages, &long)).unwrap();
+        let row = entry_of_row(&stored(Route::BotlinkdMessages, &long));
         assert_eq!(row.text.unwrap().chars().count(), TEXT_CHARS + 1);
     }
 
@@ -280,9 +255,9 @@ mod tests {
         let body = br#"{"event":"message","instance_id":"1","data":{}}"#;
         let err = parse_event(Route::BotlinkdMessages, body).unwrap_err();
         let record = QuarantineRecord::new(Route::BotlinkdMessages, body, &err);
-        let row = row_of_item(&quarantine_item(&record, NOW)).unwrap();
+        let row = entry_of_row(&row_of_item(&quarantine_item(&record, NOW)).unwrap());
         assert_eq!(row.kind, "quarantine");
-        assert_eq!(row.outcome, RowOutcome::Quarantined);
+        assert_eq!(row.outcome, EntryOutcome::Quarantined);
         assert_eq!(row.provider.as_deref(), Some("botlinkd"));
         assert!(row.reason.is_some());
     }
@@ -290,21 +265,13 @@ mod tests {
     #[test]
     fn an_inserted_ack_is_one_row_and_a_later_change_of_it_none() {
         let new = stored(Route::EdnaStatuses, EDNA_STATUS);
-        let change = Change {
-            operation: ChangeKind::Insert,
-            old: None,
-            new: Some(new.clone()),
-        };
-        let rows = rows_of_change(&change);
+        let change = Change::Inserted(new.clone());
+        let rows = entries_of_change(&change);
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].kind, "ack");
         assert_eq!(rows[0].status.as_deref(), Some("delivered"));
         assert_eq!(rows[0].received_at, NOW);
-        let again = Change {
-            operation: ChangeKind::Modify,
-            old: Some(new.clone()),
-            new: Some(new),
-        };
-        assert!(rows_of_change(&again).is_empty());
+        let again = Change::Modified(new);
+        assert!(entries_of_change(&again).is_empty());
     }
 }

@@ -4,9 +4,9 @@
 
 use std::collections::VecDeque;
 
-use webhook_receiver::item::ItemKey;
+use webhook_table::RowKey;
 
-use crate::event::Row;
+use crate::event::Entry;
 
 /// How many rows the feed keeps by default: a busy table's day is cut to its newest rows, so the
 /// console's memory stays bounded (a row is a few hundred bytes: ~5 MB).
@@ -23,7 +23,7 @@ pub struct Filter {
 
 impl Filter {
     /// Whether `row` passes.
-    pub fn admits(&self, row: &Row) -> bool {
+    pub fn admits(&self, row: &Entry) -> bool {
         self.provider
             .as_ref()
             .is_none_or(|wanted| row.provider.as_ref() == Some(wanted))
@@ -35,7 +35,7 @@ impl Filter {
 /// from (so that the stream's `REMOVE` of an item, an erasure, drops its rows).
 #[derive(Debug)]
 pub struct Feed {
-    rows: VecDeque<(u64, Row, Option<ItemKey>)>,
+    rows: VecDeque<(u64, Entry, Option<RowKey>)>,
     next: u64,
     capacity: usize,
     dropped: u64,
@@ -80,12 +80,12 @@ impl Feed {
 
     /// Adds a row read from no item in particular (the tests' rows), letting the oldest go.
     #[cfg(test)]
-    pub fn push(&mut self, row: Row) {
+    pub fn push(&mut self, row: Entry) {
         self.push_from(None, row);
     }
 
     /// Adds a row read from the item at `item`, letting the oldest go when full.
-    pub fn push_from(&mut self, item: Option<ItemKey>, row: Row) {
+    pub fn push_from(&mut self, item: Option<RowKey>, row: Entry) {
         if self.rows.len() == self.capacity {
             self.rows.pop_front();
             self.dropped += 1;
@@ -96,7 +96,7 @@ impl Feed {
 
     /// Lets go of every row read from the item at `item` (deleted from the table: an erasure, or
     /// TTL); how many there were.
-    pub fn remove_item(&mut self, item: &ItemKey) -> usize {
+    pub fn remove_item(&mut self, item: &RowKey) -> usize {
         let before = self.rows.len();
         self.rows.retain(|(_, _, from)| from.as_ref() != Some(item));
         before - self.rows.len()
@@ -116,7 +116,7 @@ impl Feed {
 
     /// The rows after sequence number `after` that `filter` admits, newest first, at most
     /// `limit`.
-    pub fn after(&self, after: u64, filter: &Filter, limit: usize) -> Vec<(u64, &Row)> {
+    pub fn after(&self, after: u64, filter: &Filter, limit: usize) -> Vec<(u64, &Entry)> {
         self.rows
             .iter()
             .rev()
@@ -128,7 +128,7 @@ impl Feed {
     }
 
     /// Every row, oldest first.
-    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+    pub fn rows(&self) -> impl Iterator<Item = &Entry> {
         self.rows.iter().map(|(_, row, _)| row)
     }
 }
@@ -137,8 +137,8 @@ impl Feed {
 mod tests {
     use super::*;
 
-    fn row(kind: &str, provider: &str, received_at: &str) -> Row {
-        Row::stored(kind, provider, received_at)
+    fn row(kind: &str, provider: &str, received_at: &str) -> Entry {
+        Entry::stored(kind, provider, received_at)
     }
 
     #[test]
@@ -185,22 +185,27 @@ mod tests {
 
     #[test]
     fn an_items_removal_drops_its_rows_only() {
-        let key = |pk: &str| ItemKey {
-            pk: pk.to_owned(),
-            sk: "EVENT#message".to_owned(),
+        // Two items' keys: those of two quarantined bodies.
+        let key = |body: &str| {
+            use webhook_payload::{PayloadError, QuarantineRecord, Route};
+            use webhook_table::testing::{quarantine_item, row_of_item};
+            let error = PayloadError::MalformedJson("x".into());
+            let record = QuarantineRecord::new(Route::BotlinkdMessages, body.as_bytes(), &error);
+            let item = quarantine_item(&record, "2026-12-04T10:00:00.000Z");
+            row_of_item(&item).unwrap().key().clone()
         };
         let mut feed = Feed::new(10);
         feed.push_from(
-            Some(key("MSG#a")),
+            Some(key("a")),
             row("message", "botlinkd", "2026-12-04T10:00:00Z"),
         );
         feed.push_from(
-            Some(key("MSG#b")),
+            Some(key("b")),
             row("message", "botlinkd", "2026-12-04T10:01:00Z"),
         );
         feed.push(row("click", "edna", "2026-12-04T10:02:00.000Z"));
-        assert_eq!(feed.remove_item(&key("MSG#a")), 1);
-        assert_eq!(feed.remove_item(&key("MSG#a")), 0);
+        assert_eq!(feed.remove_item(&key("a")), 1);
+        assert_eq!(feed.remove_item(&key("a")), 0);
         assert_eq!(feed.len(), 2);
         let kinds: Vec<&str> = feed.rows().map(|row| row.kind.as_str()).collect();
         assert_eq!(kinds, ["message", "click"]);

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use maud::Markup;
-use webhook_receiver::StoreError;
+use webhook_table::StoreError;
 
 use crate::pages::{self, Frame, Shown};
 use crate::server::Console;

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use webhook_receiver::{StoreSettings, DEFAULT_RETENTION_DAYS};
+use webhook_table::{StoreSettings, DEFAULT_RETENTION_DAYS};
 use webhook_tools::{parse_number, read_flags, start, TableFlags};
 
 use webhook_console::{follow_stream, hosts_of, router, Console, DEFAULT_CAPACITY};

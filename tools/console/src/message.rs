@@ -2,11 +2,10 @@
 //! item of its own) and collisions. Its current status is derived from its acks here, where it
 //! is read ([`MessageStatus`]): the table stores none.
 
-use receiver::item::{self, Item};
 use webhook_payload::{EventRecord, Failure, MessageStatus};
-use webhook_receiver as receiver;
+use webhook_table::Row;
 
-use crate::event::{parse_stored, row_of_item, Row};
+use crate::event::{entry_of_row, Entry};
 use crate::time::seconds_between;
 
 /// Where a step stands in the funnel: sent, delivered, read, failed, clicked, replied.
@@ -50,14 +49,14 @@ pub struct MessageView {
     /// The steps in time order.
     pub steps: Vec<Step>,
     /// Its events and collisions, in time order.
-    pub events: Vec<Row>,
+    pub events: Vec<Entry>,
     /// Every raw body: events (acks included) and collisions.
     pub bodies: Vec<Body>,
 }
 
 impl MessageView {
-    /// The view of a message's partition items.
-    pub fn of(items: &[Item]) -> MessageView {
+    /// The view of a message's rows.
+    pub fn of(rows: &[Row]) -> MessageView {
         let mut view = MessageView {
             status: None,
             failure: None,
@@ -67,12 +66,10 @@ impl MessageView {
         };
         let mut times: Vec<(&'static str, String)> = Vec::new();
         let mut acks: Vec<EventRecord> = Vec::new();
-        for found in items {
-            let Some(row) = row_of_item(found) else {
-                continue;
-            };
+        for found in rows {
+            let row = entry_of_row(found);
             let at = row.occurred_at.clone();
-            if row.outcome == crate::event::RowOutcome::Stored {
+            if row.outcome == crate::event::EntryOutcome::Stored {
                 let step = match (row.kind.as_str(), row.status.as_deref()) {
                     ("click", _) => Some("clicked"),
                     ("message", _) => Some("replied"),
@@ -87,21 +84,20 @@ impl MessageView {
                 }
             }
             let label = match row.outcome {
-                crate::event::RowOutcome::Collision => format!("{} (collision)", row.kind),
+                crate::event::EntryOutcome::Collision => format!("{} (collision)", row.kind),
                 _ => match &row.status {
                     Some(status) => format!("{status} ack"),
                     None => row.kind.clone(),
                 },
             };
-            if let Some(raw) = item::raw_body_of(found) {
-                if row.kind == "ack" && row.outcome == crate::event::RowOutcome::Stored {
-                    let provider = row.provider.as_deref().unwrap_or_default();
-                    acks.extend(parse_stored(provider, &raw));
-                }
+            if let Row::Status(status) = found {
+                acks.extend(status.record());
+            }
+            if let Some(event) = found.event() {
                 view.bodies.push(Body {
                     label,
                     at: at.clone(),
-                    raw: String::from_utf8_lossy(&raw).into_owned(),
+                    raw: String::from_utf8_lossy(&event.raw_body).into_owned(),
                 });
             }
             view.events.push(row);
@@ -149,23 +145,24 @@ impl MessageView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use receiver::item::{event_item, record_key};
     use webhook_payload::{parse_event, Route};
+    use webhook_table::testing::{event_item, record_key, row_of_item};
 
     const EDNA_STATUS: &str = include_str!("../../../fixtures/payloads/edna-status.json");
 
     #[test]
     fn steps_at_the_same_second_keep_the_funnels_order_and_the_status_is_derived() {
         // Acks are read in key order (delivered, read, sent), all at edna's one documented time.
-        let items: Vec<Item> = ["DELIVERED", "READ", "SENT"]
+        let rows: Vec<Row> = ["DELIVERED", "READ", "SENT"]
             .into_iter()
             .map(|status| {
                 let body = EDNA_STATUS.replace("DELIVERED", status);
                 let record = parse_event(Route::EdnaStatuses, body.as_bytes()).unwrap();
-                event_item(&record, &record_key(&record), "2026-12-07T10:00:00.000Z")
+                let item = event_item(&record, &record_key(&record), "2026-12-07T10:00:00.000Z");
+                row_of_item(&item).unwrap()
             })
             .collect();
-        let view = MessageView::of(&items);
+        let view = MessageView::of(&rows);
         let steps: Vec<&str> = view.steps.iter().map(|step| step.name).collect();
         assert_eq!(steps, ["sent", "delivered", "read"]);
         assert_eq!(view.status.as_deref(), Some("read"));

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::event::Row;
+use webhook_payload::MessageRef;
+
+use crate::event::Entry;
 use crate::time::{parse, rfc3339};
 
 /// Hours the overview covers.
@@ -71,7 +73,7 @@ pub struct Overview {
 
 impl Overview {
     /// The overview of `rows` received in the 24 hours up to `now`.
-    pub fn of<'a>(rows: impl IntoIterator<Item = &'a Row>, now: OffsetDateTime) -> Overview {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a Entry>, now: OffsetDateTime) -> Overview {
         let top = now
             .replace_minute(0)
             .unwrap_or(now)
@@ -86,7 +88,7 @@ impl Overview {
                 counts: [0; KINDS.len()],
             })
             .collect();
-        let mut statuses: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut statuses: HashMap<MessageRef, BTreeSet<String>> = HashMap::new();
         let mut clicks_per_template = BTreeMap::new();
         let mut lags: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for row in rows {
@@ -102,7 +104,7 @@ impl Overview {
             }
             if let (Some(status), Some(message)) = (&row.status, &row.message) {
                 statuses
-                    .entry(message.partition())
+                    .entry(message.clone())
                     .or_default()
                     .insert(status.clone());
             }
@@ -162,20 +164,20 @@ fn percentile(sorted: &[f64], percent: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::MessageRef;
+    use webhook_payload::MessageRef;
 
     fn at(text: &str) -> OffsetDateTime {
         parse(text).unwrap()
     }
 
-    fn row(kind: &str, received_at: &str) -> Row {
-        Row::stored(kind, "edna", received_at)
+    fn row(kind: &str, received_at: &str) -> Entry {
+        Entry::stored(kind, "edna", received_at)
     }
 
-    fn ack(message: &str, status: &str, received_at: &str) -> Row {
-        Row {
+    fn ack(message: &str, status: &str, received_at: &str) -> Entry {
+        Entry {
             status: Some(status.to_owned()),
-            message: MessageRef::of_partition(&format!("MSG#edna#{message}")),
+            message: Some(MessageRef::EdnaSent(message.parse().unwrap())),
             ..row("ack", received_at)
         }
     }
@@ -226,7 +228,7 @@ mod tests {
     #[test]
     fn clicks_are_counted_per_template_and_lag_per_provider() {
         let now = at("2026-12-04T10:30:00Z");
-        let click = |template, lag: u32| Row {
+        let click = |template, lag: u32| Entry {
             template: Some(template),
             occurred_at: Some(format!("2026-12-04T10:00:{:02}.000Z", 60 - lag.min(60))),
             ..row("click", "2026-12-04T10:01:00.000Z")

@@ -4,10 +4,10 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use receiver::item::{self, Item};
-use webhook_receiver as receiver;
+use webhook_payload::MessageRef;
+use webhook_table::QuarantinedBody;
 
-use crate::event::{MessageRef, Row};
+use crate::event::{message_segments, Entry};
 use crate::mask::{mask_digit_runs, mask_number_in, masked};
 use crate::message::MessageView;
 use crate::time::human;
@@ -29,10 +29,10 @@ pub fn segment(text: &str) -> String {
 
 /// The URL of a message's page.
 pub fn message_url(message: &MessageRef) -> String {
-    let mut url = format!("/messages/{}", segment(&message.provider));
-    for id in &message.ids {
+    let mut url = "/messages".to_owned();
+    for part in message_segments(message) {
         url.push('/');
-        url.push_str(&segment(id));
+        url.push_str(&segment(&part));
     }
     url
 }
@@ -56,7 +56,7 @@ impl Shown {
 
     /// The start of a message's text as this page shows it: the row's own number masked
     /// however it is written, and so is any other number a person typed into it.
-    pub fn text(self, row: &Row) -> String {
+    pub fn text(self, row: &Entry) -> String {
         let text = row.text.as_deref().unwrap_or("");
         if self.reveal {
             return text.to_owned();
@@ -144,7 +144,7 @@ fn cell(value: Option<&str>) -> &str {
 }
 
 /// One row of the live view (also what `/api/events` sends a polling page).
-pub fn live_row(seq: u64, row: &Row, shown: Shown) -> Markup {
+pub fn live_row(seq: u64, row: &Entry, shown: Shown) -> Markup {
     html! {
         tr .event data-seq=(seq) data-provider=(cell(row.provider.as_deref()))
             data-kind=(row.kind) data-outcome=(row.outcome.as_str()) {
@@ -173,7 +173,7 @@ fn short_time(at: &str) -> &str {
 
 /// The live view: the newest rows, and what the page asks for next.
 pub fn live(
-    rows: &[(u64, &Row)],
+    rows: &[(u64, &Entry)],
     feed: &crate::feed::Feed,
     filter: &crate::feed::Filter,
     shown: Shown,
@@ -217,7 +217,7 @@ pub fn live(
 }
 
 /// A person's timeline.
-pub fn person(digits: &str, rows: &[Row], next: Option<&str>, shown: Shown) -> Markup {
+pub fn person(digits: &str, rows: &[Entry], next: Option<&str>, shown: Shown) -> Markup {
     html! {
         h1 { "Timeline of " (shown.phone(digits)) }
         @if rows.is_empty() {
@@ -246,7 +246,7 @@ pub fn person(digits: &str, rows: &[Row], next: Option<&str>, shown: Shown) -> M
 /// A message's funnel, events and raw bodies.
 pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown: Shown) -> Markup {
     html! {
-        h1 { "Message " code { (message.provider) " " (message.ids.join(" ")) } }
+        h1 { "Message " code { (message_segments(message).join(" ")) } }
         p { "Current status: " strong #current-status { (view.status.as_deref().unwrap_or("no status yet")) }
             " (derived from its acks: the furthest of sent, delivered, read)" }
         @if let Some(failure) = &view.failure {
@@ -301,8 +301,12 @@ pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown:
 }
 
 /// The quarantine inbox of one day.
-pub fn quarantine(day: &str, items: &[Item], next: Option<&str>, shown: Shown) -> Markup {
-    let text = |found: &Item, name: &str| item::text(found, name).unwrap_or_default().to_owned();
+pub fn quarantine(
+    day: &str,
+    bodies: &[&QuarantinedBody],
+    next: Option<&str>,
+    shown: Shown,
+) -> Markup {
     html! {
         h1 { "Quarantine · " (day) }
         p .day-nav {
@@ -312,27 +316,27 @@ pub fn quarantine(day: &str, items: &[Item], next: Option<&str>, shown: Shown) -
         }
         p .hint { "Authenticated bodies that could not be read as their event. " em { "Try replay" }
             " parses one with today's code and writes nothing; " em { "Replay" } " stores it as the `replay` command does." }
-        @if items.is_empty() { p .empty { "Nothing was quarantined on this day." } }
+        @if bodies.is_empty() { p .empty { "Nothing was quarantined on this day." } }
         table #quarantine {
             thead { tr { th { "Received (UTC)" } th { "Route" } th { "Reason" } th { "Field" } th { "Detail and body" } th {} } }
             tbody {
-                @for found in items {
-                    @let pk = text(found, item::PK);
-                    tr .quarantined data-key=(webhook_payload::key_hash(&pk)) data-pk=(pk) {
-                        td .received { (short_time(&text(found, item::RECEIVED_AT))) }
-                        td .route { (text(found, item::ROUTE)) }
-                        td .reason { (text(found, item::REASON)) }
-                        td .field { (text(found, item::FIELD)) }
+                @for found in bodies {
+                    @let pk = found.key.partition();
+                    tr .quarantined data-key=(webhook_payload::key_hash(pk)) data-pk=(pk) {
+                        td .received { (short_time(&found.received_at)) }
+                        td .route { (found.route.map(|route| route.path()).unwrap_or_default()) }
+                        td .reason { (found.reason) }
+                        td .field { (found.field.as_deref().unwrap_or_default()) }
                         td .detail {
-                            div .detail-text { (shown.body(&text(found, item::DETAIL), None)) }
+                            div .detail-text { (shown.body(&found.detail, None)) }
                             details .raw {
                                 summary { "raw body" }
-                                pre { (shown.body(&item::raw_body_of(found).map(|raw| String::from_utf8_lossy(&raw).into_owned()).unwrap_or_default(), None)) }
+                                pre { (shown.body(&String::from_utf8_lossy(&found.raw_body), None)) }
                             }
                         }
                         td .actions {
-                            @if found.contains_key(item::REPLAYED_AT) {
-                                span .replay-result { "replayed " (text(found, item::REPLAYED_AT)) " (" (text(found, item::REPLAY_OUTCOME)) ")" }
+                            @if let Some(replayed) = &found.replayed {
+                                span .replay-result { "replayed " (replayed.at) " (" (replayed.outcome) ")" }
                             } @else {
                                 button .try-replay type="button" { "Try replay" }
                                 button .replay type="button" { "Replay" }
@@ -363,9 +367,9 @@ mod tests {
 
     #[test]
     fn a_message_url_escapes_each_id_as_one_segment() {
-        let message = MessageRef {
-            provider: "botlinkd".into(),
-            ids: vec!["10922".into(), "wamid.HBg/M+x=".into()],
+        let message = MessageRef::Botlinkd {
+            instance_id: "10922".into(),
+            message_id: "wamid.HBg/M+x=".into(),
         };
         assert_eq!(
             message_url(&message),
@@ -398,10 +402,10 @@ mod tests {
                 assert_eq!(body.contains("447123456789"), reveal, "{body}");
             }
         }
-        let row = Row {
+        let row = Entry {
             phone: Some("447123456789".into()),
             text: Some("call me on +44 7123-456-789 or 020 7946 0958".into()),
-            ..Row::stored("message", "botlinkd", "2025-08-10T12:32:56.000Z")
+            ..Entry::stored("message", "botlinkd", "2025-08-10T12:32:56.000Z")
         };
         assert_eq!(
             Shown { reveal: false }.text(&row),

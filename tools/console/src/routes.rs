@@ -14,11 +14,10 @@ use maud::Markup;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use webhook_payload::{key_hash, phone_digits};
-use webhook_receiver::item::{ItemKey, QUARANTINE_PREFIX};
-use webhook_receiver::{replay_one, Cursor, PageRequest, ReplayResult};
+use webhook_table::{replay_one, Cursor, PageRequest, ReplayResult, Row, RowKey};
 
 use crate::charts;
-use crate::event::{row_of_item, MessageRef, Row};
+use crate::event::{entry_of_row, message_of_segments, Entry};
 use crate::feed::Filter;
 use crate::guard::{guard, Answer, ConsoleError};
 use crate::message::MessageView;
@@ -156,7 +155,7 @@ async fn person(
         ));
     }
     let page = console.store.timeline(&digits, &params.page()).await?;
-    let rows: Vec<Row> = page.items.iter().filter_map(row_of_item).collect();
+    let rows: Vec<Entry> = page.rows.iter().map(entry_of_row).collect();
     let shown = params.shown();
     let content = pages::person(
         &digits,
@@ -177,26 +176,24 @@ async fn message(
     uri: Uri,
     Query(params): Query<Params>,
 ) -> Answer {
-    let mut segments = uri
+    let segments = uri
         .path()
         .trim_start_matches("/messages/")
         .split('/')
         .map(|part| percent_decode_str(part).decode_utf8_lossy().into_owned());
-    let provider = segments.next().unwrap_or_default();
-    let ids: Vec<String> = segments.collect();
-    if ids.is_empty() || ids.iter().any(String::is_empty) {
+    let segments: Vec<String> = segments.collect();
+    let Some(message) = message_of_segments(&segments) else {
         return Err(ConsoleError::NotFound(
             "a message is /messages/<provider>/<its ids>".into(),
         ));
-    }
-    let message = MessageRef { provider, ids };
-    let page = console.store.partition(&message.partition()).await?;
-    if page.items.is_empty() {
+    };
+    let page = console.store.message(&message).await?;
+    if page.rows.is_empty() {
         return Err(ConsoleError::NotFound(
             "no item of this message is stored".into(),
         ));
     }
-    let view = MessageView::of(&page.items);
+    let view = MessageView::of(&page.rows);
     let shown = params.shown();
     let content = pages::message(&message, &view, page.next.is_some(), shown);
     Ok(pages::layout(
@@ -212,12 +209,15 @@ async fn quarantine(State(console): State<Arc<Console>>, Query(params): Query<Pa
     }
     let page = console.store.quarantined_on(&day, &params.page()).await?;
     let shown = params.shown();
-    let content = pages::quarantine(
-        &day,
-        &page.items,
-        page.next.as_ref().map(Cursor::as_str),
-        shown,
-    );
+    let bodies: Vec<_> = page
+        .rows
+        .iter()
+        .filter_map(|row| match row {
+            Row::Quarantined(body) => Some(body),
+            _ => None,
+        })
+        .collect();
+    let content = pages::quarantine(&day, &bodies, page.next.as_ref().map(Cursor::as_str), shown);
     Ok(pages::layout(
         &console.frame("Quarantine", shown, Some(page.read_units)),
         content,
@@ -245,21 +245,18 @@ async fn replay(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
-    if !json || !request.pk.starts_with(QUARANTINE_PREFIX) {
+    let key = RowKey::of_quarantined(&request.pk).filter(|_| json);
+    let Some(key) = key else {
         return Err(ConsoleError::BadRequest(
             "a replay names a quarantine item".into(),
         ));
-    }
-    let key = ItemKey {
-        pk: request.pk.clone(),
-        sk: QUARANTINE_PREFIX.to_owned(),
     };
     let replayed = match replay_one(&console.store, &key, request.apply).await {
         Ok(replayed) => replayed,
         // The page shows the answer in the row: JSON, like every other answer of this route.
         Err(err) => {
             let result = format!("failed: {err}");
-            eprintln!("console: replay of {}: {result}", key_hash(&key.pk));
+            eprintln!("console: replay of {}: {result}", key_hash(key.partition()));
             return Ok((StatusCode::BAD_GATEWAY, Json(ReplayAnswer { result })));
         }
     };
@@ -278,7 +275,7 @@ async fn replay(
     eprintln!(
         "console: replay{} of {}: {result}",
         if request.apply { "" } else { " (dry run)" },
-        key_hash(&key.pk)
+        key_hash(key.partition())
     );
     Ok((StatusCode::OK, Json(ReplayAnswer { result })))
 }

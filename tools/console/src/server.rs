@@ -4,10 +4,9 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use webhook_receiver::item;
-use webhook_receiver::{ChangeKind, DynamoDbStore, TableStream};
+use webhook_table::{Change, DynamoDbStore, TableStream};
 
-use crate::event::rows_of_change;
+use crate::event::entries_of_change;
 use crate::feed::Feed;
 use crate::pages::{Frame, Shown};
 use crate::time::rfc3339;
@@ -63,7 +62,7 @@ impl Console {
 
     /// Adds the rows of `changes` to the feed, drops the rows of the items they remove, and lets
     /// go of those older than 24 hours.
-    pub fn take(&self, changes: &[webhook_receiver::Change]) {
+    pub fn take(&self, changes: &[Change]) {
         let now = time::OffsetDateTime::now_utc();
         let mut feed = self
             .feed
@@ -71,15 +70,14 @@ impl Console {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for change in changes {
             // An item deleted (an erasure, TTL): what the console read from it goes too.
-            if change.operation == ChangeKind::Remove {
-                if let Some(key) = change.old.as_ref().and_then(item::key_of) {
-                    feed.remove_item(&key);
-                }
+            if let Change::Removed(key) = change {
+                feed.remove_item(key);
                 continue;
             }
-            let from = change.new.as_ref().and_then(item::key_of);
-            for row in rows_of_change(change) {
-                feed.push_from(from.clone(), row);
+            for entry in entries_of_change(change) {
+                if let Change::Inserted(row) = change {
+                    feed.push_from(Some(row.key().clone()), entry);
+                }
             }
         }
         feed.forget_before(&rfc3339(now - time::Duration::hours(24)));

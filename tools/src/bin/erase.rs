@@ -15,7 +15,7 @@
 
 use std::process::ExitCode;
 
-use webhook_receiver::{erasable_digits, erase_phone, QuarantineSearch, StoreSettings};
+use webhook_table::{erasable_digits, erase_phone, QuarantineSearch, StoreSettings};
 use webhook_tools::{days_through_today, parse_date, read_flags, start, Progress, TableFlags};
 
 const USAGE: &str =

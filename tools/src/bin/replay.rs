@@ -12,7 +12,7 @@
 
 use std::process::ExitCode;
 
-use webhook_receiver::{replay_day, ReplayResult, Replayed, StoreSettings, DEFAULT_RETENTION_DAYS};
+use webhook_table::{replay_day, ReplayResult, Replayed, StoreSettings, DEFAULT_RETENTION_DAYS};
 use webhook_tools::{days_through_today, parse_date, read_flags, start, Progress, TableFlags};
 
 /// Days looked back when no day is named.

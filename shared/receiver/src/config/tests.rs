@@ -136,12 +136,24 @@ fn retention_defaults_to_400_days_and_zero_keeps_forever() {
         all.extend_from_slice(vars);
         Config::from_lookup(&[Provider::Edna], lookup(&all))
     };
-    assert_eq!(with(&[]).unwrap().retention_days, DEFAULT_RETENTION_DAYS);
     assert_eq!(
-        with(&[("RETENTION_DAYS", "30")]).unwrap().retention_days,
+        with(&[]).unwrap().store.retention_days,
+        DEFAULT_RETENTION_DAYS
+    );
+    assert_eq!(
+        with(&[("RETENTION_DAYS", "30")])
+            .unwrap()
+            .store
+            .retention_days,
         30
     );
-    assert_eq!(with(&[("RETENTION_DAYS", "0")]).unwrap().retention_days, 0);
+    assert_eq!(
+        with(&[("RETENTION_DAYS", "0")])
+            .unwrap()
+            .store
+            .retention_days,
+        0
+    );
     assert!(matches!(
         with(&[("RETENTION_DAYS", "-1")]).unwrap_err(),
         ConfigError::Invalid {

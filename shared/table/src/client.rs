@@ -39,7 +39,7 @@ impl Service {
     /// for SSM.
     fn timeouts(self) -> TimeoutConfig {
         let operation = match self {
-            Service::DynamoDb => Duration::from_millis(1_800),
+            Service::DynamoDb => DYNAMODB_OPERATION_TIMEOUT,
             Service::Ssm => SSM_INIT_BUDGET,
         };
         TimeoutConfig::builder()
@@ -71,27 +71,28 @@ impl Service {
     }
 }
 
+/// How long one DynamoDB operation of a function may take, its retries included: it ends well
+/// inside a provider's 3 s, and inside the pipeline's own budget for a request's writes.
+pub const DYNAMODB_OPERATION_TIMEOUT: Duration = Duration::from_millis(1_800);
+
 /// How long a cold start may spend reading its secrets, retries included: 4 of Lambda's 10 s
 /// init limit, which leaves room for the DynamoDB warm-up (1.8 s at most) and the runtime.
-pub(crate) const SSM_INIT_BUDGET: Duration = Duration::from_secs(4);
+pub const SSM_INIT_BUDGET: Duration = Duration::from_secs(4);
 
 /// How many times a cold start asks SSM for its secrets while SSM throttles or fails
 /// transiently; a refusal (no permission, no parameter) is not asked again.
-pub(crate) const SSM_INIT_ATTEMPTS: u32 = 6;
+pub const SSM_INIT_ATTEMPTS: u32 = 6;
 
 /// Builds the DynamoDB client once per cold start from what Lambda puts in the environment:
 /// see [`sdk_config`].
 pub fn dynamodb_client() -> Client {
-    Client::new(&sdk_config_from_env(Service::DynamoDb))
+    Client::new(&lambda_sdk_config(Service::DynamoDb))
 }
 
-/// Builds the SSM client that reads the secrets at init, exactly as [`dynamodb_client`] is built
-/// (`AWS_ENDPOINT_URL_SSM` instead of `AWS_ENDPOINT_URL_DYNAMODB`).
-pub fn ssm_client() -> aws_sdk_ssm::Client {
-    aws_sdk_ssm::Client::new(&sdk_config_from_env(Service::Ssm))
-}
-
-fn sdk_config_from_env(service: Service) -> SdkConfig {
+/// The configuration of a function's client of `service`, from what Lambda puts in the
+/// environment ([`sdk_config`]): the pipeline builds its SSM client from it, exactly as
+/// [`dynamodb_client`] is built (`AWS_ENDPOINT_URL_SSM` instead of `AWS_ENDPOINT_URL_DYNAMODB`).
+pub fn lambda_sdk_config(service: Service) -> SdkConfig {
     sdk_config(
         service,
         |name| std::env::var(name).ok(),

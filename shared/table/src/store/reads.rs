@@ -10,9 +10,11 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, KeysAndAttributes, ReturnConsumedCapacity,
 };
+use webhook_payload::MessageRef;
 
 use super::{DynamoDbStore, StoreError};
 use crate::item::{self, Item, ItemKey};
+use crate::row::{Row, RowKey};
 
 /// Items of a partition the message view reads at most: a message has a handful (its events, its
 /// acks, collisions); a partition that somehow holds more is cut here, and says so.
@@ -21,11 +23,33 @@ pub const MAX_MESSAGE_ITEMS: usize = 500;
 /// BatchGetItem's limit of keys per request.
 const MAX_BATCH_KEYS: usize = 100;
 
+/// One page of a listing, as its items were read (the store's own; readers get a [`Page`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ItemPage {
+    /// The items, in the listing's order.
+    pub(crate) items: Vec<Item>,
+    /// Where the next page starts (its last key, encoded), when there is one.
+    pub(crate) next: Option<Cursor>,
+    /// Read units DynamoDB reported for the page (table and index).
+    pub(crate) read_units: f64,
+}
+
+impl ItemPage {
+    /// The page as its readers see it: each item as the row it stands for.
+    fn rows(self) -> Page {
+        Page {
+            rows: self.items.iter().filter_map(Row::of_item).collect(),
+            next: self.next,
+            read_units: self.read_units,
+        }
+    }
+}
+
 /// One page of a listing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
-    /// The items, in the listing's order.
-    pub items: Vec<Item>,
+    /// The rows, in the listing's order.
+    pub rows: Vec<Row>,
     /// Where the next page starts (its last key, encoded), when there is one.
     pub next: Option<Cursor>,
     /// Read units DynamoDB reported for the page (table and index).
@@ -114,7 +138,15 @@ impl DynamoDbStore {
         let Some(phone_key) = item::phone_key(phone) else {
             return Ok(Page::default());
         };
-        let found = self.index_page(Index::Phone(&phone_key), page).await?;
+        Ok(self.timeline_items(&phone_key, page).await?.rows())
+    }
+
+    async fn timeline_items(
+        &self,
+        phone_key: &str,
+        page: &PageRequest,
+    ) -> Result<ItemPage, StoreError> {
+        let found = self.index_page(Index::Phone(phone_key), page).await?;
         let read_units = units(found.consumed_capacity());
         let next = found.last_evaluated_key().map(Cursor::encode);
         let keys: Vec<ItemKey> = found.items().iter().filter_map(item::key_of).collect();
@@ -128,7 +160,7 @@ impl DynamoDbStore {
         keys: &[ItemKey],
         next: Option<Cursor>,
         read_units: f64,
-    ) -> Result<Page, StoreError> {
+    ) -> Result<ItemPage, StoreError> {
         let (mut items, batch_units) = self.batch_get(keys).await?;
         // BatchGetItem answers in any order: put the items back in the index's order.
         let position: HashMap<&ItemKey, usize> =
@@ -138,18 +170,25 @@ impl DynamoDbStore {
                 .and_then(|key| position.get(&key).copied())
                 .unwrap_or(usize::MAX)
         });
-        Ok(Page {
+        Ok(ItemPage {
             items,
             next,
             read_units: read_units + batch_units,
         })
     }
 
-    /// Every item of the partition `pk` (a message: its events, acks and collisions), in
-    /// sort-key order, read consistently, up to `MAX_MESSAGE_ITEMS` (500); `next` is set when the
-    /// partition holds more.
-    pub async fn partition(&self, pk: &str) -> Result<Page, StoreError> {
-        let mut page = Page::default();
+    /// Every row of `message` (its events, statuses and collisions), in sort-key order, read
+    /// consistently, up to `MAX_MESSAGE_ITEMS` (500); `next` is set when it holds more.
+    pub async fn message(&self, message: &MessageRef) -> Result<Page, StoreError> {
+        Ok(self
+            .partition(&item::message_partition(message))
+            .await?
+            .rows())
+    }
+
+    /// Every item of the partition `pk`, as [`DynamoDbStore::message`] reads it.
+    pub(crate) async fn partition(&self, pk: &str) -> Result<ItemPage, StoreError> {
+        let mut page = ItemPage::default();
         let mut start = None;
         loop {
             let found = self
@@ -184,6 +223,14 @@ impl DynamoDbStore {
     /// each newest first, and each page's items are then read by key (the index holds keys
     /// only). Within a page the items are newest first; across pages, shard by shard.
     pub async fn quarantined_on(&self, day: &str, page: &PageRequest) -> Result<Page, StoreError> {
+        Ok(self.quarantined_items(day, page).await?.rows())
+    }
+
+    async fn quarantined_items(
+        &self,
+        day: &str,
+        page: &PageRequest,
+    ) -> Result<ItemPage, StoreError> {
         let shards = item::quarantine_shards(day);
         // A cursor names its shard: a key inside it, or (when a shard ended with the page) only
         // the shard to start next.
@@ -281,8 +328,14 @@ impl DynamoDbStore {
             .map_err(|err| StoreError::request("Query", &err))
     }
 
-    /// The item at `key`, read consistently, if there is one.
-    pub async fn item(&self, key: &ItemKey) -> Result<(Option<Item>, f64), StoreError> {
+    /// The row at `key`, read consistently, if there is one.
+    pub async fn row(&self, key: &RowKey) -> Result<Option<Row>, StoreError> {
+        let (found, _) = self.item(&key.0).await?;
+        Ok(found.as_ref().and_then(Row::of_item))
+    }
+
+    /// The item at `key`, read consistently, if there is one, and the read units it cost.
+    pub(crate) async fn item(&self, key: &ItemKey) -> Result<(Option<Item>, f64), StoreError> {
         let found = self
             .client
             .get_item()
@@ -317,7 +370,7 @@ impl DynamoDbStore {
                 .build()
                 .map_err(|_| StoreError::Request {
                     operation: "BatchGetItem",
-                    cause: crate::metrics::FaultCause::Validation,
+                    cause: super::FaultCause::Validation,
                     code: "ConstructionFailure".to_owned(),
                 })?;
             // Unprocessed keys come back when DynamoDB throttles; the client's retries already

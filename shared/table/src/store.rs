@@ -8,22 +8,21 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use webhook_payload::{EventRecord, QuarantineRecord};
 
 use crate::item::ItemKey;
-use crate::metrics::FaultCause;
 
 mod conditional;
 mod dynamodb;
+mod fault;
 mod operator;
 mod outcome;
 mod reads;
-#[cfg(feature = "stream")]
 mod stream;
 
-pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage};
+pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage, DEFAULT_RETENTION_DAYS};
+pub use fault::FaultCause;
 pub(crate) use operator::Listing;
 pub use outcome::Outcome;
 pub use reads::{Cursor, Page, PageRequest};
-#[cfg(feature = "stream")]
-pub use stream::{Change, ChangeKind, TableStream};
+pub use stream::{Change, TableStream};
 
 /// The partition key that [`DynamoDbStore::warm_up`] reads. Event keys always join several
 /// segments with `#`, so no event lives here; template.yaml lets the functions read this key and

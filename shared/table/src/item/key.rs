@@ -3,7 +3,7 @@
 //! can never shift the segments of a key and forge another event's key.
 
 pub use webhook_payload::{compose, key_segments};
-use webhook_payload::{phone_digits, EventId, EventRecord, MessageRef, QuarantineRecord};
+use webhook_payload::{phone_digits, EventId, EventRecord, MessageRef, Provider, QuarantineRecord};
 
 /// First segment of a message's partition key: `MSG#<provider>#…`.
 pub const MESSAGE_PREFIX: &str = "MSG";
@@ -81,6 +81,51 @@ pub fn message_partition(message: &MessageRef) -> String {
             provider,
             body_sha256,
         } => compose(&[UNMODELLED_PREFIX, provider.as_str(), body_sha256]),
+    }
+}
+
+/// The message and collision mark of an event's key, read back: the inverse of
+/// [`message_partition`]; `None` for a key that is no event's nor a collision's.
+pub fn event_of_key(key: &ItemKey) -> Option<(MessageRef, bool)> {
+    let collision = key.sk.starts_with(COLLISION_PREFIX);
+    let sort = key.sk.strip_prefix(COLLISION_PREFIX).unwrap_or(&key.sk);
+    if key_segments(sort).first().map(String::as_str) != Some(EVENT_PREFIX) {
+        return None;
+    }
+    let segments = key_segments(&key.pk);
+    let texts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let message = match texts.as_slice() {
+        [MESSAGE_PREFIX, "botlinkd", instance_id, message_id] => MessageRef::Botlinkd {
+            instance_id: (*instance_id).to_owned(),
+            message_id: (*message_id).to_owned(),
+        },
+        [MESSAGE_PREFIX, "edna", "in", id] => MessageRef::EdnaReceived(id.parse().ok()?),
+        [MESSAGE_PREFIX, "edna", id] => MessageRef::EdnaSent(id.parse().ok()?),
+        [UNMODELLED_PREFIX, provider, body_sha256] => MessageRef::Unmodelled {
+            provider: Provider::ALL
+                .into_iter()
+                .find(|known| known.as_str() == *provider)?,
+            body_sha256: (*body_sha256).to_owned(),
+        },
+        _ => return None,
+    };
+    Some((message, collision))
+}
+
+/// Whether `key` is a quarantined body's.
+pub fn is_quarantine_key(key: &ItemKey) -> bool {
+    key.sk == QUARANTINE_PREFIX && quarantine_key_of_partition(&key.pk).is_some()
+}
+
+/// The key of the quarantined body whose partition key is `pk`, if `pk` is one.
+pub fn quarantine_key_of_partition(pk: &str) -> Option<ItemKey> {
+    let segments = key_segments(pk);
+    match segments.as_slice() {
+        [prefix, hash] if prefix == QUARANTINE_PREFIX && !hash.is_empty() => Some(ItemKey {
+            pk: pk.to_owned(),
+            sk: QUARANTINE_PREFIX.to_owned(),
+        }),
+        _ => None,
     }
 }
 

@@ -11,9 +11,10 @@ use aws_sdk_dynamodbstreams::types::{
     AttributeValue as StreamValue, OperationType, Record, ShardIteratorType,
 };
 
+use super::FaultCause;
 use super::{DynamoDbStore, StoreError};
-use crate::item::Item;
-use crate::metrics::FaultCause;
+use crate::item::{self, Item};
+use crate::row::{Row, RowKey};
 
 /// How often the shard list is read again, to find the shards DynamoDB opens as it splits and
 /// rolls the stream (about every four hours, or under load).
@@ -23,26 +24,15 @@ const DESCRIBE_EVERY: Duration = Duration::from_secs(10);
 /// records is done in bounded steps.
 const PAGES_PER_POLL: usize = 20;
 
-/// One change of the table, as the stream recorded it.
+/// One change of the table, as the stream recorded it, as rows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Change {
-    /// What happened to the item.
-    pub operation: ChangeKind,
-    /// The item before the change (none for an insert).
-    pub old: Option<Item>,
-    /// The item after the change (none for a remove).
-    pub new: Option<Item>,
-}
-
-/// What a change did to its item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// A new item.
-    Insert,
-    /// An item that was changed.
-    Modify,
+pub enum Change {
+    /// A new item (every provider event is one), as its row.
+    Inserted(Row),
+    /// A changed item (a replay's mark on a quarantined body), as its row now.
+    Modified(Row),
     /// A deleted item (an erasure, or TTL).
-    Remove,
+    Removed(RowKey),
 }
 
 /// One shard being read.
@@ -243,15 +233,10 @@ impl TableStream {
     }
 }
 
+/// The change `record` made, as rows; `None` for an item that is no row (the warm-up key).
 fn change_of(record: &Record) -> Option<Change> {
-    let operation = match record.event_name()? {
-        OperationType::Insert => ChangeKind::Insert,
-        OperationType::Modify => ChangeKind::Modify,
-        OperationType::Remove => ChangeKind::Remove,
-        _ => return None,
-    };
     let data = record.dynamodb()?;
-    let image = |image: Option<&std::collections::HashMap<String, StreamValue>>| {
+    let item = |image: Option<&std::collections::HashMap<String, StreamValue>>| {
         image.map(|image| {
             image
                 .iter()
@@ -259,11 +244,15 @@ fn change_of(record: &Record) -> Option<Change> {
                 .collect::<Item>()
         })
     };
-    Some(Change {
-        operation,
-        old: image(data.old_image()),
-        new: image(data.new_image()),
-    })
+    match record.event_name()? {
+        OperationType::Insert => Some(Change::Inserted(Row::of_item(&item(data.new_image())?)?)),
+        OperationType::Modify => Some(Change::Modified(Row::of_item(&item(data.new_image())?)?)),
+        OperationType::Remove => {
+            let keys = item(data.keys()).or_else(|| item(data.old_image()))?;
+            Some(Change::Removed(RowKey(item::key_of(&keys)?)))
+        }
+        _ => None,
+    }
 }
 
 /// A Streams attribute value as the DynamoDB client's own type (the two SDKs each define one).

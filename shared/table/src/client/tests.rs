@@ -213,17 +213,3 @@ fn the_trust_store_is_exactly_amazon_trust_services_roots() {
             .collect();
     assert_eq!(fingerprints, expected);
 }
-
-#[test]
-fn a_storage_fault_is_answered_inside_botlinkd_s_3_s_by_construction() {
-    // The handler cuts the writes at STORE_BUDGET whatever the client does; the client gives up
-    // on one operation (its retries included) before that; both leave room in BotLinkd's 3 s for
-    // the answer itself. The fault tests prove the cuts happen (a stub that never answers still
-    // gets a 503); these figures are what makes them fast.
-    let operation = Service::DynamoDb
-        .timeouts()
-        .operation_timeout()
-        .expect("an operation timeout");
-    assert!(operation < crate::STORE_BUDGET, "{operation:?}");
-    assert!(crate::STORE_BUDGET + Duration::from_millis(500) <= Duration::from_secs(3));
-}

@@ -5,7 +5,8 @@
 
 use webhook_payload::{key_hash, parse_event, Route};
 
-use crate::item::{self, Item, ItemKey};
+use crate::item::{self, Item};
+use crate::row::RowKey;
 use crate::store::{DynamoDbStore, EventStore, Listing, Outcome, StoreError};
 
 /// What replay did, or would do, with one quarantined body.
@@ -56,10 +57,10 @@ pub async fn replay_day(
 /// as [`replay_day`] would; `None` when there is no quarantine item there.
 pub async fn replay_one(
     store: &DynamoDbStore,
-    key: &ItemKey,
+    key: &RowKey,
     apply: bool,
 ) -> Result<Option<Replayed>, StoreError> {
-    let (found, _) = store.item(key).await?;
+    let (found, _) = store.item(&key.0).await?;
     match found {
         Some(quarantined)
             if item::text(&quarantined, item::KIND) == Some(item::KIND_QUARANTINE) =>

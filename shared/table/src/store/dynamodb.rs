@@ -16,9 +16,8 @@ use webhook_payload::{EventRecord, QuarantineRecord};
 
 use super::conditional::Answer;
 use super::{Conditional, EventStore, StoreError, WARM_UP_KEY};
-use crate::config::Config;
+use crate::client::ClientProfile;
 use crate::item::{self, Item, ItemKey};
-use crate::ClientProfile;
 
 /// The webhook event table in DynamoDB.
 #[derive(Debug, Clone)]
@@ -52,6 +51,11 @@ pub struct StoreSettings {
     /// Items per page of the operator commands' reads; `None`: DynamoDB's own pages (up to 1 MB).
     pub page_size: Option<NonZeroU32>,
 }
+
+/// How long items are kept unless `RETENTION_DAYS` says otherwise: 400 days, a year of campaigns
+/// plus a month to compare them year over year. The template's `RetentionDays` default, the local
+/// stack and the tests all use this value (a template test checks the template's).
+pub const DEFAULT_RETENTION_DAYS: u32 = 400;
 
 impl StoreSettings {
     /// Settings for `table` and `retention_days`, with DynamoDB's own page size.
@@ -94,10 +98,19 @@ impl WriteUsage {
 }
 
 impl DynamoDbStore {
-    /// The store `settings` describe, through a DynamoDB client of `profile`: the only way to
-    /// build one outside the tests, so no writer can forget the retention.
-    pub async fn open(settings: StoreSettings, profile: ClientProfile) -> DynamoDbStore {
-        DynamoDbStore::over(profile.dynamodb_client().await, settings)
+    /// The store of a function: `settings`, through the client built from the Lambda
+    /// environment (`ClientProfile::Function`). Its own constructor, not a branch of
+    /// [`DynamoDbStore::for_operator`]: a function that could reach the operators' branch would
+    /// link aws-config's whole default credential chain (STS, profiles, IMDS, SSO, a second HTTPS
+    /// stack) into its binary.
+    pub fn for_function(settings: StoreSettings) -> DynamoDbStore {
+        DynamoDbStore::over(crate::client::dynamodb_client(), settings)
+    }
+
+    /// The store of an operator tool or the console: `settings`, through aws-config's default
+    /// credential chain and the operators' patience (`ClientProfile::Operator`).
+    pub async fn for_operator(settings: StoreSettings) -> DynamoDbStore {
+        DynamoDbStore::over(ClientProfile::Operator.dynamodb_client().await, settings)
     }
 
     /// The store `settings` describe, through `client` (DynamoDB Local or a stub).
@@ -145,24 +158,6 @@ impl DynamoDbStore {
     /// The writes this store made so far.
     pub fn usage(&self) -> &WriteUsage {
         &self.usage
-    }
-
-    /// The store of a function: the client built from the environment, warmed up if
-    /// `config.warm_up`. A failed warm-up is only logged: the first event then connects as it
-    /// would have anyway.
-    pub(crate) async fn connect(config: &Config) -> DynamoDbStore {
-        let settings = StoreSettings::new(&config.table_name, config.retention_days);
-        // The functions' client directly, not through `open`: `open` can also build the
-        // operators' client, and a function that could reach that branch would link aws-config's
-        // whole default credential chain (STS, profiles, IMDS, a second HTTPS stack) into its
-        // binary.
-        let store = DynamoDbStore::over(crate::client::dynamodb_client(), settings);
-        if config.warm_up {
-            if let Err(err) = store.warm_up().await {
-                tracing::warn!(error = %err, "DynamoDB warm-up failed; the first event will connect");
-            }
-        }
-        store
     }
 
     /// Reads the warm-up key (`WARM-UP`) once, so that DNS, TCP, TLS, credentials and the SDK's

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use webhook_payload::{EventRecord, QuarantineRecord};
 
 use crate::item::{self, Item, ItemKey};
-use crate::metrics::FaultCause;
+use crate::store::FaultCause;
 use crate::store::{Conditional, EventStore, StoreError};
 
 /// Items by `(pk, sk)`, and a switch that makes every write fail like an unreachable table.

@@ -9,16 +9,21 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use webhook_payload::{EventRecord, QuarantineRecord};
+use webhook_payload::{EventKind, EventRecord, MessageRef, QuarantineRecord};
 
 mod key;
 mod update;
 
 pub use key::{
-    compose, event_key, key_segments, message_partition, phone_key, quarantine_key,
-    quarantine_shard, quarantine_shards, record_key, ItemKey, COLLISION_PREFIX, EVENT_PREFIX,
-    MESSAGE_PREFIX, MIN_PHONE_DIGITS, PHONE_PREFIX, QUARANTINE_PREFIX, QUARANTINE_SHARDS,
-    UNMODELLED_PREFIX,
+    event_of_key, is_quarantine_key, message_partition, phone_key, quarantine_key,
+    quarantine_key_of_partition, quarantine_shard, quarantine_shards, record_key, ItemKey,
+    COLLISION_PREFIX, MIN_PHONE_DIGITS, UNMODELLED_PREFIX,
+};
+// What only the tests read of the layout (`crate::testing`).
+#[cfg(any(test, feature = "testing"))]
+pub use key::{
+    compose, event_key, key_segments, EVENT_PREFIX, MESSAGE_PREFIX, PHONE_PREFIX,
+    QUARANTINE_PREFIX, QUARANTINE_SHARDS,
 };
 
 pub use update::Update;
@@ -78,6 +83,7 @@ pub const BY_PHONE_INDEX: &str = "by_phone";
 pub const BY_QUARANTINE_DAY_INDEX: &str = "by_quarantine_day";
 
 /// DynamoDB's item size limit (400 KB, counted as 1024-byte KB).
+#[cfg(any(test, feature = "testing"))]
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// How much of the parser's message a quarantine item keeps.
 const MAX_DETAIL_BYTES: usize = 1024;
@@ -154,6 +160,7 @@ pub fn raw_body_of(item: &Item) -> Option<Vec<u8>> {
 }
 
 /// Whether `item` holds `body` as received (an event's or a quarantined body's `raw_body`).
+#[cfg(any(test, feature = "testing"))]
 pub fn holds_body(item: &Item, body: &[u8]) -> bool {
     raw_body_of(item).as_deref() == Some(body)
 }
@@ -183,6 +190,24 @@ pub fn replayed_update(key: ItemKey, outcome: &str, at: &str) -> Update {
     }
 }
 
+/// The event kind whose stored name (`kind`) is `name`; `None` for a quarantined body's.
+pub fn kind_of(name: &str) -> Option<EventKind> {
+    [
+        EventKind::Click,
+        EventKind::InboundMessage,
+        EventKind::Ack,
+        EventKind::Unmodelled,
+    ]
+    .into_iter()
+    .find(|kind| kind.as_str() == name)
+}
+
+/// What a log line shows of `message`'s partition key: a 12-hex hash
+/// ([`webhook_payload::key_hash`]), since keys hold message ids and ids encode phone numbers.
+pub fn message_key_hash(message: &MessageRef) -> String {
+    webhook_payload::key_hash(&message_partition(message))
+}
+
 /// A string attribute of an item.
 pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name)
@@ -199,12 +224,14 @@ fn truncate(text: &str, max_bytes: usize) -> &str {
 }
 
 /// An item's size as DynamoDB counts it (names plus values), rounded up for numbers.
+#[cfg(any(test, feature = "testing"))]
 pub fn item_bytes(item: &Item) -> usize {
     item.iter()
         .map(|(name, value)| attr_bytes(name, value))
         .sum()
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn attr_bytes(name: &str, value: &AttributeValue) -> usize {
     name.len()
         + match value {
