@@ -9,6 +9,7 @@ mod auth;
 mod client;
 mod config;
 mod config_error;
+mod disposition;
 mod erase;
 mod handler;
 mod ingest;
@@ -43,7 +44,8 @@ pub use {
     client::{dynamodb_client, sdk_config, Service},
     config::Config,
     config_error::ConfigError,
-    handler::{Receiver, MAX_BODY_BYTES, STORE_BUDGET},
+    disposition::MAX_BODY_BYTES,
+    handler::{Receiver, STORE_BUDGET},
     memory::MemoryStore,
     metrics::{
         emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,

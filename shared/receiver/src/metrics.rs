@@ -10,7 +10,13 @@
 //! - any other request: `Requests` = 1 by `Outcome`, and a storage fault also by its `Cause`;
 //! - an event stored through a route not named for its kind: `WrongRoute` = 1 beside the lag.
 
+use std::time::SystemTime;
+
 use serde_json::{json, Map, Value};
+use webhook_payload::{seconds_until, EventKind};
+
+use crate::disposition::{Disposition, WebhookError};
+use crate::store::Outcome;
 
 /// The `Outcome` dimension: what happened to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +233,53 @@ pub enum Measure {
 }
 
 impl Measure {
+    /// What `disposition` counts, `now`: the lag of an event stored now, the cause of a storage
+    /// fault, or its class.
+    pub(crate) fn of(disposition: &Disposition, now: SystemTime) -> Measure {
+        match disposition {
+            Disposition::UrlCheck => Measure::Other(OutcomeClass::UrlCheck),
+            Disposition::Event {
+                outcome: Outcome::Duplicate,
+                ..
+            }
+            | Disposition::Quarantined {
+                outcome: Outcome::QuarantinedAgain,
+                ..
+            } => Measure::Other(OutcomeClass::Duplicate),
+            Disposition::Quarantined { .. } => Measure::Other(OutcomeClass::Quarantined),
+            Disposition::Event {
+                record,
+                wrong_route,
+                ..
+            } => match seconds_until(&record.occurred_at, now) {
+                Some(lag_seconds) if record.kind() != EventKind::Unmodelled => Measure::Stored {
+                    provider: record.provider().as_str(),
+                    kind: record.kind().as_str(),
+                    lag_seconds,
+                    wrong_route: *wrong_route,
+                },
+                // No provider time to measure from.
+                _ => Measure::Other(OutcomeClass::Unmodelled),
+            },
+            Disposition::Error(WebhookError::UnknownPath(_)) => {
+                Measure::Other(OutcomeClass::UnknownPath)
+            }
+            Disposition::Error(WebhookError::MethodNotAllowed { .. }) => {
+                Measure::Other(OutcomeClass::WrongMethod)
+            }
+            Disposition::Error(WebhookError::Unauthorized(_)) => {
+                Measure::Other(OutcomeClass::Unauthorized)
+            }
+            Disposition::Error(WebhookError::PayloadTooLarge) => {
+                Measure::Other(OutcomeClass::TooLarge)
+            }
+            Disposition::Error(WebhookError::Storage(err)) => Measure::Failed(err.cause()),
+            Disposition::Error(WebhookError::StorageTimeout) => {
+                Measure::Failed(FaultCause::Timeout)
+            }
+        }
+    }
+
     /// The outcome this measure counts.
     pub fn class(&self) -> OutcomeClass {
         match self {
