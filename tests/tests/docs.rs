@@ -12,7 +12,7 @@ use integration_tests::template::{load_template, resources_of_type};
 use integration_tests::wiring::alarms::emitted_series;
 use std::collections::BTreeSet;
 use webhook_receiver::item;
-use webhook_receiver::{FaultCause, OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+use webhook_receiver::{FaultCause, RequestClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo_root().join(path))
@@ -29,7 +29,7 @@ fn template_alarms() -> BTreeSet<String> {
 
 /// The `Outcome` and `Cause` dimension values the functions emit.
 fn dimension_values() -> BTreeSet<String> {
-    OutcomeClass::ALL
+    RequestClass::ALL
         .iter()
         .map(|class| class.as_str().to_owned())
         .chain(

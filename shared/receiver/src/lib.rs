@@ -48,7 +48,7 @@ pub use {
     handler::{Receiver, STORE_BUDGET},
     memory::MemoryStore,
     metrics::{
-        emf_line, FaultCause, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,
+        emf_line, FaultCause, Measure, RequestClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC,
         KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
     },
     request_line::LineSink,

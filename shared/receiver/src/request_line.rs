@@ -24,7 +24,7 @@ use webhook_payload::{key_hash, phone_last_four, Route};
 
 use crate::disposition::{Disposition, WebhookError};
 use crate::item::message_partition;
-use crate::metrics::{Measure, OutcomeClass};
+use crate::metrics::{Measure, RequestClass};
 use crate::store::Outcome;
 
 /// Where the request lines go: stdout in Lambda (CloudWatch Logs), or a buffer in tests.
@@ -124,12 +124,12 @@ pub(crate) fn request_line(
     let class = measure.class();
     let mut line = Map::new();
     let level = match class {
-        OutcomeClass::Failed => Some("ERROR"),
-        OutcomeClass::Quarantined
-        | OutcomeClass::Unauthorized
-        | OutcomeClass::TooLarge
-        | OutcomeClass::UnknownPath
-        | OutcomeClass::WrongMethod => Some("WARN"),
+        RequestClass::Failed => Some("ERROR"),
+        RequestClass::Quarantined
+        | RequestClass::Unauthorized
+        | RequestClass::TooLarge
+        | RequestClass::UnknownPath
+        | RequestClass::WrongMethod => Some("WARN"),
         _ if wrong_route => Some("WARN"),
         _ => None,
     };
@@ -145,7 +145,7 @@ pub(crate) fn request_line(
     let route_matters = wrong_route
         || !matches!(
             class,
-            OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck
+            RequestClass::Stored | RequestClass::Duplicate | RequestClass::UrlCheck
         );
     if route_matters {
         if let Some(route) = route {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{EventKind, Provider, Route};
-use webhook_receiver::{emf_line, item, FaultCause, Measure, OutcomeClass};
+use webhook_receiver::{emf_line, item, FaultCause, Measure, RequestClass};
 
 use crate::stack::Stack;
 use crate::template::{one_or_many, resources_of_type, template_functions, TABLE};
@@ -77,9 +77,9 @@ pub fn every_measure() -> Vec<Measure> {
             })
     });
     let failed = FaultCause::ALL.into_iter().map(Measure::Failed);
-    let other = OutcomeClass::ALL
+    let other = RequestClass::ALL
         .into_iter()
-        .filter(|class| class.counts_requests() && *class != OutcomeClass::Failed)
+        .filter(|class| class.counts_requests() && *class != RequestClass::Failed)
         .map(Measure::Other);
     stored.chain(failed).chain(other).collect()
 }
