@@ -17,7 +17,7 @@ use integration_tests::wiring::alarms::{
 };
 use serde_yaml_ng::Value as Yaml;
 use webhook_receiver::{
-    OutcomeClass, DELIVERY_LAG_METRIC, KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION,
+    RequestClass, DELIVERY_LAG_METRIC, KIND_DIMENSION, OUTCOME_DIMENSION, PROVIDER_DIMENSION,
     REQUESTS_METRIC,
 };
 
@@ -73,7 +73,7 @@ fn ours(stack: &Stack, metric: &str, dimensions: &[(&str, &str)]) -> Series {
     }
 }
 
-fn requests(stack: &Stack, class: OutcomeClass) -> Series {
+fn requests(stack: &Stack, class: RequestClass) -> Series {
     ours(
         stack,
         REQUESTS_METRIC,

@@ -14,7 +14,7 @@ use integration_tests::wiring::alarms::{
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_receiver::{
-    OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC, KIND_DIMENSION, OUTCOME_DIMENSION,
+    RequestClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC, KIND_DIMENSION, OUTCOME_DIMENSION,
     PROVIDER_DIMENSION, REQUESTS_METRIC,
 };
 use webhook_table::FaultCause;
@@ -144,7 +144,7 @@ fn dashboard_problems_on(template: &Yaml, overrides: &[(&str, &str)]) -> Vec<Str
         }
     }
     // Every other outcome, and every storage fault cause.
-    for class in OutcomeClass::ALL
+    for class in RequestClass::ALL
         .into_iter()
         .filter(|c| c.counts_requests())
     {

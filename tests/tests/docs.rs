@@ -11,7 +11,7 @@ use integration_tests::repo_root;
 use integration_tests::template::{load_template, resources_of_type};
 use integration_tests::wiring::alarms::emitted_series;
 use std::collections::BTreeSet;
-use webhook_receiver::{OutcomeClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
+use webhook_receiver::{RequestClass, REQUESTS_METRIC, WRONG_ROUTE_METRIC};
 use webhook_table::testing as item;
 use webhook_table::FaultCause;
 
@@ -30,7 +30,7 @@ fn template_alarms() -> BTreeSet<String> {
 
 /// The `Outcome` and `Cause` dimension values the functions emit.
 fn dimension_values() -> BTreeSet<String> {
-    OutcomeClass::ALL
+    RequestClass::ALL
         .iter()
         .map(|class| class.as_str().to_owned())
         .chain(

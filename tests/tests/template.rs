@@ -107,10 +107,10 @@ fn the_failed_and_quarantined_alarms_watch_the_metric_the_functions_emit() {
     let namespace =
         sub_string(&globals["METRICS_NAMESPACE"]).expect("Globals set METRICS_NAMESPACE with !Sub");
     for (name, class) in [
-        ("FailedEventsAlarm", webhook_receiver::OutcomeClass::Failed),
+        ("FailedEventsAlarm", webhook_receiver::RequestClass::Failed),
         (
             "QuarantinedEventsAlarm",
-            webhook_receiver::OutcomeClass::Quarantined,
+            webhook_receiver::RequestClass::Quarantined,
         ),
     ] {
         let alarm = &template["Resources"][name]["Properties"];

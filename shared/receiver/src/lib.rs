@@ -8,6 +8,7 @@
 mod auth;
 mod config;
 mod config_error;
+mod disposition;
 mod handler;
 mod ingest;
 mod logging;
@@ -27,9 +28,10 @@ pub use serve::serve;
 pub use {
     config::Config,
     config_error::ConfigError,
-    handler::{Receiver, MAX_BODY_BYTES, STORE_BUDGET},
+    disposition::MAX_BODY_BYTES,
+    handler::{Receiver, STORE_BUDGET},
     metrics::{
-        emf_line, Measure, OutcomeClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC, KIND_DIMENSION,
+        emf_line, Measure, RequestClass, CAUSE_DIMENSION, DELIVERY_LAG_METRIC, KIND_DIMENSION,
         OUTCOME_DIMENSION, PROVIDER_DIMENSION, REQUESTS_METRIC, WRONG_ROUTE_METRIC,
     },
     request_line::LineSink,

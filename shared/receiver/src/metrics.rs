@@ -10,12 +10,19 @@
 //! - any other request: `Requests` = 1 by `Outcome`, and a storage fault also by its `Cause`;
 //! - an event stored through a route not named for its kind: `WrongRoute` = 1 beside the lag.
 
-use serde_json::{json, Map, Value};
-pub use webhook_table::FaultCause;
+use std::time::SystemTime;
 
-/// The `Outcome` dimension: what happened to a request.
+use serde_json::{json, Map, Value};
+use webhook_payload::{seconds_until, EventKind};
+use webhook_table::FaultCause;
+use webhook_table::Outcome;
+
+use crate::disposition::{Disposition, WebhookError};
+
+/// The class of a request: the value of the `Outcome` dimension (and of the log line's
+/// `Outcome`), from its [`Disposition`] (`Measure::of`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutcomeClass {
+pub enum RequestClass {
     /// A modelled event, written now (counted through `DeliveryLag`).
     Stored,
     /// An event or body already stored: nothing written.
@@ -38,35 +45,35 @@ pub enum OutcomeClass {
     Failed,
 }
 
-impl OutcomeClass {
+impl RequestClass {
     /// Every class, in the order the dashboard and the docs list them.
     #[cfg(any(test, feature = "testing"))]
-    pub const ALL: [OutcomeClass; 10] = [
-        OutcomeClass::Stored,
-        OutcomeClass::Duplicate,
-        OutcomeClass::Unmodelled,
-        OutcomeClass::Quarantined,
-        OutcomeClass::UrlCheck,
-        OutcomeClass::Unauthorized,
-        OutcomeClass::TooLarge,
-        OutcomeClass::UnknownPath,
-        OutcomeClass::WrongMethod,
-        OutcomeClass::Failed,
+    pub const ALL: [RequestClass; 10] = [
+        RequestClass::Stored,
+        RequestClass::Duplicate,
+        RequestClass::Unmodelled,
+        RequestClass::Quarantined,
+        RequestClass::UrlCheck,
+        RequestClass::Unauthorized,
+        RequestClass::TooLarge,
+        RequestClass::UnknownPath,
+        RequestClass::WrongMethod,
+        RequestClass::Failed,
     ];
 
     /// The dimension value, and the `Outcome` of the log line.
     pub fn as_str(self) -> &'static str {
         match self {
-            OutcomeClass::Stored => "stored",
-            OutcomeClass::Duplicate => "duplicate",
-            OutcomeClass::Unmodelled => "unmodelled",
-            OutcomeClass::Quarantined => "quarantined",
-            OutcomeClass::UrlCheck => "url_check",
-            OutcomeClass::Unauthorized => "unauthorized",
-            OutcomeClass::TooLarge => "too_large",
-            OutcomeClass::UnknownPath => "unknown_path",
-            OutcomeClass::WrongMethod => "wrong_method",
-            OutcomeClass::Failed => "failed",
+            RequestClass::Stored => "stored",
+            RequestClass::Duplicate => "duplicate",
+            RequestClass::Unmodelled => "unmodelled",
+            RequestClass::Quarantined => "quarantined",
+            RequestClass::UrlCheck => "url_check",
+            RequestClass::Unauthorized => "unauthorized",
+            RequestClass::TooLarge => "too_large",
+            RequestClass::UnknownPath => "unknown_path",
+            RequestClass::WrongMethod => "wrong_method",
+            RequestClass::Failed => "failed",
         }
     }
 
@@ -74,7 +81,7 @@ impl OutcomeClass {
     /// which is counted by `DeliveryLag`'s sample count).
     #[cfg(any(test, feature = "testing"))]
     pub fn counts_requests(self) -> bool {
-        self != OutcomeClass::Stored
+        self != RequestClass::Stored
     }
 }
 
@@ -130,7 +137,7 @@ impl WeakSecret {
     }
 }
 
-/// Dimension of `Requests`: the [`OutcomeClass`].
+/// Dimension of `Requests`: the [`RequestClass`].
 pub const OUTCOME_DIMENSION: &str = "Outcome";
 /// Second dimension set of `Requests` on a storage fault: the [`FaultCause`].
 pub const CAUSE_DIMENSION: &str = "Cause";
@@ -156,16 +163,63 @@ pub enum Measure {
     },
     /// A storage fault, by cause.
     Failed(FaultCause),
-    /// Any other outcome.
-    Other(OutcomeClass),
+    /// Any other class of request.
+    Other(RequestClass),
 }
 
 impl Measure {
-    /// The outcome this measure counts.
-    pub fn class(&self) -> OutcomeClass {
+    /// What `disposition` counts, `now`: the lag of an event stored now, the cause of a storage
+    /// fault, or its class.
+    pub(crate) fn of(disposition: &Disposition, now: SystemTime) -> Measure {
+        match disposition {
+            Disposition::UrlCheck => Measure::Other(RequestClass::UrlCheck),
+            Disposition::Event {
+                outcome: Outcome::Duplicate,
+                ..
+            }
+            | Disposition::Quarantined {
+                outcome: Outcome::QuarantinedAgain,
+                ..
+            } => Measure::Other(RequestClass::Duplicate),
+            Disposition::Quarantined { .. } => Measure::Other(RequestClass::Quarantined),
+            Disposition::Event {
+                record,
+                wrong_route,
+                ..
+            } => match seconds_until(&record.occurred_at, now) {
+                Some(lag_seconds) if record.kind() != EventKind::Unmodelled => Measure::Stored {
+                    provider: record.provider().as_str(),
+                    kind: record.kind().as_str(),
+                    lag_seconds,
+                    wrong_route: *wrong_route,
+                },
+                // No provider time to measure from.
+                _ => Measure::Other(RequestClass::Unmodelled),
+            },
+            Disposition::Error(WebhookError::UnknownPath(_)) => {
+                Measure::Other(RequestClass::UnknownPath)
+            }
+            Disposition::Error(WebhookError::MethodNotAllowed { .. }) => {
+                Measure::Other(RequestClass::WrongMethod)
+            }
+            Disposition::Error(WebhookError::Unauthorized(_)) => {
+                Measure::Other(RequestClass::Unauthorized)
+            }
+            Disposition::Error(WebhookError::PayloadTooLarge) => {
+                Measure::Other(RequestClass::TooLarge)
+            }
+            Disposition::Error(WebhookError::Storage(err)) => Measure::Failed(err.cause()),
+            Disposition::Error(WebhookError::StorageTimeout) => {
+                Measure::Failed(FaultCause::Timeout)
+            }
+        }
+    }
+
+    /// The class of request this measure counts.
+    pub fn class(&self) -> RequestClass {
         match self {
-            Measure::Stored { .. } => OutcomeClass::Stored,
-            Measure::Failed(_) => OutcomeClass::Failed,
+            Measure::Stored { .. } => RequestClass::Stored,
+            Measure::Failed(_) => RequestClass::Failed,
             Measure::Other(class) => *class,
         }
     }
@@ -246,7 +300,7 @@ mod tests {
 
     #[test]
     fn a_refusal_counts_one_request_by_outcome() {
-        let line = line(&Measure::Other(OutcomeClass::Unauthorized));
+        let line = line(&Measure::Other(RequestClass::Unauthorized));
         assert_eq!(line["_aws"]["Timestamp"], 1_700_000_000_000u64);
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "WhatsAppWebhooks/prod");

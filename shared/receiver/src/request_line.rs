@@ -14,16 +14,18 @@
 //!
 //! Never a secret, a body, a phone number, a message id or a key: ids encode phone numbers.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Map, Value};
 use webhook_payload::{phone_last_four, Route};
 
-use crate::handler::{Handled, WebhookError};
-use crate::metrics::{Measure, OutcomeClass};
-use webhook_table::message_key_hash;
-use webhook_table::Outcome;
+use webhook_table::{message_key_hash, Outcome};
+
+use crate::disposition::{Disposition, WebhookError};
+use crate::metrics::{Measure, RequestClass};
 
 /// Where the request lines go: stdout in Lambda (CloudWatch Logs), or a buffer in tests.
 #[derive(Debug, Clone, Default)]
@@ -54,91 +56,108 @@ impl LineSink {
     }
 }
 
-/// What the handler knows of a request once it is answered.
-pub(crate) struct Answered<'a> {
-    pub request: &'a Request,
-    pub route: Option<Route>,
-    pub result: &'a Result<Handled, WebhookError>,
-    pub measure: &'a Measure,
-    pub wrong_route: bool,
-    pub latency_us: u64,
-}
-
-/// The request's line: its fields, then the EMF fields of its measure under `namespace`.
-pub(crate) fn request_line(answered: &Answered<'_>, namespace: &str, now_ms: u64) -> String {
+/// The line of `request`, received on `route` (none for an unknown path) and handled in
+/// `latency_us`: the fields of its `disposition`, then the EMF fields of what it counts, under
+/// `namespace` and dated `now`.
+pub(crate) fn request_line(
+    request: &Request,
+    route: Option<Route>,
+    disposition: &Disposition,
+    latency_us: u64,
+    namespace: &str,
+    now: SystemTime,
+) -> String {
+    // What only this disposition says, and whether its event came through the wrong route.
+    let mut said = Map::new();
+    let wrong_route = match disposition {
+        Disposition::Event {
+            record,
+            outcome,
+            wrong_route,
+        } => {
+            if *outcome == Outcome::StoredCollision {
+                said.insert("detail".into(), json!("collision"));
+            }
+            said.insert(
+                "key".into(),
+                json!(message_key_hash(&record.id.message)),
+            );
+            if let Some(phone) = record.phone() {
+                said.insert("phone".into(), json!(phone_last_four(phone)));
+            }
+            if let Some(declared) = content_type_mismatch(request) {
+                said.insert("ct".into(), json!(declared));
+            }
+            *wrong_route
+        }
+        Disposition::Quarantined { error, outcome } => {
+            if *outcome == Outcome::QuarantinedAgain {
+                said.insert("detail".into(), json!("again"));
+            }
+            said.insert("reason".into(), json!(error.reason()));
+            if let Some(field) = error.field() {
+                said.insert("field".into(), json!(field));
+            }
+            if let Some(declared) = content_type_mismatch(request) {
+                said.insert("ct".into(), json!(declared));
+            }
+            false
+        }
+        Disposition::Error(WebhookError::Unauthorized(err)) => {
+            said.insert("auth".into(), json!(err.reason()));
+            false
+        }
+        Disposition::Error(WebhookError::Storage(err)) => {
+            if let Some(operation) = err.operation() {
+                said.insert("op".into(), json!(operation));
+            }
+            said.insert("code".into(), json!(err.code()));
+            false
+        }
+        Disposition::Error(WebhookError::StorageTimeout) => {
+            said.insert("code".into(), json!("StoreBudgetExceeded"));
+            false
+        }
+        Disposition::UrlCheck | Disposition::Error(_) => false,
+    };
+    let measure = Measure::of(disposition, now);
+    let class = measure.class();
     let mut line = Map::new();
-    let class = answered.measure.class();
     let level = match class {
-        OutcomeClass::Failed => Some("ERROR"),
-        OutcomeClass::Quarantined
-        | OutcomeClass::Unauthorized
-        | OutcomeClass::TooLarge
-        | OutcomeClass::UnknownPath
-        | OutcomeClass::WrongMethod => Some("WARN"),
-        _ if answered.wrong_route => Some("WARN"),
+        RequestClass::Failed => Some("ERROR"),
+        RequestClass::Quarantined
+        | RequestClass::Unauthorized
+        | RequestClass::TooLarge
+        | RequestClass::UnknownPath
+        | RequestClass::WrongMethod => Some("WARN"),
+        _ if wrong_route => Some("WARN"),
         _ => None,
     };
     if let Some(level) = level {
         line.insert("level".into(), json!(level));
     }
-    if let Some(id) = api_request_id(answered.request) {
+    if let Some(id) = api_request_id(request) {
         line.insert("req".into(), json!(id));
     }
-    if let Some(trace) = sampled_trace(answered.request) {
+    if let Some(trace) = sampled_trace(request) {
         line.insert("trace".into(), json!(trace));
     }
-    let route_matters = answered.wrong_route
+    let route_matters = wrong_route
         || !matches!(
             class,
-            OutcomeClass::Stored | OutcomeClass::Duplicate | OutcomeClass::UrlCheck
+            RequestClass::Stored | RequestClass::Duplicate | RequestClass::UrlCheck
         );
     if route_matters {
-        if let Some(route) = answered.route {
+        if let Some(route) = route {
             line.insert("route".into(), json!(route.path()));
         }
     }
-    match answered.result {
-        Ok(Handled::Ingested(ingested)) => {
-            match ingested.outcome {
-                Outcome::StoredCollision => line.insert("detail".into(), json!("collision")),
-                Outcome::QuarantinedAgain => line.insert("detail".into(), json!("again")),
-                _ => None,
-            };
-            match &ingested.parsed {
-                Ok(record) => {
-                    line.insert("key".into(), json!(message_key_hash(&record.id.message)));
-                    if let Some(phone) = record.phone() {
-                        line.insert("phone".into(), json!(phone_last_four(phone)));
-                    }
-                }
-                Err(error) => {
-                    line.insert("reason".into(), json!(error.reason()));
-                    if let Some(field) = error.field() {
-                        line.insert("field".into(), json!(field));
-                    }
-                }
-            }
-            if let Some(declared) = content_type_mismatch(answered.request) {
-                line.insert("ct".into(), json!(declared));
-            }
-        }
-        Ok(Handled::UrlCheck) => {}
-        Err(WebhookError::Unauthorized(err)) => {
-            line.insert("auth".into(), json!(err.reason()));
-        }
-        Err(WebhookError::Storage(err)) => {
-            if let Some(operation) = err.operation() {
-                line.insert("op".into(), json!(operation));
-            }
-            line.insert("code".into(), json!(err.code()));
-        }
-        Err(WebhookError::StorageTimeout) => {
-            line.insert("code".into(), json!("StoreBudgetExceeded"));
-        }
-        Err(_) => {}
-    }
-    line.insert("us".into(), json!(answered.latency_us));
-    line.extend(answered.measure.emf_fields(namespace, now_ms));
+    line.extend(said);
+    line.insert("us".into(), json!(latency_us));
+    let now_ms = now.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    });
+    line.extend(measure.emf_fields(namespace, now_ms));
     Value::Object(line).to_string()
 }
 

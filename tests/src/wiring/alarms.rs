@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use webhook_payload::{EventKind, Provider, Route};
-use webhook_receiver::{emf_line, Measure, OutcomeClass};
+use webhook_receiver::{emf_line, Measure, RequestClass};
 use webhook_table::{testing as item, FaultCause};
 
 use crate::stack::Stack;
@@ -78,9 +78,9 @@ pub fn every_measure() -> Vec<Measure> {
             })
     });
     let failed = FaultCause::ALL.into_iter().map(Measure::Failed);
-    let other = OutcomeClass::ALL
+    let other = RequestClass::ALL
         .into_iter()
-        .filter(|class| class.counts_requests() && *class != OutcomeClass::Failed)
+        .filter(|class| class.counts_requests() && *class != RequestClass::Failed)
         .map(Measure::Other);
     stored.chain(failed).chain(other).collect()
 }

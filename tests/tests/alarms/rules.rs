@@ -7,7 +7,7 @@ use integration_tests::stack::Stack;
 use integration_tests::template::{load_template, resources_of_type};
 use integration_tests::wiring::alarms::{stored_series, Series};
 use serde_yaml_ng::Value as Yaml;
-use webhook_receiver::{OutcomeClass, CAUSE_DIMENSION, REQUESTS_METRIC};
+use webhook_receiver::{RequestClass, CAUSE_DIMENSION, REQUESTS_METRIC};
 use webhook_table::FaultCause;
 
 use super::{lag, number, ours, read, requests};
@@ -36,8 +36,8 @@ pub(super) fn rule_problems(template: &Yaml) -> Vec<String> {
         .iter()
         .map(|combo| (lag(s, *combo), "SampleCount", 900))
         .chain([
-            (requests(s, OutcomeClass::Unauthorized), "Sum", 900),
-            (requests(s, OutcomeClass::Duplicate), "Sum", 900),
+            (requests(s, RequestClass::Unauthorized), "Sum", 900),
+            (requests(s, RequestClass::Duplicate), "Sum", 900),
         ])
         .collect());
     expect(
@@ -100,9 +100,9 @@ pub(super) fn rule_problems(template: &Yaml) -> Vec<String> {
 
     // Any oversized body; any quarantined body (not an unmodelled event); any storage fault.
     for (id, class) in [
-        ("OversizedBodyAlarm", OutcomeClass::TooLarge),
-        ("QuarantinedEventsAlarm", OutcomeClass::Quarantined),
-        ("FailedEventsAlarm", OutcomeClass::Failed),
+        ("OversizedBodyAlarm", RequestClass::TooLarge),
+        ("QuarantinedEventsAlarm", RequestClass::Quarantined),
+        ("FailedEventsAlarm", RequestClass::Failed),
     ] {
         let (metrics, _) = read(s, id);
         let want = set(vec![(requests(s, class), "Sum", 300)]);

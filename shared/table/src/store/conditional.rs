@@ -1,4 +1,4 @@
-//! One conditional write's answer, read the same way for PutItem and UpdateItem: its write units
+//! One conditional write's reply, read the same way for PutItem and UpdateItem: its write units
 //! counted, and a failed condition (with the item that failed it) told apart from a fault.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -10,31 +10,31 @@ use super::{StoreError, WriteUsage};
 use crate::item::Item;
 
 impl WriteUsage {
-    /// Counts one conditional write and the units it consumed, and reads its answer: written,
+    /// Counts one conditional write and the units it consumed, and reads its reply: written,
     /// refused by its condition, or a fault of `operation` (an error: not stored).
-    pub(super) fn answer<'a, O, E, R>(
+    pub(super) fn reply<'a, O, E, R>(
         &self,
         operation: &'static str,
         result: &'a Result<O, SdkError<E, R>>,
         consumed: fn(&O) -> Option<&ConsumedCapacity>,
-    ) -> Result<Answer<'a>, StoreError>
+    ) -> Result<Reply<'a>, StoreError>
     where
         E: ConditionFailure + ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
         self.record(result.as_ref().ok().and_then(consumed));
         match result {
-            Ok(_) => Ok(Answer::Written),
+            Ok(_) => Ok(Reply::Written),
             Err(err) => match err.as_service_error().and_then(E::condition_failed) {
-                Some(existing) => Ok(Answer::ConditionFailed(existing)),
+                Some(existing) => Ok(Reply::ConditionFailed(existing)),
                 None => Err(StoreError::request(operation, err)),
             },
         }
     }
 }
 
-/// The answer to one conditional write that DynamoDB gave.
-pub(super) enum Answer<'a> {
+/// DynamoDB's reply to one conditional write.
+pub(super) enum Reply<'a> {
     /// The condition held; the write is done.
     Written,
     /// The condition failed, with the item that failed it when the request asked for `ALL_OLD`.

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use webhook_payload::{EventRecord, QuarantineRecord};
 
-use super::conditional::Answer;
+use super::conditional::Reply;
 use super::{Conditional, EventStore, StoreError, WARM_UP_KEY};
 use crate::client::ClientProfile;
 use crate::item::{self, Item, ItemKey};
@@ -202,12 +202,12 @@ impl DynamoDbStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
             .send()
             .await;
-        let answer = self
+        let reply = self
             .usage
-            .answer("PutItem", &result, PutItemOutput::consumed_capacity)?;
-        match answer {
-            Answer::Written => Ok(Conditional::Written),
-            Answer::ConditionFailed(existing) => {
+            .reply("PutItem", &result, PutItemOutput::consumed_capacity)?;
+        match reply {
+            Reply::Written => Ok(Conditional::Written),
+            Reply::ConditionFailed(existing) => {
                 let existing = existing.ok_or(StoreError::ExistingItemMissing)?;
                 // The SDK retried an attempt that had in fact been written: it is ours.
                 if item::text(existing, item::DELIVERY_ID) == Some(&delivery_id) {

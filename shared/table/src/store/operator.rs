@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::conditional::Answer;
+use super::conditional::Reply;
 use super::{DynamoDbStore, StoreError};
 use crate::item::{self, Item, ItemKey};
 
@@ -217,9 +217,9 @@ impl DynamoDbStore {
         };
         let update = item::replayed_update(key, outcome, &webhook_payload::utc_now());
         let result = self.update_item(update).send().await;
-        let answer =
+        let reply =
             self.usage
-                .answer("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
-        Ok(matches!(answer, Answer::Written))
+                .reply("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
+        Ok(matches!(reply, Reply::Written))
     }
 }
