@@ -4,8 +4,8 @@
 //! from `webhook_receiver::emf_line` over every measure: each name and dimension values is one
 //! CloudWatch custom metric), and it names every `Outcome` and `Cause` value and every metric
 //! metrics.rs defines. Both sides come from the files, so adding an alarm, an outcome, a cause, a
-//! stored kind or a metric without updating the guide fails here. The README names every attribute
-//! of the table the same way.
+//! stored kind or a metric without updating the guide fails here. docs/table.md names every
+//! attribute of the table the same way.
 
 use integration_tests::repo_root;
 use integration_tests::template::{load_template, resources_of_type};
@@ -175,16 +175,16 @@ fn the_deploy_guide_counts_and_lists_the_custom_metrics_the_functions_emit() {
     );
 }
 
-/// Users query the table by these names, so a renamed attribute is a breaking change: the README's
-/// "What is stored" names every attribute, index and `kind` value item.rs defines.
+/// Users query the table by these names, so a renamed attribute is a breaking change:
+/// docs/table.md's "What is stored" names every attribute, index and `kind` value item.rs defines.
 #[test]
-fn the_readme_names_every_attribute_the_store_writes() {
-    let readme = read("README.md");
-    let stored = readme
+fn the_table_doc_names_every_attribute_the_store_writes() {
+    let doc = read("docs/table.md");
+    let stored = doc
         .split_once("## What is stored")
         .and_then(|(_, rest)| rest.split_once("\n## "))
         .map(|(section, _)| section)
-        .expect("README.md has a \"What is stored\" section");
+        .expect("docs/table.md has a \"What is stored\" section");
     // Names, not the expressions item.rs also keeps as constants.
     let names: BTreeSet<String> = string_consts(&read("shared/receiver/src/item.rs"), |_| true)
         .into_iter()
@@ -201,7 +201,7 @@ fn the_readme_names_every_attribute_the_store_writes() {
     let missing = not_named(stored, names.iter());
     assert!(
         missing.is_empty(),
-        "README.md's \"What is stored\" does not name {missing:?}"
+        "docs/table.md's \"What is stored\" does not name {missing:?}"
     );
 }
 
