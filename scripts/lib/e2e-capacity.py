@@ -1,4 +1,4 @@
-"""The campaign's item layout over real HTTP (README, "Capacity"), after scripts/e2e's own checks:
+"""The campaign's item layout over real HTTP (docs/capacity.md), after scripts/e2e's own checks:
 
 - realistic edna statuses (UUID request and stage, a 32-character conversation id, a comment)
   SENT, DELIVERED and READ, out of order and each twice, leave one item per status, none over

@@ -60,7 +60,7 @@ pub fn wiring_problems(template: &Yaml, metadata: &Json) -> Vec<String> {
     problems
 }
 
-/// The role of the pipes that publish events (README, "Events for automation"): the one IAM
+/// The role of the pipes that publish events (docs/events.md): the one IAM
 /// resource of the template, whose least privilege tests/events_pipe.rs checks.
 pub const EVENTS_PIPE_ROLE: &str = "EventsPipeRole";
 

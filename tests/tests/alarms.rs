@@ -2,7 +2,7 @@
 //! (`integration_tests::stack`) for several sets of parameters: each watches a series the
 //! functions' EMF line or AWS emits (proven through `webhook_receiver::emf_line`), says what to do
 //! first, and notifies the stack's target (`AlarmTopicArn`, else a topic with `AlarmEmail`
-//! subscribed); the rule each one states (README, "Runbook") is the one it computes; and breaking
+//! subscribed); the rule each one states (docs/operations.md) is the one it computes; and breaking
 //! a copy of the template is caught.
 //!
 //! The tests are grouped by topic in the modules under `alarms/`; the parameter sets and the

@@ -1,4 +1,4 @@
-//! A campaign at WhatsApp's top tier, as a model of every write it makes (README, "Capacity").
+//! A campaign at WhatsApp's top tier, as a model of every write it makes (docs/capacity.md).
 //!
 //! One number sends 1,000 messages a second; each comes back as three statuses (sent, delivered,
 //! read: out of order, some retried hours later as edna does), and a share of the messages is
@@ -11,7 +11,7 @@
 //! - every click, message and status is 1 write unit on the table, plus 1 for its `by_phone`
 //!   entry where it has one; a quarantined body costs its size, plus 1 for its index entry;
 //! - the table's units per second stay under a new on-demand table's 4,000 in a campaign, and
-//!   under README's recommended `TableWarmWriteUnits` in a storm in which every status is
+//!   under docs/capacity.md's recommended `TableWarmWriteUnits` in a storm in which every status is
 //!   quarantined (a provider changed a field during the campaign);
 //! - at the end the table holds exactly what a slow run of the same events holds: nothing lost,
 //!   nothing doubled.
@@ -40,8 +40,8 @@ const SECONDS: u64 = 3;
 const KEY_BUDGET: u64 = 500;
 /// A new on-demand table's warm write throughput (units a second), with no pre-warming.
 const NEW_TABLE_WRITE_UNITS: u64 = 4_000;
-/// README's recommended `TableWarmWriteUnits` for a stack that must hold a quarantine storm at
-/// one number's peak.
+/// docs/capacity.md's recommended `TableWarmWriteUnits` for a stack that must hold a quarantine
+/// storm at one number's peak.
 const RECOMMENDED_TABLE_WARM_WRITE_UNITS: u64 = 8_000;
 /// What DynamoDbStore adds to each item besides what `item::event_item` builds: `delivery_id`
 /// (11 + 20 bytes) and `expires_at` (10 + 11).

@@ -1,4 +1,4 @@
-//! What `template.yaml` sets for a campaign's peak (README, "Capacity"): warm throughput for the
+//! What `template.yaml` sets for a campaign's peak (docs/capacity.md): warm throughput for the
 //! table and each index, a concurrency cap for each function, index entries of one write unit,
 //! and the alarms that say when an index throttles or the events pipe falls behind. Each check
 //! is shown to fail on a template mutated to break it.

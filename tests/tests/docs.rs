@@ -4,8 +4,9 @@
 //! from `webhook_receiver::emf_line` over every measure: each name and dimension values is one
 //! CloudWatch custom metric), and it names every `Outcome` and `Cause` value and every metric
 //! metrics.rs defines. Both sides come from the files, so adding an alarm, an outcome, a cause, a
-//! stored kind or a metric without updating the guide fails here. The README names every attribute
-//! of the table the same way.
+//! stored kind or a metric without updating the guide fails here. docs/table.md names every
+//! attribute of the table the same way. README.md stays a front page (at most 300 lines, two
+//! commands), and every relative link of README.md and docs/*.md reaches a file and a heading.
 
 use integration_tests::repo_root;
 use integration_tests::template::{load_template, resources_of_type};
@@ -176,16 +177,16 @@ fn the_deploy_guide_counts_and_lists_the_custom_metrics_the_functions_emit() {
     );
 }
 
-/// Users query the table by these names, so a renamed attribute is a breaking change: the README's
-/// "What is stored" names every attribute, index and `kind` value item.rs defines.
+/// Users query the table by these names, so a renamed attribute is a breaking change:
+/// docs/table.md's "What is stored" names every attribute, index and `kind` value item.rs defines.
 #[test]
-fn the_readme_names_every_attribute_the_store_writes() {
-    let readme = read("README.md");
-    let stored = readme
+fn the_table_doc_names_every_attribute_the_store_writes() {
+    let doc = read("docs/table.md");
+    let stored = doc
         .split_once("## What is stored")
         .and_then(|(_, rest)| rest.split_once("\n## "))
         .map(|(section, _)| section)
-        .expect("README.md has a \"What is stored\" section");
+        .expect("docs/table.md has a \"What is stored\" section");
     // Names, not the expressions item.rs also keeps as constants.
     let names: BTreeSet<String> = string_consts(&read("shared/table/src/item.rs"), |_| true)
         .into_iter()
@@ -202,7 +203,7 @@ fn the_readme_names_every_attribute_the_store_writes() {
     let missing = not_named(stored, names.iter());
     assert!(
         missing.is_empty(),
-        "README.md's \"What is stored\" does not name {missing:?}"
+        "docs/table.md's \"What is stored\" does not name {missing:?}"
     );
 }
 
@@ -230,5 +231,261 @@ fn the_counting_helpers_read_what_they_should() {
         .into_iter()
         .collect::<Vec<_>>(),
         ["Api5xxAlarm", "FunctionErrorsAlarm"]
+    );
+}
+
+/// The text of `text`'s section under `heading` (a whole line such as `## Two commands`), up to
+/// the next heading of the same or a higher level outside code blocks.
+fn section<'a>(text: &'a str, heading: &str) -> Option<&'a str> {
+    let level = heading.len() - heading.trim_start_matches('#').len();
+    let start = text.lines().position(|line| line == heading)?;
+    let body = text.split_inclusive('\n').skip(start + 1);
+    let mut end = 0;
+    let mut fenced = false;
+    for line in body {
+        fenced ^= line.trim_start().starts_with("```");
+        let hashes = line.len() - line.trim_start_matches('#').len();
+        if !fenced && (1..=level).contains(&hashes) && line[hashes..].starts_with(' ') {
+            break;
+        }
+        end += line.len();
+    }
+    let offset = text
+        .split_inclusive('\n')
+        .take(start + 1)
+        .map(str::len)
+        .sum::<usize>();
+    Some(&text[offset..offset + end])
+}
+
+/// The shell commands of the fenced code blocks in `text`: each line that is not a comment, one
+/// that ends in `\` joined with the next.
+fn commands_in(text: &str) -> Vec<String> {
+    let mut commands: Vec<String> = Vec::new();
+    let mut fenced = false;
+    let mut continued = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        let line = line.trim();
+        if !fenced || line.is_empty() || (line.starts_with('#') && !continued) {
+            continue;
+        }
+        match commands.last_mut() {
+            Some(last) if continued => {
+                last.truncate(last.trim_end_matches('\\').trim_end().len());
+                last.push(' ');
+                last.push_str(line);
+            }
+            _ => commands.push(line.to_owned()),
+        }
+        continued = line.ends_with('\\');
+    }
+    commands
+}
+
+/// The front page stays one: at most 300 lines, and under "Two commands" exactly two commands,
+/// the one that runs the whole stack locally and the one that runs every test (which CI runs).
+#[test]
+fn the_readme_is_a_front_page_with_two_commands() {
+    let readme = read("README.md");
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines: move reference material into docs/ (at most 300)"
+    );
+    let two =
+        section(&readme, "## Two commands").expect("README.md has a \"Two commands\" section");
+    let commands = commands_in(two);
+    let programs: Vec<&str> = commands
+        .iter()
+        .filter_map(|command| command.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        programs,
+        ["scripts/run-local", "scripts/test"],
+        "README.md's \"Two commands\" shows these commands: {commands:#?}"
+    );
+    for program in &programs {
+        assert!(
+            repo_root().join(program).is_file(),
+            "{program} is not a file"
+        );
+    }
+    assert!(
+        read(".ci/run")
+            .lines()
+            .any(|line| line.trim() == "scripts/test"),
+        ".ci/run does not run README's test command"
+    );
+}
+
+/// The anchors GitHub gives the headings of `text` (outside code blocks): lowercase, spaces to
+/// `-`, punctuation other than `-` and `_` dropped, `-1`, `-2` ... after a repeated one.
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut anchors = BTreeSet::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        let hashes = line.len() - line.trim_start_matches('#').len();
+        if fenced || hashes == 0 || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let anchor: String = line[hashes..]
+            .trim()
+            .chars()
+            .flat_map(|c| match c {
+                ' ' => vec!['-'],
+                '-' | '_' => vec![c],
+                c if c.is_alphanumeric() => c.to_lowercase().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let unique = (0..)
+            .map(|n| match n {
+                0 => anchor.clone(),
+                n => format!("{anchor}-{n}"),
+            })
+            .find(|candidate| !anchors.contains(candidate))
+            .expect("some suffix is free");
+        anchors.insert(unique);
+    }
+    anchors
+}
+
+/// The targets of the Markdown links and images of `text`, outside code blocks and code spans.
+fn link_targets(text: &str) -> Vec<String> {
+    let mut targets = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let prose: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+        let mut rest = prose.as_str();
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            let end = rest.find(')').unwrap_or(rest.len());
+            let target = rest[..end].split_whitespace().next().unwrap_or_default();
+            targets.push(target.trim_matches(['<', '>']).to_owned());
+            rest = &rest[end..];
+        }
+    }
+    targets
+}
+
+/// The relative links of `text` (the file `path`, from the repository root) that reach no file,
+/// or no heading of it, with what is wrong.
+fn broken_links(path: &str, text: &str) -> Vec<String> {
+    let dir = std::path::Path::new(path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let mut broken = Vec::new();
+    for target in link_targets(text) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
+        let headings = if file.is_empty() {
+            anchors(text)
+        } else {
+            let linked = repo_root().join(dir.join(file));
+            if !linked.exists() {
+                broken.push(format!("{path}: ({target}): no such file"));
+                continue;
+            }
+            if anchor.is_empty() {
+                continue;
+            }
+            anchors(&std::fs::read_to_string(&linked).unwrap_or_default())
+        };
+        if !headings.contains(anchor) {
+            broken.push(format!("{path}: ({target}): no such heading"));
+        }
+    }
+    broken
+}
+
+/// README.md and every docs/*.md: each relative link reaches an existing file, and its `#anchor`
+/// a heading of that file.
+#[test]
+fn every_relative_link_of_the_readme_and_the_docs_reaches_a_file_and_a_heading() {
+    let mut files = vec!["README.md".to_owned()];
+    let mut docs: Vec<String> = std::fs::read_dir(repo_root().join("docs"))
+        .expect("docs/")
+        .map(|entry| {
+            entry
+                .expect("docs/ entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    docs.sort();
+    files.extend(docs);
+    assert!(files.len() > 5, "found only {files:?}");
+    let broken: Vec<String> = files
+        .iter()
+        .flat_map(|file| broken_links(file, &read(file)))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "broken links:\n  {}",
+        broken.join("\n  ")
+    );
+}
+
+#[test]
+fn the_link_helpers_read_what_they_should() {
+    assert_eq!(
+        anchors(
+            "# A message's funnel\n## What `scripts/test` runs\n```\n# not a heading\n```\n\
+             ## 8. What it costs\n### Exactly once\n## Exactly once\n#hashtag"
+        ),
+        [
+            "8-what-it-costs",
+            "a-messages-funnel",
+            "exactly-once",
+            "exactly-once-1",
+            "what-scriptstest-runs"
+        ]
+        .map(String::from)
+        .into()
+    );
+    assert_eq!(
+        link_targets(
+            "[a](x.md#b) ![i](p.png) `[c](code.md)` [d](<y.md> \"t\")\n```\n[e](f.md)\n```"
+        ),
+        ["x.md#b", "p.png", "y.md"]
+    );
+    let text = "# Here\n[ok](table.md#what-is-stored) [self](#here) [web](https://x.test/#y)\n\
+                [dir](../docs) [no file](no-such-file.md) [no heading](table.md#no-such-heading)\n\
+                [gone](#gone) [dir anchor](../docs#x)";
+    assert_eq!(
+        broken_links("docs/example.md", text),
+        [
+            "docs/example.md: (no-such-file.md): no such file",
+            "docs/example.md: (table.md#no-such-heading): no such heading",
+            "docs/example.md: (#gone): no such heading",
+            "docs/example.md: (../docs#x): no such heading",
+        ]
+    );
+    let twice =
+        "## Two commands\n```sh\nscripts/run-local  # a\n# a comment\nscripts/test \\\n  --x\n\
+                 ```\n## Next\n```sh\nscripts/deploy\n```\n";
+    assert_eq!(
+        commands_in(section(twice, "## Two commands").expect("the section")),
+        ["scripts/run-local  # a", "scripts/test --x"]
     );
 }

@@ -1,4 +1,4 @@
-//! Events for automation (README): the table's stream, the opt-in pipe to an EventBridge bus and
+//! docs/events.md: the table's stream, the opt-in pipe to an EventBridge bus and
 //! its role, checked in `template.yaml`. What the pipe publishes from the stream records DynamoDB
 //! Local writes is checked in `events_published.rs`.
 
@@ -110,7 +110,7 @@ fn each_pipe_reads_the_table_stream_and_puts_events_on_the_given_bus_only() {
         assert_eq!(
             (source.0.as_str(), source.1.as_str()),
             ("Fn::Sub", Some("whatsapp-webhooks/${AWS::StackName}")),
-            "{id}: one source for all pipes (README)"
+            "{id}: one source for all pipes (docs/events.md)"
         );
     }
 }

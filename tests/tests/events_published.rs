@@ -212,7 +212,7 @@ async fn the_pipe_publishes_each_new_event_once_and_nothing_else() {
     assert_eq!(passing(&pipes), events.len());
     assert_eq!(passing(&any_change), events.len() + 1);
 
-    // The README's rule for "every inbound text message" matches the message event, as
+    // docs/events.md's rule for "every inbound text message" matches the message event, as
     // EventBridge would see it, and nothing else.
     let rule = json!({
         "source": [{ "prefix": "whatsapp-webhooks/" }],

@@ -345,7 +345,7 @@ fn rotating_the_botlinkd_token_generates_one_and_recycles_its_readers() {
 }
 
 #[test]
-fn the_runbook_and_the_readme_name_the_script_and_every_reader_of_the_edna_key() {
+fn the_runbook_and_the_configuration_doc_name_the_script_and_every_reader_of_the_edna_key() {
     let read = |path: &str| std::fs::read_to_string(repo_root().join(path)).unwrap();
     let guide = read("docs/deploy.md");
     let rotate = guide
@@ -355,11 +355,11 @@ fn the_runbook_and_the_readme_name_the_script_and_every_reader_of_the_edna_key()
         .expect("docs/deploy.md has section 6");
     assert!(rotate.contains("scripts/rotate-secret"), "{rotate}");
     assert!(!rotate.contains("recycle ClickFunction"), "{rotate}");
-    let readme = read("README.md");
-    let row = readme
+    let configuration = read("docs/configuration.md");
+    let row = configuration
         .lines()
         .find(|line| line.starts_with("| `EDNA_API_KEYS_PARAMETER` |"))
-        .expect("README's configuration table has the edna parameter");
+        .expect("docs/configuration.md's table has the edna parameter");
     for function in Function::ALL
         .into_iter()
         .filter(|f| f.providers().contains(&Provider::Edna))

@@ -1,7 +1,7 @@
 //! The storage promises, against a real DynamoDB Local: every event lands once with all its
 //! fields, retries, concurrent deliveries and re-serialised bodies never make a second record, a
 //! second body under a taken key is kept as a collision, refused requests write nothing, and the
-//! README's access patterns answer. Acks: tests/acks.rs; quarantine and what providers really
+//! documented access patterns answer. Acks: tests/acks.rs; quarantine and what providers really
 //! send: tests/quarantine.rs; an unavailable DynamoDB and the functions' client: tests/client.rs.
 //!
 //! The tests are grouped by topic in the modules under `storage/`.

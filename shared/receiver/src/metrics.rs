@@ -3,7 +3,7 @@
 //! without an agent, an SDK call or any extra latency.
 //!
 //! A custom metric (name x dimension values) is billed for every hour it receives data, so the
-//! line counts as little as the alarms need (README, "Metrics and what they cost"):
+//! line counts as little as the alarms need (docs/operations.md, "Metrics and what they cost"):
 //! - an event stored now: `DeliveryLag` (seconds from the provider's time to ours) by `Provider`
 //!   and `Kind`. Its sample count is the number of events stored, so the most frequent outcome
 //!   needs no second metric;

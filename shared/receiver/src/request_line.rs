@@ -2,7 +2,7 @@
 //! metrics from its `_aws` part), so each request writes one line, and only what an operator
 //! reads: fields that would say nothing are left out, names are short.
 //!
-//! Fields, each present only when it says something (README, "Logs"):
+//! Fields, each present only when it says something (docs/operations.md, "Logs"):
 //! `level` (WARN and ERROR only: Lambda reads a line without one as INFO), `req` (API Gateway's
 //! request id, the same as in the access log), `trace` (X-Ray trace id, only when sampled),
 //! `Outcome` (and `Cause`, `Provider`, `Kind` dimension values), `detail` (`collision`, `again`),

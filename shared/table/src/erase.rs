@@ -1,6 +1,6 @@
 //! Erasure of one person's data: every item tied to a phone number, on request (GDPR art. 17).
 //!
-//! An item is tied to a person when it is (README, "Retention and erasure"):
+//! An item is tied to a person when it is (docs/operations.md, "Retention and erasure"):
 //! - a click or message whose `phone_key` is the number's digits (found through `by_phone`);
 //! - another item in the partition of such a click or message (that message's acks, collision
 //!   records), unless its body names another number;

@@ -1,4 +1,4 @@
-//! The rule each alarm states (README, "Runbook"; docs/deploy.md) is the one it computes: the
+//! The rule each alarm states (docs/operations.md; docs/deploy.md) is the one it computes: the
 //! series it watches, with which statistic and period, its expressions and its threshold.
 
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use webhook_table::FaultCause;
 
 use super::{lag, number, ours, read, requests};
 
-/// What each alarm computes, for the rule README's runbook and docs/deploy.md state.
+/// What each alarm computes, for the rule docs/operations.md's runbook and docs/deploy.md state.
 pub(super) fn rule_problems(template: &Yaml) -> Vec<String> {
     let mut problems = Vec::new();
     let stack = Stack::new(template, &[]);

@@ -1,4 +1,4 @@
-//! The README's access patterns answer: everything from a phone, newest first, on the phone
+//! The access patterns of docs/table.md answer: everything from a phone, newest first, on the phone
 //! index; everything about a message, and the current status its acks add up to, in one Query on
 //! its partition.
 

@@ -28,7 +28,7 @@ pub const MIN_PHONE_DIGITS: usize = 8;
 /// DynamoDB takes at most 1,000 write units per second for one partition key value, of an index
 /// as of the table, and a throttled index entry throttles the table write. Each entry is one
 /// write unit (the index projects no body), so a storm of 3,000 quarantined bodies a second puts
-/// ~375 a second on each of 8 keys: 2.7 times headroom (README, "Capacity").
+/// ~375 a second on each of 8 keys: 2.7 times headroom (docs/capacity.md).
 pub const QUARANTINE_SHARDS: u8 = 8;
 
 /// A table item's primary key.
