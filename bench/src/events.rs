@@ -67,8 +67,8 @@ pub fn route_of(event: &Value) -> Option<Route> {
 
 /// The DynamoDB JSON protocol requests (target, body) the handler sends for `event`: one
 /// conditional PutItem, whatever the event (acks too). Items come from the store's own schema code
-/// (`webhook_receiver::item`), and every request asks for `ReturnConsumedCapacity=INDEXES`, so
-/// the floor reports the write units it used.
+/// (`webhook_table::testing`: the item module the store writes through), and every request asks
+/// for `ReturnConsumedCapacity=INDEXES`, so the floor reports the write units it used.
 pub fn dynamodb_requests(
     event: &Value,
     table: &str,

@@ -1,7 +1,7 @@
 //! The pure layer under hostile input: on every body the request-path properties generate (and
 //! the largest valid one), `parse_event` never panics, each key is exactly its segments whatever
 //! `#` and `%` the ids contain, and keys and items stay within DynamoDB's limits (the item as the
-//! store's own schema code, `webhook_receiver::item`, builds it).
+//! store's own schema code, `webhook-table`'s `item` module, builds it).
 //!
 //! It lives beside the request-path properties, not in `shared/payload/tests/`, because it draws
 //! from the same generators (`integration_tests::hostile`), and because the item it measures is

@@ -78,10 +78,7 @@ pub(crate) fn request_line(
             if *outcome == Outcome::StoredCollision {
                 said.insert("detail".into(), json!("collision"));
             }
-            said.insert(
-                "key".into(),
-                json!(message_key_hash(&record.id.message)),
-            );
+            said.insert("key".into(), json!(message_key_hash(&record.id.message)));
             if let Some(phone) = record.phone() {
                 said.insert("phone".into(), json!(phone_last_four(phone)));
             }

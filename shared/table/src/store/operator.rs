@@ -217,9 +217,9 @@ impl DynamoDbStore {
         };
         let update = item::replayed_update(key, outcome, &webhook_payload::utc_now());
         let result = self.update_item(update).send().await;
-        let reply =
-            self.usage
-                .reply("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
+        let reply = self
+            .usage
+            .reply("UpdateItem", &result, UpdateItemOutput::consumed_capacity)?;
         Ok(matches!(reply, Reply::Written))
     }
 }
