@@ -1,26 +1,24 @@
-//! The event store: the port the handler writes through ([`EventStore`]) and the DynamoDB table
-//! behind it ([`DynamoDbStore`]). The exactly-once rule on top of its conditional writes is
-//! [`EventStore::store_event`], written once for both stores (`store/outcome.rs`).
+//! The event store: the port the handler writes through ([`EventStore`]), what storing a body
+//! came to ([`Outcome`]), and the DynamoDB table behind it ([`DynamoDbStore`]). The exactly-once
+//! rule on top of its conditional writes is [`EventStore::store_event`], written once, here, for
+//! every store: the DynamoDB table and the in-memory store of the handler tests.
 
 use std::future::Future;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use webhook_payload::{EventRecord, QuarantineRecord};
 
-use crate::item::ItemKey;
+use crate::item::{record_key, ItemKey};
 
-mod conditional;
 mod dynamodb;
 mod fault;
 mod operator;
-mod outcome;
 mod reads;
 mod stream;
 
 pub use dynamodb::{DynamoDbStore, StoreSettings, WriteUsage, DEFAULT_RETENTION_DAYS};
 pub use fault::FaultCause;
 pub(crate) use operator::Listing;
-pub use outcome::Outcome;
 pub use reads::{Cursor, Page, PageRequest};
 pub use stream::{Change, TableStream};
 
@@ -135,13 +133,13 @@ pub trait EventStore: Sync {
         record: &QuarantineRecord,
     ) -> impl Future<Output = Result<Conditional, StoreError>> + Send;
 
-    /// Stores `record` exactly once (see `store/outcome.rs`): stored, a duplicate of a body
+    /// Stores `record` exactly once (see below): stored, a duplicate of a body
     /// already stored, or a different body under a taken key, kept beside it as a collision.
     fn store_event(
         &self,
         record: &EventRecord,
     ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        outcome::store_event(self, record)
+        store_event(self, record)
     }
 
     /// Keeps a body that is no event in quarantine once.
@@ -149,6 +147,94 @@ pub trait EventStore: Sync {
         &self,
         record: &QuarantineRecord,
     ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        outcome::quarantine(self, record)
+        quarantine(self, record)
     }
+}
+
+/// What was done with a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The event was written.
+    Stored,
+    /// The event was already stored.
+    Duplicate,
+    /// Another event held the same idempotency key; this one was stored beside it.
+    StoredCollision,
+    /// The body could not become an event and was stored raw, for the first time.
+    Quarantined,
+    /// The body could not become an event and was already in quarantine.
+    QuarantinedAgain,
+}
+
+impl Outcome {
+    /// The outcome as logged.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Stored => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::StoredCollision => "stored:collision",
+            Outcome::Quarantined => "quarantined",
+            Outcome::QuarantinedAgain => "quarantined:duplicate",
+        }
+    }
+
+    /// The `status` of the 200 answer: what the provider is told became of its body.
+    pub fn answer(self) -> &'static str {
+        match self {
+            Outcome::Stored | Outcome::StoredCollision => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Quarantined | Outcome::QuarantinedAgain => "quarantined",
+        }
+    }
+}
+
+/// Stores an event exactly once, as one immutable item written by one conditional PutItem:
+/// clicks, messages and every ack alike (a message's status is derived from its acks where it is
+/// read, `webhook_payload::MessageStatus`). Live requests and replays of quarantined bodies both
+/// come through here.
+async fn store_event<S: EventStore + ?Sized>(
+    store: &S,
+    record: &EventRecord,
+) -> Result<Outcome, StoreError> {
+    let first = store.put_event(record, &record_key(record)).await?;
+    exactly_once(store, record, first).await
+}
+
+/// The exactly-once rule, in one place, given what the first conditional write of `record`
+/// found: a free key is a stored event; a key taken by the same body (the same canonical hash) is
+/// a retry, a duplicate; a key taken by another body is a collision, kept
+/// beside it under a key that adds the body hash, so nothing is ever overwritten and a retry of
+/// the colliding body is a duplicate too.
+async fn exactly_once<S: EventStore + ?Sized>(
+    store: &S,
+    record: &EventRecord,
+    first: Conditional,
+) -> Result<Outcome, StoreError> {
+    match first {
+        Conditional::Written => Ok(Outcome::Stored),
+        Conditional::Exists { body_sha256 }
+            if body_sha256.as_deref() == Some(record.body_sha256.as_str()) =>
+        {
+            Ok(Outcome::Duplicate)
+        }
+        Conditional::Exists { .. } => {
+            let collision = record_key(record).collision(&record.body_sha256);
+            Ok(match store.put_event(record, &collision).await? {
+                Conditional::Written => Outcome::StoredCollision,
+                Conditional::Exists { .. } => Outcome::Duplicate,
+            })
+        }
+    }
+}
+
+/// Keeps a body that is no event in quarantine once: a second copy of the same body is
+/// `QuarantinedAgain`, with nothing written.
+async fn quarantine<S: EventStore + ?Sized>(
+    store: &S,
+    record: &QuarantineRecord,
+) -> Result<Outcome, StoreError> {
+    Ok(match store.put_quarantine(record).await? {
+        Conditional::Written => Outcome::Quarantined,
+        Conditional::Exists { .. } => Outcome::QuarantinedAgain,
+    })
 }

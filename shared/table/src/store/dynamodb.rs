@@ -1,20 +1,23 @@
 //! The event store in DynamoDB: one conditional PutItem per event (acks too) that makes it land
-//! exactly once, and the write units each call consumed.
+//! exactly once, the reply of each conditional write read the same way for PutItem and UpdateItem
+//! (a failed condition, with the item that failed it, told apart from a fault), and the write units
+//! each call consumed.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
 };
 use aws_sdk_dynamodb::Client;
 use webhook_payload::{EventRecord, QuarantineRecord};
 
-use super::conditional::Reply;
 use super::{Conditional, EventStore, StoreError, WARM_UP_KEY};
 use crate::client::ClientProfile;
 use crate::item::{self, Item, ItemKey};
@@ -273,4 +276,60 @@ fn new_delivery_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let seed = *SEED.get_or_init(|| RandomState::new().build_hasher().finish());
     format!("{seed:016x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+impl WriteUsage {
+    /// Counts one conditional write and the units it consumed, and reads its reply: written,
+    /// refused by its condition, or a fault of `operation` (an error: not stored).
+    pub(super) fn reply<'a, O, E, R>(
+        &self,
+        operation: &'static str,
+        result: &'a Result<O, SdkError<E, R>>,
+        consumed: fn(&O) -> Option<&ConsumedCapacity>,
+    ) -> Result<Reply<'a>, StoreError>
+    where
+        E: ConditionFailure + ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        self.record(result.as_ref().ok().and_then(consumed));
+        match result {
+            Ok(_) => Ok(Reply::Written),
+            Err(err) => match err.as_service_error().and_then(E::condition_failed) {
+                Some(existing) => Ok(Reply::ConditionFailed(existing)),
+                None => Err(StoreError::request(operation, err)),
+            },
+        }
+    }
+}
+
+/// DynamoDB's reply to one conditional write.
+pub(super) enum Reply<'a> {
+    /// The condition held; the write is done.
+    Written,
+    /// The condition failed, with the item that failed it when the request asked for `ALL_OLD`.
+    ConditionFailed(Option<&'a Item>),
+}
+
+/// A write operation's error that can be a failed condition.
+pub(super) trait ConditionFailure {
+    /// `Some` when the condition failed, holding the existing item if DynamoDB returned it.
+    fn condition_failed(&self) -> Option<Option<&Item>>;
+}
+
+impl ConditionFailure for PutItemError {
+    fn condition_failed(&self) -> Option<Option<&Item>> {
+        match self {
+            PutItemError::ConditionalCheckFailedException(failed) => Some(failed.item()),
+            _ => None,
+        }
+    }
+}
+
+impl ConditionFailure for UpdateItemError {
+    fn condition_failed(&self) -> Option<Option<&Item>> {
+        match self {
+            UpdateItemError::ConditionalCheckFailedException(failed) => Some(failed.item()),
+            _ => None,
+        }
+    }
 }

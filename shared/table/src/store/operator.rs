@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::conditional::Reply;
+use super::dynamodb::Reply;
 use super::{DynamoDbStore, StoreError};
 use crate::item::{self, Item, ItemKey};
 
