@@ -10,14 +10,13 @@ use std::time::{Duration, Instant, SystemTime};
 use lambda_http::http::Method;
 use lambda_http::{Body, IntoResponse, Request, RequestExt, Response};
 use tracing::warn;
-use webhook_payload::{Provider, Route};
+use webhook_payload::{parse_event, Provider, QuarantineRecord, Route};
+use webhook_table::{EventStore, StoreError};
 
 use crate::auth::{Auth, AuthError};
 use crate::config::Config;
 use crate::disposition::{Disposition, WebhookError, MAX_BODY_BYTES};
-use crate::ingest::ingest;
 use crate::request_line::{request_line, LineSink};
-use webhook_table::EventStore;
 
 /// Time allowed for all table writes of one request. BotLinkd retries after 3 s; past this budget
 /// the function answers 503 so that the provider retries instead of timing out.
@@ -123,4 +122,27 @@ impl<S: EventStore> Receiver<S> {
             .map_err(|_| WebhookError::StorageTimeout)?
             .map_err(WebhookError::Storage)
     }
+}
+
+/// What happens to an authenticated webhook body: it becomes an event, stored exactly once, or,
+/// when it cannot, it is quarantined raw. Nothing the provider proved it sent is refused.
+/// `Err` means nothing durable can be promised (the caller answers 5xx and the provider retries).
+pub async fn ingest(
+    store: &impl EventStore,
+    route: Route,
+    body: &[u8],
+) -> Result<Disposition, StoreError> {
+    Ok(match parse_event(route, body) {
+        Ok(record) => Disposition::Event {
+            outcome: store.store_event(&record).await?,
+            wrong_route: !route.expects(record.kind()),
+            record: Box::new(record),
+        },
+        Err(error) => Disposition::Quarantined {
+            outcome: store
+                .quarantine(&QuarantineRecord::new(route, body, &error))
+                .await?,
+            error,
+        },
+    })
 }

@@ -10,7 +10,6 @@ mod config;
 mod config_error;
 mod disposition;
 mod handler;
-mod ingest;
 mod logging;
 mod metrics;
 mod request_line;
