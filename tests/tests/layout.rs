@@ -1,5 +1,7 @@
 //! The code's shape, as docs/layout.md draws it, kept by tests: the table crate and the Lambda
-//! pipeline are apart, only the table crate knows the table's attribute names and key prefixes.
+//! pipeline are apart, only the table crate knows the table's attribute names and key prefixes,
+//! and the request's log line reads the request's one result value without reaching back into
+//! the handler.
 
 use std::path::Path;
 
@@ -128,4 +130,16 @@ fn the_console_spells_no_table_attribute_or_key_prefix() {
             "{path} reads the table's layout outside its tests"
         );
     }
+}
+#[test]
+fn the_request_line_does_not_import_the_handler() {
+    let line = manifest("shared/receiver/src/request_line.rs");
+    assert!(
+        !line.contains("crate::handler"),
+        "request_line.rs imports the handler"
+    );
+    assert!(
+        line.contains("crate::disposition::"),
+        "request_line.rs reads the Disposition"
+    );
 }
