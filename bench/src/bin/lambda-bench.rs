@@ -2,8 +2,11 @@
 //! floors in the same run, and prints the results table (see `scripts/bench`).
 //!
 //! Usage: `lambda-bench [--events N] [--warmup W] [--functions null,click,inbound-message,ack]
-//! [--bin-dir DIR] [--fixtures DIR] [--log-dir DIR] [--ddb-pid PID] [--ddb-warmup N]
-//! [--env KEY=VALUE]... [--json FILE]`.
+//! [--bin-dir DIR] [--baseline-bin-dir DIR [--baseline-label TEXT]] [--fixtures DIR]
+//! [--log-dir DIR] [--ddb-pid PID] [--ddb-warmup N] [--env KEY=VALUE]... [--json FILE]`.
+//! With `--baseline-bin-dir`, every function but the null one is also run from that directory's
+//! binaries (another revision's, `BENCH_BASELINE`), right before the current one, and the report
+//! compares the two.
 //! Reads `TABLE_NAME` and `AWS_ENDPOINT_URL_DYNAMODB` (plus region and credentials, passed on to
 //! the functions) from the environment.
 
@@ -13,9 +16,9 @@ use std::time::Duration;
 
 use bench::events::{distinct_events, dynamodb_requests, load_fixture, run_nonce};
 use bench::floor;
-use bench::report::{report, write_json, Row};
+use bench::report::{report, write_json, Build, Row};
 use bench::runtime_api::{self, FunctionSpec};
-use bench::stats::summarize;
+use bench::stats::{summarize, Summary};
 use webhook_payload::{Function, Route};
 
 /// The fixtures' secrets (see `fixtures/README.md`).
@@ -30,6 +33,9 @@ struct Options {
     warmup: usize,
     functions: Vec<String>,
     bin_dir: PathBuf,
+    /// Another revision's release binaries, run alongside (`BENCH_BASELINE`).
+    baseline_bin_dir: Option<PathBuf>,
+    baseline_label: String,
     fixtures: PathBuf,
     log_dir: PathBuf,
     ddb_pid: Option<u32>,
@@ -66,6 +72,8 @@ fn parse_options() -> Result<Options, String> {
             .collect(),
         log_dir: bin_dir.join("bench-logs"),
         bin_dir,
+        baseline_bin_dir: None,
+        baseline_label: "baseline".into(),
         fixtures: repo.join("fixtures/apigw"),
         ddb_pid: None,
         ddb_warmup: 2_000,
@@ -86,6 +94,8 @@ fn parse_options() -> Result<Options, String> {
                 options.functions = value()?.split(',').map(str::to_owned).collect();
             }
             "--bin-dir" => options.bin_dir = value()?.into(),
+            "--baseline-bin-dir" => options.baseline_bin_dir = Some(value()?.into()),
+            "--baseline-label" => options.baseline_label = value()?,
             "--fixtures" => options.fixtures = value()?.into(),
             "--log-dir" => options.log_dir = value()?.into(),
             "--ddb-pid" => {
@@ -103,7 +113,8 @@ fn parse_options() -> Result<Options, String> {
             "-h" | "--help" => {
                 return Err(
                     "usage: lambda-bench [--events N] [--warmup W] [--functions LIST] \
-                     [--bin-dir DIR] [--fixtures DIR] [--log-dir DIR] [--ddb-pid PID] \
+                     [--bin-dir DIR] [--baseline-bin-dir DIR [--baseline-label TEXT]] \
+                     [--fixtures DIR] [--log-dir DIR] [--ddb-pid PID] \
                      [--ddb-warmup N] [--env KEY=VALUE]... [--json FILE]"
                         .into(),
                 )
@@ -216,8 +227,8 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for name in &options.functions {
         let fixture = load_fixture(&options.fixtures.join(fixture_for(name)))?;
-        let (floor, floor_cpu_us) = if name == "null" {
-            (None, None)
+        let floor = if name == "null" {
+            FloorA::default()
         } else {
             eprintln!("[bench] {name}: floor (a), {total} raw writes");
             let requests = floor_events(&fixture, total, &table, &host)?;
@@ -230,45 +241,93 @@ fn run_suite(options: &Options) -> Result<Vec<Row>, String> {
                 floor_run.calls as f64 / total as f64,
                 floor_run.units / total as f64
             );
-            (
-                Some(summarize(&floor_run.latencies[options.warmup..])),
-                Some(cpu_us),
-            )
+            FloorA {
+                latency: Some(summarize(&floor_run.latencies[options.warmup..])),
+                client_cpu_us: Some(cpu_us),
+            }
         };
-        let binary = options.bin_dir.join(binary_for(name));
-        let binary_bytes = std::fs::metadata(&binary)
-            .map_err(|e| format!("{}: {e}", binary.display()))?
-            .len();
-        eprintln!("[bench] {name}: {total} events through the Runtime API");
-        let spec = FunctionSpec {
-            name: name.clone(),
-            binary: binary.clone(),
-            events: to_bytes(&distinct_events(&fixture, run_nonce(), total)?),
-            warmup: options.warmup,
-            env: function_env.clone(),
-            log: options.log_dir.join(format!("{name}.log")),
-            timeout: Duration::from_secs(60) + Duration::from_millis(50) * total as u32,
-            peer_pid: options.ddb_pid,
+        // The null function is the harness's own floor: the current tree's only.
+        let builds = match &options.baseline_bin_dir {
+            Some(dir) if name != "null" => vec![
+                (Build::Baseline(options.baseline_label.clone()), dir),
+                (Build::Current, &options.bin_dir),
+            ],
+            _ => vec![(Build::Current, &options.bin_dir)],
         };
-        let run = runtime_api::run(&spec)?;
-        let expected = if name == "null" { "200" } else { "200 stored" };
-        if run.outcomes.keys().any(|outcome| outcome != expected) {
-            return Err(format!(
-                "{name}: expected every response to be {expected:?}, got {:?}",
-                run.outcomes
-            ));
+        for (build, bin_dir) in builds {
+            rows.push(run_function(
+                options,
+                &function_env,
+                name,
+                &fixture,
+                floor,
+                build,
+                bin_dir,
+            )?);
         }
-        rows.push(Row {
-            name: name.clone(),
-            latency: summarize(&run.latencies),
-            zip_bytes: zip_size(&binary, &options.log_dir),
-            run,
-            floor,
-            floor_cpu_us,
-            binary_bytes,
-        });
     }
     Ok(rows)
+}
+
+/// A function's floor (a), measured once and shared by its baseline and current rows; none for the
+/// null function.
+#[derive(Clone, Copy, Default)]
+struct FloorA {
+    latency: Option<Summary>,
+    client_cpu_us: Option<f64>,
+}
+
+/// Runs `name`'s binary from `bin_dir` through the Runtime API on fresh events from `fixture`.
+fn run_function(
+    options: &Options,
+    function_env: &[(String, String)],
+    name: &str,
+    fixture: &serde_json::Value,
+    floor: FloorA,
+    build: Build,
+    bin_dir: &Path,
+) -> Result<Row, String> {
+    let total = options.warmup + options.events;
+    let binary = bin_dir.join(binary_for(name));
+    let binary_bytes = std::fs::metadata(&binary)
+        .map_err(|e| format!("{}: {e}", binary.display()))?
+        .len();
+    let (label, log) = match &build {
+        Build::Current => (name.to_owned(), format!("{name}.log")),
+        Build::Baseline(_) => (
+            format!("{name} ({})", build.describe()),
+            format!("{name}.baseline.log"),
+        ),
+    };
+    eprintln!("[bench] {label}: {total} events through the Runtime API");
+    let spec = FunctionSpec {
+        name: name.to_owned(),
+        binary: binary.clone(),
+        events: to_bytes(&distinct_events(fixture, run_nonce(), total)?),
+        warmup: options.warmup,
+        env: function_env.to_vec(),
+        log: options.log_dir.join(log),
+        timeout: Duration::from_secs(60) + Duration::from_millis(50) * total as u32,
+        peer_pid: options.ddb_pid,
+    };
+    let run = runtime_api::run(&spec)?;
+    let expected = if name == "null" { "200" } else { "200 stored" };
+    if run.outcomes.keys().any(|outcome| outcome != expected) {
+        return Err(format!(
+            "{label}: expected every response to be {expected:?}, got {:?}",
+            run.outcomes
+        ));
+    }
+    Ok(Row {
+        name: name.to_owned(),
+        build,
+        latency: summarize(&run.latencies),
+        zip_bytes: zip_size(&binary, &options.log_dir),
+        run,
+        floor: floor.latency,
+        floor_cpu_us: floor.client_cpu_us,
+        binary_bytes,
+    })
 }
 
 fn main() -> ExitCode {
