@@ -3,7 +3,8 @@
 # baseline (BENCH_BASELINE). Source it, then:
 #   build_baseline REV ROOT SEED PACKAGE...
 # checks REV out, detached, in the git worktree ROOT/src (git worktree add --detach) and runs
-# `cargo build --release --locked -p PACKAGE...` there with CARGO_TARGET_DIR=ROOT/target, so
+# `cargo build --release --locked --bin PACKAGE...` in its root (as a deploy builds them) with
+# CARGO_TARGET_DIR=ROOT/target, so
 # neither build clobbers the other's artifacts. Only the functions are built: the revision's own
 # scripts and harness are not used. Sets BASELINE_COMMIT (the full id), BASELINE_LABEL (the short
 # id) and BASELINE_BIN_DIR (ROOT/target/release).
@@ -52,7 +53,7 @@ build_baseline() {
     fi
 
     for package in "$@"; do
-        packages+=(-p "$package")
+        packages+=(--bin "$package")
     done
     printf '[baseline] %s = %s: cargo build --release --locked %s (CARGO_TARGET_DIR=%s)\n' \
         "$rev" "$commit" "${packages[*]}" "$target" >&2
