@@ -1,6 +1,6 @@
 //! The record a webhook becomes, and the one entry point that builds it from a request body.
 
-use crate::digest::body_sha256;
+use crate::digest::{body_sha256, object_sha256};
 use crate::id::{EventId, Identity, MessageRef};
 use crate::json::{Body, Mark, Marks};
 use crate::{
@@ -52,7 +52,9 @@ pub struct EventRecord {
 /// modelled event with a bad field, the other provider's event.
 ///
 /// The body is read once ([`Body::read`]); the provider whose body it is then deserialises the
-/// fields of its kind from what was read. The body hash ([`body_sha256`]) is a pass of its own.
+/// fields of its kind from what was read, and the body hash ([`body_sha256`]) takes the top-level
+/// fields as read. (The hash still reads each nested object again: its canonical form sorts
+/// every object's keys, which a parse does not need.)
 ///
 /// [`EventKind::Unmodelled`]: crate::EventKind::Unmodelled
 pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadError> {
@@ -64,7 +66,11 @@ pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadErro
         return Err(PayloadError::WrongProvider { provider, route });
     }
     let event = (format(provider).parse)(&read)?;
-    Ok(EventRecord::new(event, text, body_sha256(body)))
+    let body_sha256 = match &read {
+        Body::Object(object) => object_sha256(object),
+        Body::Array => body_sha256(body),
+    };
+    Ok(EventRecord::new(event, text, body_sha256))
 }
 
 /// What a provider's module gives the generic parser: a provider is a module, its [`format`] and

@@ -12,6 +12,9 @@
 mod fields;
 mod object;
 
+#[cfg(test)]
+use std::cell::RefCell;
+
 use serde::de::DeserializeSeed;
 use serde::Deserialize;
 use serde_path_to_error::Track;
@@ -19,7 +22,7 @@ use serde_path_to_error::Track;
 use crate::PayloadError;
 
 pub(crate) use fields::{lenient_i64, lenient_u64, required, required_id, Checked, Skip, Text};
-pub(crate) use object::{Body, Mark, Marks, Object};
+pub(crate) use object::{Body, FieldAsSent, Mark, Marks, Object};
 
 /// Deserializes `json` (the body, or a nested object found at `prefix`), naming the offending
 /// field on error. The whole input must be one JSON object.
@@ -105,7 +108,7 @@ fn reader(text: &str) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
 #[cfg(test)]
 thread_local! {
     /// The start and length of each text a reader was made over, on this thread.
-    static READS: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static READS: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// How many readers were made over exactly `text` on this thread since the last call (which
