@@ -5,10 +5,12 @@
 //! strings re-escaped minimally, numbers kept exactly as written. A body that is not JSON, or
 //! repeats a key in an object, is hashed as its bytes.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+
+use crate::json::{FieldAsSent, Object, Text};
 
 /// serde_json's own nesting limit: deeper bodies are hashed as bytes instead of canonicalised.
 const MAX_DEPTH: usize = 128;
@@ -17,6 +19,18 @@ const MAX_DEPTH: usize = 128;
 pub fn body_sha256(body: &[u8]) -> String {
     let canonical = std::str::from_utf8(body).ok().and_then(canonical_json);
     sha256_hex(canonical.as_deref().map_or(body, str::as_bytes))
+}
+
+/// [`body_sha256`] of a body that was read as `object`: its top-level fields are taken as read
+/// instead of being read again.
+pub(crate) fn object_sha256(object: &Object) -> String {
+    let fields = object
+        .fields_as_sent()
+        .map(|(name, value)| (Cow::Borrowed(name), value))
+        .collect();
+    let mut out = String::with_capacity(object.as_sent().len());
+    let canonical = write_object(fields, &mut out, 0).map(|()| out);
+    sha256_hex(canonical.as_deref().unwrap_or(object.as_sent()).as_bytes())
 }
 
 /// `text` with object keys sorted and no whitespace between tokens; `None` if it is not one
@@ -35,17 +49,8 @@ fn write_canonical(value: &RawValue, out: &mut String, depth: usize) -> Option<(
     let text = value.get().trim();
     match text.as_bytes().first()? {
         b'{' => {
-            let fields = unique_fields(text)?;
-            out.push('{');
-            for (i, (name, field)) in fields.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::to_string(&name).ok()?);
-                out.push(':');
-                write_canonical(field, out, depth + 1)?;
-            }
-            out.push('}');
+            let fields = serde_json::from_str::<Entries>(text).ok()?.0;
+            write_object(fields, out, depth)?;
         }
         b'[' => {
             let items: Vec<&RawValue> = serde_json::from_str(text).ok()?;
@@ -58,10 +63,7 @@ fn write_canonical(value: &RawValue, out: &mut String, depth: usize) -> Option<(
             }
             out.push(']');
         }
-        b'"' => {
-            let string: String = serde_json::from_str(text).ok()?;
-            out.push_str(&serde_json::to_string(&string).ok()?);
-        }
+        b'"' => write_string(text, out)?,
         // Numbers, true, false, null: their text is already canonical enough, and keeping it
         // keeps every digit of numbers that do not fit a float.
         _ => out.push_str(text),
@@ -69,19 +71,64 @@ fn write_canonical(value: &RawValue, out: &mut String, depth: usize) -> Option<(
     Some(())
 }
 
-/// An object's fields by name, or `None` when a name repeats: which value a reader takes is then
-/// the reader's choice (serde and most parsers keep the last), so such a body is hashed as its
-/// bytes and is a duplicate only of the very same bytes, never of a body without the earlier
-/// value.
-fn unique_fields(object: &str) -> Option<BTreeMap<String, &RawValue>> {
-    let entries: Vec<(String, &RawValue)> = serde_json::from_str::<Entries>(object).ok()?.0;
-    let count = entries.len();
-    let fields: BTreeMap<String, &RawValue> = entries.into_iter().collect();
-    (fields.len() == count).then_some(fields)
+/// The object of `fields` (at `depth`), its keys sorted; `None` when a name repeats: which value
+/// a reader takes is then the reader's choice (serde and most parsers keep the last), so such a
+/// body is hashed as its bytes and is a duplicate only of the very same bytes, never of a body
+/// without the earlier value.
+fn write_object(
+    mut fields: Vec<(Cow<str>, FieldAsSent)>,
+    out: &mut String,
+    depth: usize,
+) -> Option<()> {
+    fields.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    if fields.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return None;
+    }
+    out.push('{');
+    for (i, (name, value)) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_string(&name, out)?;
+        out.push(':');
+        match value {
+            FieldAsSent::Json(value) => write_canonical(value, out, depth + 1)?,
+            FieldAsSent::Text(Some(text)) => push_string(text, out)?,
+            FieldAsSent::Text(None) => out.push_str("null"),
+        }
+    }
+    out.push('}');
+    Some(())
+}
+
+/// A JSON string token (`"..."`, as sent), minimally escaped.
+fn write_string(token: &str, out: &mut String) -> Option<()> {
+    if token.contains('\\') {
+        let string: Cow<str> = serde_json::from_str::<Text>(token).ok()?.0;
+        push_string(&string, out)
+    } else {
+        // No escape: a valid token holds no quote, backslash or control character between its
+        // quotes, so it is its own minimal form.
+        out.push_str(token);
+        Some(())
+    }
+}
+
+/// `string`, JSON-encoded as serde_json encodes it: quotes, backslashes and control characters
+/// escaped, nothing else.
+fn push_string(string: &str, out: &mut String) -> Option<()> {
+    if string.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::to_string(string).ok()?);
+    } else {
+        out.push('"');
+        out.push_str(string);
+        out.push('"');
+    }
+    Some(())
 }
 
 /// Every name-value pair of a JSON object, in order, repeats included.
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
+struct Entries<'a>(Vec<(Cow<'a, str>, FieldAsSent<'a>)>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -96,8 +143,8 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
                 mut map: M,
             ) -> Result<Entries<'a>, M::Error> {
                 let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    entries.push(entry);
+                while let Some((Text(name), value)) = map.next_entry::<Text, &'de RawValue>()? {
+                    entries.push((name, FieldAsSent::Json(value)));
                 }
                 Ok(Entries(entries))
             }
@@ -149,6 +196,32 @@ mod tests {
             body_sha256(repeated.as_bytes()),
             body_sha256(repeated.to_owned().as_bytes())
         );
+    }
+
+    #[test]
+    fn a_read_objects_hash_is_its_bodys_hash() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let bodies = [
+            include_str!("../../../fixtures/payloads/edna-click.json").to_owned(),
+            include_str!("../../../fixtures/payloads/botlinkd-ack.json").to_owned(),
+            "{}".to_owned(),
+            r#" { "type" : "a\"b\u00e9" , "event" : null , "payload" : {"z" : 1 , "y" : [2] } } "#
+                .to_owned(),
+            r#"{"e\u0076ent":"ack","event2":"\ud83d\ude00","b":"\/","a":"x\ny","a\"":1}"#
+                .to_owned(),
+            r#"{"x":1,"y":{"a":1,"a":2}}"#.to_owned(),
+            r#"{"x":1,"x":1}"#.to_owned(),
+            format!(r#"{{"deep":{deep},"z":1e400}}"#),
+            format!(r#"{{"deep":[{deep}]}}"#),
+        ];
+        for body in bodies {
+            let object = Object::read(&body, crate::record::discriminator).unwrap();
+            assert_eq!(
+                object_sha256(&object),
+                body_sha256(body.as_bytes()),
+                "{body}"
+            );
+        }
     }
 
     #[test]

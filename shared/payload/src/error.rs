@@ -49,6 +49,11 @@ impl PayloadError {
         }
     }
 
+    /// A field sent twice: which value a reader takes would be the reader's choice.
+    pub(crate) fn repeated(field: &str) -> Self {
+        PayloadError::invalid(field, "appears more than once")
+    }
+
     pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
         PayloadError::InvalidField {
             field: field.to_owned(),
@@ -79,15 +84,11 @@ impl PayloadError {
             .strip_prefix("duplicate field `")
             .and_then(|rest| rest.strip_suffix('`'))
         {
-            let field = if path == "." {
+            return PayloadError::repeated(&if path == "." {
                 name.to_owned()
             } else {
                 format!("{path}.{name}")
-            };
-            return PayloadError::InvalidField {
-                field,
-                reason: "appears more than once".into(),
-            };
+            });
         }
         if path == "." {
             // The body itself has the wrong shape: there is no field to name.

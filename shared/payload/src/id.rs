@@ -42,6 +42,17 @@ pub struct EventId {
     pub discriminator: Vec<String>,
 }
 
+/// What an event of a provider's kind says of its own identity: each provider's module gives it
+/// for its events, and [`crate::EventRecord`] builds the [`EventId`] and its time from it.
+pub(crate) struct Identity<'a> {
+    /// The message it belongs to.
+    pub(crate) message: MessageRef,
+    /// [`EventId::discriminator`].
+    pub(crate) discriminator: Vec<String>,
+    /// When it happened, canonical ([`crate::EventRecord::occurred_at`]).
+    pub(crate) occurred_at: &'a str,
+}
+
 /// A phone number as its digits, the one form keys, erasure and searches compare: a WhatsApp
 /// address's device and server parts (`:12`, `@c.us`, `@s.whatsapp.net`) are cut off, then
 /// everything but the digits (`+`, spaces, dashes, dots, brackets) is dropped.

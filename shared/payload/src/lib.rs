@@ -4,17 +4,18 @@
 //!
 //! Everything here is pure: bytes in, [`EventRecord`] or [`PayloadError`] (and then a
 //! [`QuarantineRecord`]) out. The HTTP layer and the DynamoDB store live in `webhook-receiver`.
+//!
+//! `json` is the bottom layer: it reads JSON and knows no provider and no record. Each provider is
+//! a module on top of it (`edna`, `botlinkd`: its wire formats, how its bodies are told apart, its
+//! identity rules), and `record` reads a body once and hands it to the provider whose body it is.
 
 mod botlinkd;
 mod digest;
 mod edna;
-mod edna_message;
-mod edna_shape;
-mod edna_status;
 mod error;
-mod fields;
 mod function;
 mod id;
+mod json;
 mod key_text;
 mod mask;
 mod quarantine;
@@ -23,13 +24,12 @@ mod route;
 mod status;
 mod timestamp;
 
-pub use botlinkd::{AckEvent, AckStatus, InboundMessage};
+pub use botlinkd::{AckEvent, InboundMessage};
 pub use digest::body_sha256;
-pub use edna::ClickEvent;
-pub use edna_message::{
-    EdnaIncomingMessage, EdnaMessageContent, EdnaReplyTo, EdnaSubscriber, EdnaUserInfo,
+pub use edna::{
+    ClickEvent, EdnaIncomingMessage, EdnaMessageContent, EdnaReplyTo, EdnaStatusEvent,
+    EdnaSubscriber,
 };
-pub use edna_status::EdnaStatusEvent;
 pub use error::PayloadError;
 pub use function::Function;
 pub use id::{phone_digits, EventId, MessageRef};
@@ -40,7 +40,7 @@ pub use mask::{
 pub use quarantine::QuarantineRecord;
 pub use record::{parse_event, EventRecord, WebhookEvent};
 pub use route::{EventKind, Provider, Route};
-pub use status::{Failure, MessageStatus};
+pub use status::{AckStatus, Failure, MessageStatus};
 pub use timestamp::{seconds_until, utc_now};
 
 /// A short, stable stand-in for a key in logs. Keys hold message ids, and a WhatsApp message id

@@ -1,16 +1,11 @@
 //! The record a webhook becomes, and the one entry point that builds it from a request body.
 
-use std::borrow::Cow;
-
-use serde::de::IgnoredAny;
-use serde::Deserialize;
-
-use crate::digest::body_sha256;
-use crate::edna_shape::{edna_shape, EdnaShape};
-use crate::id::{EventId, MessageRef};
+use crate::digest::{body_sha256, object_sha256};
+use crate::id::{EventId, Identity, MessageRef};
+use crate::json::{Body, Mark, Marks};
 use crate::{
-    AckEvent, AckStatus, ClickEvent, EdnaIncomingMessage, EdnaStatusEvent, EventKind,
-    InboundMessage, PayloadError, Provider, Route,
+    botlinkd, edna, AckEvent, AckStatus, ClickEvent, EdnaIncomingMessage, EdnaStatusEvent,
+    EventKind, InboundMessage, PayloadError, Provider, Route,
 };
 
 /// One provider event, validated.
@@ -55,154 +50,103 @@ pub struct EventRecord {
 /// ([`Route::accepts`]); a well-formed body of the provider that this code does not model is an
 /// [`EventKind::Unmodelled`] event, not an error. Errors are for broken bodies: not JSON, a
 /// modelled event with a bad field, the other provider's event.
+///
+/// The body is read once ([`Body::read`]); the provider whose body it is then deserialises the
+/// fields of its kind from what was read, and the body hash ([`body_sha256`]) takes the top-level
+/// fields as read. (The hash still reads each nested object again: its canonical form sorts
+/// every object's keys, which a parse does not need.)
+///
+/// [`EventKind::Unmodelled`]: crate::EventKind::Unmodelled
 pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| PayloadError::MalformedJson("body is not UTF-8".into()))?;
-    let (provider, kind) = identify(route, text)?;
+    let read = Body::read(text, discriminator)?;
+    let provider = sender(route, &read)?;
     if !route.accepts(provider) {
         return Err(PayloadError::WrongProvider { provider, route });
     }
-    let event = match (provider, kind) {
-        (_, EventKind::Click) => WebhookEvent::Click(ClickEvent::parse(text)?),
-        (Provider::Botlinkd, EventKind::InboundMessage) => {
-            WebhookEvent::InboundMessage(InboundMessage::parse(text)?)
-        }
-        (Provider::Botlinkd, EventKind::Ack) => WebhookEvent::Ack(AckEvent::parse(text)?),
-        (Provider::Edna, EventKind::InboundMessage) => {
-            WebhookEvent::EdnaMessage(Box::new(EdnaIncomingMessage::parse(text)?))
-        }
-        (Provider::Edna, EventKind::Ack) => WebhookEvent::EdnaStatus(EdnaStatusEvent::parse(text)?),
-        (_, EventKind::Unmodelled) => WebhookEvent::Unmodelled(provider),
+    let event = (format(provider).parse)(&read)?;
+    let body_sha256 = match &read {
+        Body::Object(object) => object_sha256(object),
+        Body::Array => body_sha256(body),
     };
-    Ok(EventRecord::new(event, text))
+    Ok(EventRecord::new(event, text, body_sha256))
 }
 
-#[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
-struct Discriminator<'a> {
-    #[serde(borrow)]
-    event: Option<Cow<'a, str>>,
-    #[serde(rename = "type", borrow)]
-    edna_type: Option<Cow<'a, str>>,
-    /// Only edna's click wraps its fields in `payload`: a body with one but no `type` is a
-    /// click with a missing field, not an unmodelled event.
-    payload: Option<IgnoredAny>,
+/// What a provider's module gives the generic parser: a provider is a module, its [`format`] and
+/// its place in [`CLAIM_ORDER`].
+pub(crate) struct Format {
+    /// Its discriminators: the top-level fields that tell its bodies, checked as a body is read.
+    pub(crate) mark: Marks,
+    /// Whether a body, on whatever route it came, is recognisably the provider's.
+    pub(crate) claims: fn(&Body) -> Result<bool, PayloadError>,
+    /// The event a body is, read on one of the provider's routes: one of its kinds, unmodelled,
+    /// or an error.
+    pub(crate) parse: fn(&Body) -> Result<WebhookEvent, PayloadError>,
 }
 
-/// Who sent a body and what it is, from its discriminator, or its shape where there is none.
-fn identify(route: Route, body: &str) -> Result<(Provider, EventKind), PayloadError> {
-    if body.trim_start().starts_with('[') {
-        // edna sends its template-status updates as a JSON array; BotLinkd sends only objects.
-        serde_json::from_str::<IgnoredAny>(body)
-            .map_err(|err| PayloadError::MalformedJson(err.to_string()))?;
-        return match route.provider() {
-            Provider::Edna => Ok((Provider::Edna, EventKind::Unmodelled)),
-            Provider::Botlinkd => Err(PayloadError::MalformedJson(
-                "the body must be a JSON object".into(),
-            )),
-        };
+/// Each provider's format.
+fn format(provider: Provider) -> &'static Format {
+    match provider {
+        Provider::Edna => &edna::FORMAT,
+        Provider::Botlinkd => &botlinkd::FORMAT,
     }
-    let found: Discriminator = parse_json(body, "")?;
-    Ok(match (found.event.as_deref(), found.edna_type.as_deref()) {
-        (Some("message"), _) => (Provider::Botlinkd, EventKind::InboundMessage),
-        (Some("ack"), _) => (Provider::Botlinkd, EventKind::Ack),
-        (Some(_), _) => (Provider::Botlinkd, EventKind::Unmodelled),
-        (None, Some("short_link_visited")) => (Provider::Edna, EventKind::Click),
-        (None, Some(_)) => (Provider::Edna, EventKind::Unmodelled),
-        // edna's status and incoming-message webhooks name no type: their shape tells them.
-        (None, None) => match (route.provider(), edna_shape(body)?) {
-            (Provider::Edna, _) if found.payload.is_some() => {
-                return Err(PayloadError::MissingField("type"))
-            }
-            (_, EdnaShape::Status) => (Provider::Edna, EventKind::Ack),
-            (_, EdnaShape::IncomingMessage) => (Provider::Edna, EventKind::InboundMessage),
-            (Provider::Edna, _) => (Provider::Edna, EventKind::Unmodelled),
-            (Provider::Botlinkd, _) => return Err(PayloadError::MissingField("event")),
-        },
-    })
 }
 
-/// Deserializes `json` (the body, or a nested object found at `prefix`), naming the offending
-/// field on error. The whole input must be one JSON value.
-pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
-    json: &'a str,
-    prefix: &str,
-) -> Result<T, PayloadError> {
-    // serde's derived structs also accept a JSON array (fields by position); providers only
-    // send objects, and a positional body must not slip through as a valid event.
-    if !json.trim_start().starts_with('{') {
-        return Err(if prefix.is_empty() {
-            PayloadError::MalformedJson("the body must be a JSON object".into())
-        } else {
-            PayloadError::invalid(prefix, "expected a JSON object")
-        });
+/// The order in which the providers' claims are asked: a body with BotLinkd's `event` is
+/// BotLinkd's whatever else it holds; one that names an edna `type`, or has the shape of an edna
+/// status or incoming message, is edna's.
+const CLAIM_ORDER: [Provider; 2] = [Provider::Botlinkd, Provider::Edna];
+
+/// Every provider's discriminators, for the one read of a body.
+pub(crate) fn discriminator(name: &str) -> Option<(&'static str, Mark)> {
+    CLAIM_ORDER
+        .iter()
+        .find_map(|provider| (format(*provider).mark)(name))
+}
+
+/// Whose body it is: the first provider that claims it, or else the route's (whose parser then
+/// decides what a body it does not recognise is: unmodelled, or missing its discriminator).
+fn sender(route: Route, body: &Body) -> Result<Provider, PayloadError> {
+    for provider in CLAIM_ORDER {
+        if (format(provider).claims)(body)? {
+            return Ok(provider);
+        }
     }
-    let mut de = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|err| PayloadError::from_serde(err, prefix))?;
-    de.end()
-        .map_err(|err| PayloadError::MalformedJson(err.to_string()))?;
-    Ok(value)
+    Ok(route.provider())
 }
 
 impl EventRecord {
-    fn new(event: WebhookEvent, raw_body: &str) -> EventRecord {
-        let body_sha256 = body_sha256(raw_body.as_bytes());
-        let (message, discriminator, occurred_at) = match &event {
-            WebhookEvent::Click(click) => (
-                MessageRef::EdnaSent(click.out_message_id),
-                vec![click.short_link.clone(), click.occurred_at.clone()],
-                &click.occurred_at,
-            ),
-            WebhookEvent::InboundMessage(message) => (
-                MessageRef::Botlinkd {
-                    instance_id: message.instance_id.clone(),
-                    message_id: message.message_id.clone(),
-                },
-                Vec::new(),
-                &message.occurred_at,
-            ),
-            WebhookEvent::Ack(ack) => (
-                MessageRef::Botlinkd {
-                    instance_id: ack.instance_id.clone(),
-                    message_id: ack.message_id.clone(),
-                },
-                vec![ack.status.clone()],
-                &ack.occurred_at,
-            ),
-            WebhookEvent::EdnaStatus(status) => (
-                MessageRef::EdnaSent(status.message_id),
-                // edna's statuses are upper case; a retry in another case is the same status.
-                vec![status.status.to_ascii_lowercase()],
-                &status.occurred_at,
-            ),
-            WebhookEvent::EdnaMessage(message) => (
-                // A reply belongs to the campaign message it answers, so that message's funnel
-                // holds it; any other incoming message is a message of its own.
-                match message.reply_to.out_message_id {
-                    Some(replied) => MessageRef::EdnaSent(replied),
-                    None => MessageRef::EdnaReceived(message.id),
-                },
-                vec![message.id.to_string()],
-                &message.occurred_at,
-            ),
-            WebhookEvent::Unmodelled(provider) => (
-                MessageRef::Unmodelled {
+    /// The record of `event`, read from `raw_body`, whose hash is `body_sha256`.
+    fn new(event: WebhookEvent, raw_body: &str, body_sha256: String) -> EventRecord {
+        let Identity {
+            message,
+            discriminator,
+            occurred_at,
+        } = match &event {
+            WebhookEvent::Click(click) => click.identity(),
+            WebhookEvent::InboundMessage(message) => message.identity(),
+            WebhookEvent::Ack(ack) => ack.identity(),
+            WebhookEvent::EdnaStatus(status) => status.identity(),
+            WebhookEvent::EdnaMessage(message) => message.identity(),
+            // Kept whole and keyed by its body: its time is not read.
+            WebhookEvent::Unmodelled(provider) => Identity {
+                message: MessageRef::Unmodelled {
                     provider: *provider,
                     body_sha256: body_sha256.clone(),
                 },
-                Vec::new(),
-                &String::new(),
-            ),
+                discriminator: Vec::new(),
+                occurred_at: "",
+            },
         };
-        let kind = kind_of(&event);
+        let occurred_at = occurred_at.to_owned();
         EventRecord {
             id: EventId {
                 message,
-                kind,
+                kind: kind_of(&event),
                 discriminator,
             },
-            occurred_at: occurred_at.clone(),
+            occurred_at,
             body_sha256,
             raw_body: raw_body.to_owned(),
             event,
@@ -255,5 +199,18 @@ fn kind_of(event: &WebhookEvent) -> EventKind {
         WebhookEvent::InboundMessage(_) | WebhookEvent::EdnaMessage(_) => EventKind::InboundMessage,
         WebhookEvent::Ack(_) | WebhookEvent::EdnaStatus(_) => EventKind::Ack,
         WebhookEvent::Unmodelled(_) => EventKind::Unmodelled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_is_asked_once() {
+        for provider in Provider::ALL {
+            let asked = CLAIM_ORDER.iter().filter(|p| **p == provider).count();
+            assert_eq!(asked, 1, "{provider}");
+        }
     }
 }

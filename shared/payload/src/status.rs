@@ -1,8 +1,69 @@
-//! A message's status, derived where it is read from the acks stored for it. The table keeps
-//! every ack as an immutable item of its own; nothing stores "the current status", so no write
-//! reads or modifies another and acks may arrive in any order, late or twice.
+//! Delivery statuses: the ones this product understands ([`AckStatus`], what each provider's
+//! statuses map to), and a message's status, derived where it is read from the acks stored for
+//! it. The table keeps every ack as an immutable item of its own; nothing stores "the current
+//! status", so no write reads or modifies another and acks may arrive in any order, late or twice.
 
-use crate::{AckStatus, EventRecord, WebhookEvent};
+use std::fmt;
+
+use crate::{EventRecord, WebhookEvent};
+
+/// A delivery status this product understands. `Sent < Delivered < Read` is the order of
+/// progress, and the message's current status only moves forward along it; `Failed` stands
+/// beside that order and never moves the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AckStatus {
+    /// The message left BotLinkd's server.
+    Sent,
+    /// Delivered to the user's phone.
+    Delivered,
+    /// The user opened the chat (blue ticks).
+    Read,
+    /// WhatsApp could not send or deliver the message.
+    Failed,
+}
+
+impl AckStatus {
+    /// Every status this product knows.
+    pub const ALL: [AckStatus; 4] = [
+        AckStatus::Sent,
+        AckStatus::Delivered,
+        AckStatus::Read,
+        AckStatus::Failed,
+    ];
+
+    /// The status as BotLinkd spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AckStatus::Sent => "sent",
+            AckStatus::Delivered => "delivered",
+            AckStatus::Read => "read",
+            AckStatus::Failed => "failed",
+        }
+    }
+
+    /// A number that grows with progress, stored so that DynamoDB can compare statuses in a
+    /// condition expression; `None` for `Failed`, which is no step of progress.
+    pub fn rank(self) -> Option<u8> {
+        match self {
+            AckStatus::Sent => Some(1),
+            AckStatus::Delivered => Some(2),
+            AckStatus::Read => Some(3),
+            AckStatus::Failed => None,
+        }
+    }
+
+    /// The known status spelled `value`, if any.
+    pub fn parse(value: &str) -> Option<AckStatus> {
+        let known = AckStatus::ALL;
+        known.into_iter().find(|status| status.as_str() == value)
+    }
+}
+
+impl fmt::Display for AckStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What a message's acks say of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,6 +150,20 @@ fn status_word(ack: &EventRecord) -> String {
 mod tests {
     use super::*;
     use crate::{parse_event, Route};
+
+    #[test]
+    fn statuses_order_by_progress_and_failed_has_no_rank() {
+        assert!(AckStatus::Sent.rank() < AckStatus::Delivered.rank());
+        assert!(AckStatus::Delivered.rank() < AckStatus::Read.rank());
+        assert_eq!(AckStatus::Sent.rank(), Some(1));
+        assert_eq!(AckStatus::Failed.rank(), None);
+        for status in AckStatus::ALL {
+            assert_eq!(AckStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(AckStatus::parse("sent"), Some(AckStatus::Sent));
+        assert_eq!(AckStatus::parse("READ"), None);
+        assert_eq!(AckStatus::parse("played"), None);
+    }
 
     const EDNA_STATUS: &str = include_str!("../../../fixtures/payloads/edna-status.json");
     const ACK: &str = include_str!("../../../fixtures/payloads/botlinkd-ack.json");

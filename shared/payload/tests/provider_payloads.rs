@@ -129,10 +129,7 @@ fn quoted_numbers_empty_request_ids_and_offset_timestamps_are_accepted() {
 
     let empty_request_id =
         parse_with(Route::EdnaClicks, CLICK, "payload.requestId", json!("")).unwrap();
-    let WebhookEvent::Click(event) = &empty_request_id.event else {
-        panic!("not a click")
-    };
-    assert_eq!(event.request_id.as_deref(), Some(""));
+    assert_eq!(empty_request_id.event, click.event);
 
     for form in [
         "2025-08-10T15:32:56+0300",

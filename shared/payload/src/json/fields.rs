@@ -1,14 +1,12 @@
-//! Field checks shared by both providers' formats.
+//! Field types and checks that the providers' wire structs share.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::record::parse_json;
 use crate::PayloadError;
 
 /// Longest identifier accepted in a key part, in bytes. edna documents 256 characters for
@@ -50,50 +48,77 @@ pub(crate) fn check_id(value: &str, field: &str) -> Result<(), PayloadError> {
     Ok(())
 }
 
-/// The fields of the JSON object `object` (the text of the object found at `prefix`, empty for the
-/// body itself) that are not in `known`, re-encoded as a JSON object, or `None` when there are
-/// none (the common case), so that no field a provider sends is lost.
-pub(crate) fn extra_fields(
-    object: &str,
-    prefix: &str,
-    known: &[&str],
-) -> Result<Option<String>, PayloadError> {
-    let fields: BTreeMap<Cow<str>, &RawValue> = parse_json(object, prefix)?;
-    let extra: BTreeMap<&str, &RawValue> = fields
-        .iter()
-        .filter(|(name, _)| !known.contains(&name.as_ref()))
-        .map(|(name, value)| (name.as_ref(), *value))
-        .collect();
-    if extra.is_empty() {
-        return Ok(None);
+/// A string field's value, borrowed from the body unless it holds escapes. Reads as `String`
+/// does (same errors), without copying.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Visit<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(value.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(value)))
+            }
+        }
+        de.deserialize_string(Visit(PhantomData))
     }
-    serde_json::to_string(&extra).map(Some).map_err(|err| {
-        PayloadError::invalid(
-            if prefix.is_empty() { "body" } else { prefix },
-            err.to_string(),
-        )
-    })
 }
 
-/// An optional JSON value of any type, kept as the text the sender wrote (`null` and absence are
-/// `None`): parts a provider documents loosely (media, billing data) are stored, not modelled.
-pub(crate) fn json_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-    let raw: Option<&'de RawValue> = Deserialize::deserialize(de)?;
-    Ok(raw.map(|raw| raw.get().to_owned()))
+/// A string field that is checked (a string, with the errors `String` gives) but not kept: a
+/// field the spec requires or types, that nothing reads.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl Visitor<'_> for Visit {
+            type Value = Checked;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+                Ok(Checked)
+            }
+        }
+        de.deserialize_string(Visit)
+    }
+}
+
+/// A field of any JSON value that is not read (declared only so that a wire struct refuses it
+/// twice, as it always has). Declare it `#[serde(default)]`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_ignored_any(IgnoredAny).map(|_| Skip)
+    }
 }
 
 /// An optional unsigned integer that may also arrive as a string of digits (`"1333"`): some
 /// senders quote numbers, and the value is the same. `null` and absence are `None`.
 pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
-    de.deserialize_any(Lenient::<u64>(std::marker::PhantomData))
+    de.deserialize_any(Lenient::<u64>(PhantomData))
 }
 
 /// [`lenient_u64`] for a signed integer (epoch seconds).
 pub(crate) fn lenient_i64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
-    de.deserialize_any(Lenient::<i64>(std::marker::PhantomData))
+    de.deserialize_any(Lenient::<i64>(PhantomData))
 }
 
-struct Lenient<T>(std::marker::PhantomData<T>);
+struct Lenient<T>(PhantomData<T>);
 
 impl<'de, T> Visitor<'de> for Lenient<T>
 where
@@ -183,35 +208,6 @@ mod tests {
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn json_text_keeps_any_value_as_sent_and_null_as_none() {
-        #[derive(serde::Deserialize)]
-        struct Part {
-            #[serde(default, deserialize_with = "json_text")]
-            part: Option<String>,
-        }
-        let part = |json: &str| {
-            serde_json::from_str::<Part>(json)
-                .map(|wire| wire.part)
-                .ok()
-        };
-        for sent in [
-            r#"{"url": "a.jpg",  "size": 1}"#,
-            "[1, 2]",
-            "\"x\"",
-            "0.50",
-            "true",
-        ] {
-            assert_eq!(
-                part(&format!(r#"{{"part": {sent}}}"#)),
-                Some(Some(sent.into()))
-            );
-        }
-        assert_eq!(part(r#"{"part": null}"#), Some(None));
-        assert_eq!(part("{}"), Some(None));
-        assert_eq!(part(r#"{"part": [1,}"#), None);
     }
 
     #[test]
