@@ -1,5 +1,6 @@
 //! What identifies an event: the message it belongs to and which of that message's events it is.
-//! These are names, not keys: `webhook-receiver`'s table module turns them into the table's keys.
+//! These are names, not keys: `webhook-table`'s private item module turns them into the table's
+//! keys, from a message's [`MessageRef::segments`], as the console turns them into its URLs.
 
 use crate::{EventKind, Provider};
 
@@ -27,6 +28,68 @@ pub enum MessageRef {
         body_sha256: String,
     },
 }
+
+impl MessageRef {
+    /// Who sent the message's events.
+    pub fn provider(&self) -> Provider {
+        match self {
+            MessageRef::Botlinkd { .. } => Provider::Botlinkd,
+            MessageRef::EdnaSent(_) | MessageRef::EdnaReceived(_) => Provider::Edna,
+            MessageRef::Unmodelled { provider, .. } => *provider,
+        }
+    }
+
+    /// The message as text: its provider's name, then the ids that name it (`botlinkd`, the
+    /// instance, WhatsApp's id; `edna`, the id of the message sent; `edna`, `in`, the id of a
+    /// message received that answers none of ours; the provider, the body hash of an unmodelled
+    /// event). The one spelling of a message that table keys and the console's URLs are made of,
+    /// so neither needs to know a provider.
+    pub fn segments(&self) -> Vec<String> {
+        let provider = self.provider().as_str().to_owned();
+        match self {
+            MessageRef::Botlinkd {
+                instance_id,
+                message_id,
+            } => vec![provider, instance_id.clone(), message_id.clone()],
+            MessageRef::EdnaSent(id) => vec![provider, id.to_string()],
+            MessageRef::EdnaReceived(id) => vec![provider, RECEIVED.to_owned(), id.to_string()],
+            MessageRef::Unmodelled { body_sha256, .. } => vec![provider, body_sha256.clone()],
+        }
+    }
+
+    /// The message whose [`MessageRef::segments`] are `segments`: a message one of the providers
+    /// sent, never an unmodelled event (whose segments name no message).
+    pub fn of_segments(segments: &[impl AsRef<str>]) -> Option<MessageRef> {
+        let texts: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+        match texts.as_slice() {
+            ["botlinkd", instance_id, message_id] => Some(MessageRef::Botlinkd {
+                instance_id: (*instance_id).to_owned(),
+                message_id: (*message_id).to_owned(),
+            }),
+            ["edna", RECEIVED, id] => Some(MessageRef::EdnaReceived(id.parse().ok()?)),
+            ["edna", id] => Some(MessageRef::EdnaSent(id.parse().ok()?)),
+            _ => None,
+        }
+    }
+
+    /// The unmodelled event of `provider` whose segments are `segments` (its provider's name and
+    /// its body hash).
+    pub fn unmodelled_of_segments(segments: &[impl AsRef<str>]) -> Option<MessageRef> {
+        let texts: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+        match texts.as_slice() {
+            [provider, body_sha256] => Some(MessageRef::Unmodelled {
+                provider: Provider::ALL
+                    .into_iter()
+                    .find(|known| known.as_str() == *provider)?,
+                body_sha256: (*body_sha256).to_owned(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The segment that marks an edna message received that answers none of ours.
+const RECEIVED: &str = "in";
 
 /// One event's identity: a retry of the same event has the same id, and two events that are
 /// not the same have different ids.
@@ -65,6 +128,35 @@ pub fn phone_digits(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_is_its_segments_and_back() {
+        let messages = [
+            MessageRef::Botlinkd {
+                instance_id: "10922".into(),
+                message_id: "wamid.HBg/M+x=".into(),
+            },
+            MessageRef::EdnaSent(5345345),
+            MessageRef::EdnaReceived(101),
+        ];
+        for message in messages {
+            assert_eq!(MessageRef::of_segments(&message.segments()), Some(message));
+        }
+        assert_eq!(
+            MessageRef::EdnaReceived(101).segments(),
+            ["edna", "in", "101"]
+        );
+        let unmodelled = MessageRef::Unmodelled {
+            provider: Provider::Edna,
+            body_sha256: "ab12".into(),
+        };
+        assert_eq!(MessageRef::of_segments(&unmodelled.segments()), None);
+        assert_eq!(
+            MessageRef::unmodelled_of_segments(&unmodelled.segments()),
+            Some(unmodelled)
+        );
+        assert_eq!(MessageRef::of_segments(&["edna", "not-a-number"]), None);
+    }
 
     #[test]
     fn a_number_is_its_digits_however_it_is_written() {

@@ -22,6 +22,15 @@ impl Provider {
         }
     }
 
+    /// The provider's route that accepts every kind it sends: the one a stored body is read back
+    /// through (the console, replay of what the store kept).
+    pub fn events_route(self) -> Route {
+        match self {
+            Provider::Edna => Route::EdnaEvents,
+            Provider::Botlinkd => Route::BotlinkdEvents,
+        }
+    }
+
     /// The provider's name as stored and logged.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -64,11 +64,7 @@ impl StoredEvent {
     /// The event its raw body parses to, with the functions' own parser, through its provider's
     /// route that accepts every kind; `None` when today's parser no longer reads it.
     pub fn record(&self) -> Option<EventRecord> {
-        let route = match self.provider {
-            Provider::Edna => Route::EdnaEvents,
-            Provider::Botlinkd => Route::BotlinkdEvents,
-        };
-        parse_event(route, &self.raw_body).ok()
+        parse_event(self.provider.events_route(), &self.raw_body).ok()
     }
 }
 
@@ -125,11 +121,7 @@ impl Row {
         }
         let (message, collision) = item::event_of_key(&key)?;
         let kind = item::kind_of(item::text(found, item::KIND)?)?;
-        let provider = match &message {
-            MessageRef::Botlinkd { .. } => Provider::Botlinkd,
-            MessageRef::EdnaSent(_) | MessageRef::EdnaReceived(_) => Provider::Edna,
-            MessageRef::Unmodelled { provider, .. } => *provider,
-        };
+        let provider = message.provider();
         let event = StoredEvent {
             occurred_at: text(item::OCCURRED_AT).unwrap_or_else(|| received_at.clone()),
             received_at,

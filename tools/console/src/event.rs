@@ -33,38 +33,6 @@ impl EntryOutcome {
     }
 }
 
-/// The path segments of a message's page (`/messages/<segments>`): its provider, then its ids
-/// (`botlinkd`, the instance, WhatsApp's id; `edna`, the id of the message sent; `edna`, `in`,
-/// the id of a message received that answers none of ours).
-pub fn message_segments(message: &MessageRef) -> Vec<String> {
-    match message {
-        MessageRef::Botlinkd {
-            instance_id,
-            message_id,
-        } => vec!["botlinkd".into(), instance_id.clone(), message_id.clone()],
-        MessageRef::EdnaSent(id) => vec!["edna".into(), id.to_string()],
-        MessageRef::EdnaReceived(id) => vec!["edna".into(), "in".into(), id.to_string()],
-        MessageRef::Unmodelled {
-            provider,
-            body_sha256,
-        } => vec![provider.as_str().into(), body_sha256.clone()],
-    }
-}
-
-/// The message whose page has the path `segments` ([`message_segments`]), if one can.
-pub fn message_of_segments(segments: &[String]) -> Option<MessageRef> {
-    let texts: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match texts.as_slice() {
-        ["botlinkd", instance_id, message_id] => Some(MessageRef::Botlinkd {
-            instance_id: (*instance_id).to_owned(),
-            message_id: (*message_id).to_owned(),
-        }),
-        ["edna", "in", id] => Some(MessageRef::EdnaReceived(id.parse().ok()?)),
-        ["edna", id] => Some(MessageRef::EdnaSent(id.parse().ok()?)),
-        _ => None,
-    }
-}
-
 /// One event as a row of the live view, a timeline or a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -233,11 +201,8 @@ mod tests {
         assert_eq!(row.lag_seconds().map(|lag| lag > 0.0), Some(true));
         let message = row.message.unwrap();
         assert_eq!(message, MessageRef::EdnaSent(5345345));
-        assert_eq!(message_segments(&message), ["edna", "5345345"]);
-        assert_eq!(
-            message_of_segments(&message_segments(&message)),
-            Some(message)
-        );
+        assert_eq!(message.segments(), ["edna", "5345345"]);
+        assert_eq!(MessageRef::of_segments(&message.segments()), Some(message));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use webhook_payload::MessageRef;
 use webhook_table::QuarantinedBody;
 
-use crate::event::{message_segments, Entry};
+use crate::event::Entry;
 use crate::mask::{mask_digit_runs, mask_number_in, masked};
 use crate::message::MessageView;
 use crate::time::human;
@@ -30,7 +30,7 @@ pub fn segment(text: &str) -> String {
 /// The URL of a message's page.
 pub fn message_url(message: &MessageRef) -> String {
     let mut url = "/messages".to_owned();
-    for part in message_segments(message) {
+    for part in message.segments() {
         url.push('/');
         url.push_str(&segment(&part));
     }
@@ -246,7 +246,7 @@ pub fn person(digits: &str, rows: &[Entry], next: Option<&str>, shown: Shown) ->
 /// A message's funnel, events and raw bodies.
 pub fn message(message: &MessageRef, view: &MessageView, truncated: bool, shown: Shown) -> Markup {
     html! {
-        h1 { "Message " code { (message_segments(message).join(" ")) } }
+        h1 { "Message " code { (message.segments().join(" ")) } }
         p { "Current status: " strong #current-status { (view.status.as_deref().unwrap_or("no status yet")) }
             " (derived from its acks: the furthest of sent, delivered, read)" }
         @if let Some(failure) = &view.failure {

@@ -13,11 +13,11 @@ use axum::Router;
 use maud::Markup;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
-use webhook_payload::{key_hash, phone_digits};
+use webhook_payload::{key_hash, phone_digits, MessageRef};
 use webhook_table::{replay_one, Cursor, PageRequest, ReplayResult, Row, RowKey};
 
 use crate::charts;
-use crate::event::{entry_of_row, message_of_segments, Entry};
+use crate::event::{entry_of_row, Entry};
 use crate::feed::Filter;
 use crate::guard::{guard, Answer, ConsoleError};
 use crate::message::MessageView;
@@ -182,7 +182,7 @@ async fn message(
         .split('/')
         .map(|part| percent_decode_str(part).decode_utf8_lossy().into_owned());
     let segments: Vec<String> = segments.collect();
-    let Some(message) = message_of_segments(&segments) else {
+    let Some(message) = MessageRef::of_segments(&segments) else {
         return Err(ConsoleError::NotFound(
             "a message is /messages/<provider>/<its ids>".into(),
         ));

@@ -3,7 +3,7 @@
 //! can never shift the segments of a key and forge another event's key.
 
 pub use webhook_payload::{compose, key_segments};
-use webhook_payload::{phone_digits, EventId, EventRecord, MessageRef, Provider, QuarantineRecord};
+use webhook_payload::{phone_digits, EventId, EventRecord, MessageRef, QuarantineRecord};
 
 /// First segment of a message's partition key: `MSG#<provider>#…`.
 pub const MESSAGE_PREFIX: &str = "MSG";
@@ -68,20 +68,18 @@ pub fn record_key(record: &EventRecord) -> ItemKey {
     event_key(&record.id)
 }
 
-/// The partition of a message: its events (acks included) and its collisions.
+/// The partition of a message: its events (acks included) and its collisions. `MSG#` and the
+/// message's segments ([`MessageRef::segments`]), or `UNMODELLED#` and those of an unmodelled
+/// event.
 pub fn message_partition(message: &MessageRef) -> String {
-    match message {
-        MessageRef::Botlinkd {
-            instance_id,
-            message_id,
-        } => compose(&[MESSAGE_PREFIX, "botlinkd", instance_id, message_id]),
-        MessageRef::EdnaSent(id) => compose(&[MESSAGE_PREFIX, "edna", &id.to_string()]),
-        MessageRef::EdnaReceived(id) => compose(&[MESSAGE_PREFIX, "edna", "in", &id.to_string()]),
-        MessageRef::Unmodelled {
-            provider,
-            body_sha256,
-        } => compose(&[UNMODELLED_PREFIX, provider.as_str(), body_sha256]),
-    }
+    let prefix = match message {
+        MessageRef::Unmodelled { .. } => UNMODELLED_PREFIX,
+        _ => MESSAGE_PREFIX,
+    };
+    let segments = message.segments();
+    let mut parts = vec![prefix];
+    parts.extend(segments.iter().map(String::as_str));
+    compose(&parts)
 }
 
 /// The message and collision mark of an event's key, read back: the inverse of
@@ -93,20 +91,10 @@ pub fn event_of_key(key: &ItemKey) -> Option<(MessageRef, bool)> {
         return None;
     }
     let segments = key_segments(&key.pk);
-    let texts: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let message = match texts.as_slice() {
-        [MESSAGE_PREFIX, "botlinkd", instance_id, message_id] => MessageRef::Botlinkd {
-            instance_id: (*instance_id).to_owned(),
-            message_id: (*message_id).to_owned(),
-        },
-        [MESSAGE_PREFIX, "edna", "in", id] => MessageRef::EdnaReceived(id.parse().ok()?),
-        [MESSAGE_PREFIX, "edna", id] => MessageRef::EdnaSent(id.parse().ok()?),
-        [UNMODELLED_PREFIX, provider, body_sha256] => MessageRef::Unmodelled {
-            provider: Provider::ALL
-                .into_iter()
-                .find(|known| known.as_str() == *provider)?,
-            body_sha256: (*body_sha256).to_owned(),
-        },
+    let (prefix, rest) = segments.split_first()?;
+    let message = match prefix.as_str() {
+        MESSAGE_PREFIX => MessageRef::of_segments(rest)?,
+        UNMODELLED_PREFIX => MessageRef::unmodelled_of_segments(rest)?,
         _ => return None,
     };
     Some((message, collision))
