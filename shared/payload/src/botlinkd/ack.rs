@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use super::envelope;
-use crate::id::{Identity, MessageRef};
+use super::{envelope, message_of};
+use crate::id::Identity;
 use crate::json::{lenient_i64, parse_json, required, required_id, Object};
 use crate::{timestamp, AckStatus, PayloadError};
 
@@ -57,10 +57,7 @@ impl AckEvent {
     /// its status: each status of a message is one event.
     pub(crate) fn identity(&self) -> Identity<'_> {
         Identity {
-            message: MessageRef::Botlinkd {
-                instance_id: self.instance_id.clone(),
-                message_id: self.message_id.clone(),
-            },
+            message: message_of(&self.instance_id, &self.message_id),
             discriminator: vec![self.status.clone()],
             occurred_at: &self.occurred_at,
         }

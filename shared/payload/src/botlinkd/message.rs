@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use super::envelope;
-use crate::id::{Identity, MessageRef};
+use super::{envelope, message_of};
+use crate::id::Identity;
 use crate::json::{lenient_i64, parse_json, required, required_id, Checked, Object};
 use crate::{timestamp, PayloadError};
 
@@ -61,10 +61,7 @@ impl InboundMessage {
     /// of its kind there.
     pub(crate) fn identity(&self) -> Identity<'_> {
         Identity {
-            message: MessageRef::Botlinkd {
-                instance_id: self.instance_id.clone(),
-                message_id: self.message_id.clone(),
-            },
+            message: message_of(&self.instance_id, &self.message_id),
             discriminator: Vec::new(),
             occurred_at: &self.occurred_at,
         }

@@ -11,6 +11,7 @@ pub use message::InboundMessage;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::id::MessageRef;
 use crate::json::{not_an_object, required, required_id, Body, Mark, Object, Skip};
 use crate::record::{Format, WebhookEvent};
 use crate::{PayloadError, Provider};
@@ -63,6 +64,15 @@ fn envelope<'a>(body: &Object<'a>) -> Result<(String, &'a RawValue), PayloadErro
     let instance_id = required_id(wire.instance_id, "instance_id")?;
     let data = required(body.raw("data"), "data")?;
     Ok((instance_id, data))
+}
+
+/// The message a BotLinkd event belongs to: its instance and WhatsApp's id, for a message and
+/// for each of its acks alike.
+fn message_of(instance_id: &str, message_id: &str) -> MessageRef {
+    MessageRef::Botlinkd {
+        instance_id: instance_id.to_owned(),
+        message_id: message_id.to_owned(),
+    }
 }
 
 #[cfg(test)]
