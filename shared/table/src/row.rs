@@ -45,8 +45,6 @@ impl RowKey {
 pub struct StoredEvent {
     /// Where it is stored.
     pub key: RowKey,
-    /// Who sent it.
-    pub provider: Provider,
     /// What kind of event it is.
     pub kind: EventKind,
     /// The message it belongs to (an unmodelled event is its own).
@@ -61,10 +59,15 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// Who sent it: its message's provider.
+    pub fn provider(&self) -> Provider {
+        self.message.provider()
+    }
+
     /// The event its raw body parses to, with the functions' own parser, through its provider's
     /// route that accepts every kind; `None` when today's parser no longer reads it.
     pub fn record(&self) -> Option<EventRecord> {
-        parse_event(self.provider.events_route(), &self.raw_body).ok()
+        parse_event(self.provider().events_route(), &self.raw_body).ok()
     }
 }
 
@@ -121,13 +124,11 @@ impl Row {
         }
         let (message, collision) = item::event_of_key(&key)?;
         let kind = item::kind_of(item::text(found, item::KIND)?)?;
-        let provider = message.provider();
         let event = StoredEvent {
             occurred_at: text(item::OCCURRED_AT).unwrap_or_else(|| received_at.clone()),
             received_at,
             raw_body: item::raw_body_of(found).unwrap_or_default(),
             key: RowKey(key),
-            provider,
             kind,
             message,
         };
@@ -142,8 +143,10 @@ impl Row {
     /// Where it is stored.
     pub fn key(&self) -> &RowKey {
         match self {
-            Row::Event(event) | Row::Status(event) | Row::Collision(event) => &event.key,
-            Row::Unmodelled(event) => &event.key,
+            Row::Event(event)
+            | Row::Status(event)
+            | Row::Collision(event)
+            | Row::Unmodelled(event) => &event.key,
             Row::Quarantined(body) => &body.key,
         }
     }
@@ -151,8 +154,10 @@ impl Row {
     /// When this receiver stored it.
     pub fn received_at(&self) -> &str {
         match self {
-            Row::Event(event) | Row::Status(event) | Row::Collision(event) => &event.received_at,
-            Row::Unmodelled(event) => &event.received_at,
+            Row::Event(event)
+            | Row::Status(event)
+            | Row::Collision(event)
+            | Row::Unmodelled(event) => &event.received_at,
             Row::Quarantined(body) => &body.received_at,
         }
     }
@@ -160,8 +165,10 @@ impl Row {
     /// The stored event, for every row but a quarantined body.
     pub fn event(&self) -> Option<&StoredEvent> {
         match self {
-            Row::Event(event) | Row::Status(event) | Row::Collision(event) => Some(event),
-            Row::Unmodelled(event) => Some(event),
+            Row::Event(event)
+            | Row::Status(event)
+            | Row::Collision(event)
+            | Row::Unmodelled(event) => Some(event),
             Row::Quarantined(_) => None,
         }
     }
@@ -196,13 +203,13 @@ mod tests {
             panic!("{click:?}")
         };
         assert_eq!(event.kind, EventKind::Click);
-        assert_eq!(event.provider, Provider::Edna);
+        assert_eq!(event.provider(), Provider::Edna);
         assert!(matches!(event.message, MessageRef::EdnaSent(_)));
         assert_eq!(event.received_at, NOW);
         assert_eq!(event.record().unwrap().kind(), EventKind::Click);
 
         let ack = stored(Route::BotlinkdAcks, &fixture("botlinkd-ack.json"));
-        assert!(matches!(&ack, Row::Status(event) if event.provider == Provider::Botlinkd));
+        assert!(matches!(&ack, Row::Status(event) if event.provider() == Provider::Botlinkd));
 
         let record = parse_event(
             Route::BotlinkdMessages,

@@ -114,13 +114,14 @@ pub fn entry_of_row(row: &Row) -> Entry {
                 reason: Some(body.reason.clone()),
             }
         }
-        Row::Event(event) | Row::Status(event) | Row::Collision(event) => event,
-        Row::Unmodelled(event) => event,
+        Row::Event(event) | Row::Status(event) | Row::Collision(event) | Row::Unmodelled(event) => {
+            event
+        }
     };
     let mut entry = Entry {
         received_at: event.received_at.clone(),
         occurred_at: Some(event.occurred_at.clone()),
-        provider: Some(event.provider.as_str().to_owned()),
+        provider: Some(event.provider().as_str().to_owned()),
         kind: event.kind.as_str().to_owned(),
         outcome: match row {
             Row::Collision(_) => EntryOutcome::Collision,
