@@ -1,4 +1,4 @@
-use crate::route::{Provider, Route};
+use crate::{Provider, Route};
 
 /// Why a webhook body cannot become a record. The sender proved who it is before the body was
 /// read, so none of these refuses the event: the HTTP layer quarantines the body (stores it raw,

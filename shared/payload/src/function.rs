@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::route::{Provider, Route};
+use crate::{Provider, Route};
 
 /// A deployed Lambda function, named after what happens in a conversation: the binary it runs
 /// and the routes it serves, of either provider. The providers it authenticates are derived from

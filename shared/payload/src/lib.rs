@@ -7,7 +7,8 @@
 //!
 //! `json` is the bottom layer: it reads JSON and knows no provider and no record. Each provider is
 //! a module on top of it (`edna`, `botlinkd`: its wire formats, how its bodies are told apart, its
-//! identity rules), and `record` reads a body once and hands it to the provider whose body it is.
+//! identity rules, and its [`Declaration`]), `provider` maps each [`Provider`] to its declaration,
+//! and `record` reads a body once and hands it to the provider whose body it is.
 
 mod botlinkd;
 mod digest;
@@ -18,6 +19,7 @@ mod id;
 mod json;
 mod key_text;
 mod mask;
+mod provider;
 mod quarantine;
 mod record;
 mod route;
@@ -37,9 +39,12 @@ pub use key_text::{compose, key_segments};
 pub use mask::{
     is_number_separator, mask_digit_runs, mask_number_in, masked, MAX_JOINER, PHONE_DIGITS,
 };
+pub use provider::{
+    CredentialScheme, Credentials, Declaration, Provider, SecretVariables, UrlCheck,
+};
 pub use quarantine::QuarantineRecord;
 pub use record::{parse_event, EventRecord, WebhookEvent};
-pub use route::{EventKind, Provider, Route};
+pub use route::{EventKind, Route};
 pub use status::{AckStatus, Failure, MessageStatus};
 pub use timestamp::{seconds_until, utc_now};
 

@@ -4,8 +4,8 @@ use crate::digest::{body_sha256, object_sha256};
 use crate::id::{EventId, Identity, MessageRef};
 use crate::json::{Body, Mark, Marks};
 use crate::{
-    botlinkd, edna, AckEvent, AckStatus, ClickEvent, EdnaIncomingMessage, EdnaStatusEvent,
-    EventKind, InboundMessage, PayloadError, Provider, Route,
+    AckEvent, AckStatus, ClickEvent, EdnaIncomingMessage, EdnaStatusEvent, EventKind,
+    InboundMessage, PayloadError, Provider, Route,
 };
 
 /// One provider event, validated.
@@ -73,8 +73,8 @@ pub fn parse_event(route: Route, body: &[u8]) -> Result<EventRecord, PayloadErro
     Ok(EventRecord::new(event, text, body_sha256))
 }
 
-/// What a provider's module gives the generic parser: a provider is a module, its [`format`] and
-/// its place in [`CLAIM_ORDER`].
+/// What a provider's module gives the generic parser in its declaration
+/// ([`crate::provider::Declaration`]), besides its place in [`CLAIM_ORDER`].
 pub(crate) struct Format {
     /// Its discriminators: the top-level fields that tell its bodies, checked as a body is read.
     pub(crate) mark: Marks,
@@ -85,12 +85,9 @@ pub(crate) struct Format {
     pub(crate) parse: fn(&Body) -> Result<WebhookEvent, PayloadError>,
 }
 
-/// Each provider's format.
+/// Each provider's format, as its declaration gives it.
 fn format(provider: Provider) -> &'static Format {
-    match provider {
-        Provider::Edna => &edna::FORMAT,
-        Provider::Botlinkd => &botlinkd::FORMAT,
-    }
+    &provider.declaration().format
 }
 
 /// The order in which the providers' claims are asked: a body with BotLinkd's `event` is

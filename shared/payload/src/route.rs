@@ -1,53 +1,6 @@
 use std::fmt;
 
-/// The webhook provider an event comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provider {
-    /// edna Pulse (clicks, message statuses and incoming messages).
-    Edna,
-    /// BotLinkd (inbound messages and delivery acks).
-    Botlinkd,
-}
-
-impl Provider {
-    /// Every provider.
-    pub const ALL: [Provider; 2] = [Provider::Edna, Provider::Botlinkd];
-
-    /// The kinds of event this product models for the provider (anything else it sends is
-    /// [`EventKind::Unmodelled`]).
-    pub fn modelled_kinds(self) -> &'static [EventKind] {
-        match self {
-            Provider::Edna => &[EventKind::Click, EventKind::InboundMessage, EventKind::Ack],
-            Provider::Botlinkd => &[EventKind::InboundMessage, EventKind::Ack],
-        }
-    }
-
-    /// The provider's route that accepts every kind it sends: the one a stored body is read back
-    /// through (the console, replay of what the store kept).
-    pub fn events_route(self) -> Route {
-        match self {
-            Provider::Edna => Route::EdnaEvents,
-            Provider::Botlinkd => Route::BotlinkdEvents,
-        }
-    }
-
-    /// The provider's name as stored and logged.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Edna => "edna",
-            Provider::Botlinkd => "botlinkd",
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Provider::Edna => "edna Pulse",
-            Provider::Botlinkd => "BotLinkd",
-        })
-    }
-}
+use crate::provider::{Provider, UrlCheck};
 
 /// The kinds of event this product stores, whoever sends them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,18 +99,18 @@ impl Route {
         }
     }
 
-    /// The methods served: `POST`, and `HEAD` on edna's routes, which edna Pulse sends (without
-    /// its key) to check a URL before it registers it.
+    /// The methods served: `POST`, and the method of the provider's URL check if it declares one
+    /// (edna Pulse sends `HEAD`, without its key, to check a URL before it registers it).
     pub fn methods(self) -> &'static str {
-        match self.provider() {
-            Provider::Edna => "POST, HEAD",
-            Provider::Botlinkd => "POST",
+        match self.url_check() {
+            Some(UrlCheck::Head) => "POST, HEAD",
+            None => "POST",
         }
     }
 
-    /// Whether `HEAD` is edna's URL check here (answered 200, nothing read or written).
-    pub fn checks_url_with_head(self) -> bool {
-        self.provider() == Provider::Edna
+    /// How the provider of this route checks a URL before it sends to it, if it does.
+    pub fn url_check(self) -> Option<UrlCheck> {
+        self.provider().declaration().url_check
     }
 
     /// Whether an event from `provider` is stored when it arrives here: every route stores every
@@ -244,7 +197,7 @@ mod tests {
                 assert!(!route.accepts(other), "{route}");
             }
             assert_eq!(
-                route.checks_url_with_head(),
+                route.url_check() == Some(UrlCheck::Head),
                 route.provider() == Provider::Edna
             );
             assert!(route.methods().starts_with("POST"));

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use lambda_http::http::Method;
 use lambda_http::{Body, IntoResponse, Request, RequestExt, Response};
 use tracing::warn;
-use webhook_payload::{parse_event, Provider, QuarantineRecord, Route};
+use webhook_payload::{parse_event, Provider, QuarantineRecord, Route, UrlCheck};
 use webhook_table::{EventStore, StoreError};
 
 use crate::auth::{Auth, AuthError};
@@ -99,8 +99,11 @@ impl<S: EventStore> Receiver<S> {
             route.ok_or_else(|| WebhookError::UnknownPath(request.raw_http_path().to_owned()))?;
         match *request.method() {
             Method::POST => {}
-            // edna Pulse verifies a URL with HEAD before registering it; it may not send the key.
-            Method::HEAD if route.checks_url_with_head() => return Ok(Disposition::UrlCheck),
+            // A provider that declares a HEAD check (edna Pulse) sends it before registering a URL,
+            // without its credentials.
+            Method::HEAD if route.url_check() == Some(UrlCheck::Head) => {
+                return Ok(Disposition::UrlCheck)
+            }
             ref method => {
                 return Err(WebhookError::MethodNotAllowed {
                     method: method.clone(),

@@ -13,14 +13,36 @@ use serde_json::value::RawValue;
 
 use crate::id::MessageRef;
 use crate::json::{not_an_object, required, required_id, Body, Mark, Object, Skip};
+use crate::provider::{CredentialScheme, Credentials, Declaration, SecretVariables};
 use crate::record::{Format, WebhookEvent};
-use crate::{PayloadError, Provider};
+use crate::{EventKind, PayloadError, Provider, Route};
 
-/// What the generic parser needs of BotLinkd's format.
-pub(crate) static FORMAT: Format = Format {
-    mark,
-    claims,
-    parse,
+/// Everything the rest of the code knows about BotLinkd.
+pub(crate) static DECLARATION: Declaration = Declaration {
+    name: "botlinkd",
+    display_name: "BotLinkd",
+    modelled_kinds: &[EventKind::InboundMessage, EventKind::Ack],
+    events_route: Route::BotlinkdEvents,
+    format: Format {
+        mark,
+        claims,
+        parse,
+    },
+    // BotLinkd signs nothing, so the URL it is given carries a secret token.
+    credentials: Credentials {
+        scheme: CredentialScheme::QueryParameter("token"),
+        variables: SecretVariables {
+            value: "BOTLINKD_TOKENS",
+            parameter: "BOTLINKD_TOKENS_PARAMETER",
+        },
+        disabled_by: None,
+        // We generate the token: 128 bits of entropy, hex-encoded.
+        min_chars: 32,
+        guessable_below_chars: None,
+        secret_noun: "token",
+    },
+    // BotLinkd sends to a URL without checking it first.
+    url_check: None,
 };
 
 /// BotLinkd's discriminator: `event`, a string.

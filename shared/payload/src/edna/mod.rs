@@ -15,14 +15,39 @@ pub use message::{EdnaIncomingMessage, EdnaMessageContent, EdnaReplyTo, EdnaSubs
 pub use status::EdnaStatusEvent;
 
 use crate::json::{Body, Mark};
+use crate::provider::{CredentialScheme, Credentials, Declaration, SecretVariables, UrlCheck};
 use crate::record::{Format, WebhookEvent};
-use crate::{PayloadError, Provider};
+use crate::{EventKind, PayloadError, Provider, Route};
 
-/// What the generic parser needs of edna's format.
-pub(crate) static FORMAT: Format = Format {
-    mark,
-    claims,
-    parse,
+/// Everything the rest of the code knows about edna Pulse.
+pub(crate) static DECLARATION: Declaration = Declaration {
+    name: "edna",
+    display_name: "edna Pulse",
+    modelled_kinds: &[EventKind::Click, EventKind::InboundMessage, EventKind::Ack],
+    events_route: Route::EdnaEvents,
+    format: Format {
+        mark,
+        claims,
+        parse,
+    },
+    // edna sends the key it generated with every webhook, but none of its pages names the
+    // header: a guessed header name could turn every click into a 401.
+    credentials: Credentials {
+        scheme: CredentialScheme::AnyHeaderOrBearer,
+        variables: SecretVariables {
+            value: "EDNA_API_KEYS",
+            parameter: "EDNA_API_KEYS_PARAMETER",
+        },
+        // "Authenticate webhooks from edna Pulse" is optional in edna's dashboard.
+        disabled_by: Some("EDNA_AUTH_DISABLED"),
+        min_chars: 1,
+        // edna's pages do not say how long its keys are, so a short one is reported, not
+        // refused: a guess offered in every header of one request may find it.
+        guessable_below_chars: Some(16),
+        secret_noun: "key",
+    },
+    // edna sends HEAD, without its key, to a URL before it registers it, and needs a 200.
+    url_check: Some(UrlCheck::Head),
 };
 
 /// edna's discriminators: the click's `type` (a string), and `payload`, which only the click
