@@ -75,8 +75,9 @@ fn secret_problems(
     let mut granted = BTreeSet::new();
     for provider in provider_function.providers() {
         let vars = SecretVariables::of(provider);
-        let off =
-            flag("AUTH_DISABLED") || (provider == Provider::Edna && flag("EDNA_AUTH_DISABLED"));
+        // Every provider's switch, or the one its declaration names for it alone.
+        let own = provider.declaration().credentials.disabled_by;
+        let off = flag("AUTH_DISABLED") || own.is_some_and(flag);
         let name = env.get(vars.parameter).and_then(|value| stack.eval(value));
         match (&name, off) {
             (None, false) => problems.push(format!("{id}: {} is not set", vars.parameter)),

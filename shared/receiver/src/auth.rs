@@ -1,10 +1,12 @@
-//! Webhook authentication, checked before the body is read.
+//! Webhook authentication, checked before the body is read: one constant-time check per
+//! credential scheme ([`CredentialScheme`]). Which scheme a provider uses, and where its secrets
+//! come from, is its declaration's business ([`webhook_payload::Declaration`]); nothing here
+//! names a provider.
 //!
-//! edna Pulse sends the key it generated with every webhook, but none of its pages names the
-//! header, so the key is accepted in any request header, as the whole value or as
-//! `Bearer <key>`: a guessed header name can never turn every click into a 401. BotLinkd signs
-//! nothing, so its URL carries a secret `token` query parameter. Two secrets per provider are
-//! accepted at once so that one can be rotated without downtime.
+//! A key in any header is accepted as the whole value or as `Bearer <key>`, for a provider that
+//! does not say which header it sends its key in: a guessed header name can never turn every
+//! request into a 401. A query parameter carries the secret of a provider that signs nothing.
+//! Two secrets per provider are accepted at once so that one can be rotated without downtime.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -12,11 +14,9 @@ use std::sync::OnceLock;
 use lambda_http::http::HeaderMap;
 use lambda_http::{Request, RequestExt};
 use subtle::{Choice, ConstantTimeEq};
+use webhook_payload::CredentialScheme;
 
-/// The query parameter that carries the BotLinkd token.
-pub const TOKEN_PARAMETER: &str = "token";
-
-/// The scheme edna may put before its key (`Authorization: Bearer <key>`), matched ignoring case.
+/// The scheme a key may come after (`Authorization: Bearer <key>`), matched ignoring case.
 const BEARER: &[u8] = b"bearer ";
 
 /// A secret from the deployment; never printed.
@@ -45,22 +45,21 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// How a function authenticates its provider's requests.
+/// How a function authenticates one provider's requests.
 #[derive(Debug, Clone)]
 pub enum Auth {
-    /// No check. Only ever set explicitly (`AUTH_DISABLED=true`), for local runs.
+    /// No check. Only ever set explicitly (`AUTH_DISABLED=true`, or the provider's own declared
+    /// flag), for local runs or a provider whose authentication is off on its side.
     Disabled,
-    /// edna Pulse: one of `keys` in any request header, whole or after `Bearer `.
-    ApiKey {
-        /// Accepted keys (current and next).
+    /// One of `secrets`, presented as `scheme` says.
+    Secrets {
+        /// Where a request carries the secret.
+        scheme: CredentialScheme,
+        /// Who sends it (the provider's display name), for the messages that tell an operator.
+        sender: &'static str,
+        /// Accepted secrets (current and next).
         #[allow(private_interfaces)]
-        keys: Vec<Secret>,
-    },
-    /// BotLinkd: one of `tokens` in the URL's `token` query parameter.
-    UrlToken {
-        /// Accepted tokens (current and next).
-        #[allow(private_interfaces)]
-        tokens: Vec<Secret>,
+        secrets: Vec<Secret>,
     },
 }
 
@@ -68,11 +67,17 @@ pub enum Auth {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// No header holds a key.
-    #[error("missing or invalid credentials: send the edna Pulse webhook key in a header")]
-    NoKey,
-    /// The URL has no token.
-    #[error("missing credentials: the webhook URL must carry ?token=")]
-    MissingToken,
+    #[error("missing or invalid credentials: send the {sender} webhook key in a header")]
+    NoKey {
+        /// Who should have sent it (the provider's display name).
+        sender: &'static str,
+    },
+    /// The URL lacks the query parameter that carries the secret.
+    #[error("missing credentials: the webhook URL must carry ?{parameter}=")]
+    MissingToken {
+        /// The query parameter's name.
+        parameter: &'static str,
+    },
     /// The token does not match any configured secret.
     #[error("invalid credentials")]
     Invalid,
@@ -82,36 +87,45 @@ impl AuthError {
     /// A short, stable name for the log line.
     pub fn reason(&self) -> &'static str {
         match self {
-            AuthError::NoKey => "no_key",
-            AuthError::MissingToken => "no_token",
+            AuthError::NoKey { .. } => "no_key",
+            AuthError::MissingToken { .. } => "no_token",
             AuthError::Invalid => "invalid",
         }
     }
 }
 
-/// The name of the header edna's key was first found in, logged once per cold start (the name
-/// only, never the value) so that an operator can see where edna sends it.
-static EDNA_KEY_HEADER: OnceLock<String> = OnceLock::new();
+/// The name of the header a key was first found in, logged once per cold start (the name only,
+/// never the value) so that an operator can see where the provider sends it. A function serves
+/// at most one provider whose scheme is [`CredentialScheme::AnyHeaderOrBearer`] today.
+static KEY_HEADER: OnceLock<String> = OnceLock::new();
 
 impl Auth {
     /// Checks a request's credentials in constant time against every accepted secret.
     pub fn check(&self, request: &Request) -> Result<(), AuthError> {
-        match self {
-            Auth::Disabled => Ok(()),
-            Auth::ApiKey { keys } => {
-                let header = key_header(request.headers(), keys).ok_or(AuthError::NoKey)?;
-                EDNA_KEY_HEADER.get_or_init(|| {
-                    tracing::info!(header, "edna Pulse sends its webhook key in this header");
+        let Auth::Secrets {
+            scheme,
+            sender,
+            secrets,
+        } = self
+        else {
+            return Ok(());
+        };
+        match *scheme {
+            CredentialScheme::AnyHeaderOrBearer => {
+                let header =
+                    key_header(request.headers(), secrets).ok_or(AuthError::NoKey { sender })?;
+                KEY_HEADER.get_or_init(|| {
+                    tracing::info!(header, "{sender} sends its webhook key in this header");
                     header.to_owned()
                 });
                 Ok(())
             }
-            Auth::UrlToken { tokens } => {
+            CredentialScheme::QueryParameter(parameter) => {
                 let query = request.query_string_parameters();
                 let token = query
-                    .first(TOKEN_PARAMETER)
-                    .ok_or(AuthError::MissingToken)?;
-                if bool::from(any_matches(tokens, token.as_bytes())) {
+                    .first(parameter)
+                    .ok_or(AuthError::MissingToken { parameter })?;
+                if bool::from(any_matches(secrets, token.as_bytes())) {
                     Ok(())
                 } else {
                     Err(AuthError::Invalid)
@@ -174,15 +188,28 @@ mod tests {
     const CURRENT: &str = "current-secret-0123456789abcdef0123";
     const NEXT: &str = "next-secret-0123456789abcdef0123456";
 
-    fn edna() -> Auth {
-        Auth::ApiKey {
-            keys: vec![Secret::new(CURRENT), Secret::new(NEXT)],
+    /// The query parameter of the tests' [`CredentialScheme::QueryParameter`].
+    const PARAMETER: &str = "token";
+    /// What [`AuthError::NoKey`] says of a request without the key.
+    const NO_KEY: AuthError = AuthError::NoKey { sender: "Sender" };
+
+    fn any_header_with(secrets: &[&str]) -> Auth {
+        Auth::Secrets {
+            scheme: CredentialScheme::AnyHeaderOrBearer,
+            sender: "Sender",
+            secrets: secrets.iter().map(|secret| Secret::new(secret)).collect(),
         }
     }
 
-    fn botlinkd() -> Auth {
-        Auth::UrlToken {
-            tokens: vec![Secret::new(CURRENT), Secret::new(NEXT)],
+    fn any_header() -> Auth {
+        any_header_with(&[CURRENT, NEXT])
+    }
+
+    fn query_parameter() -> Auth {
+        Auth::Secrets {
+            scheme: CredentialScheme::QueryParameter(PARAMETER),
+            sender: "Sender",
+            secrets: vec![Secret::new(CURRENT), Secret::new(NEXT)],
         }
     }
 
@@ -203,28 +230,25 @@ mod tests {
     }
 
     #[test]
-    fn edna_accepts_either_key_in_any_header_whole_or_as_a_bearer_token() {
+    fn any_header_accepts_either_key_in_any_header_whole_or_as_a_bearer_token() {
         for key in [CURRENT, NEXT] {
             for (header, value) in [
                 ("x-api-key", key.to_owned()),
                 ("X-API-KEY", key.to_owned()),
-                ("x-edna-key", key.to_owned()),
+                ("x-sender-key", key.to_owned()),
                 ("authorization", format!("Bearer {key}")),
                 ("authorization", format!("bearer {key}")),
                 ("x-anything", format!("BEARER {key}")),
             ] {
-                let answer = edna().check(&with_header(header, value.as_bytes()));
+                let answer = any_header().check(&with_header(header, value.as_bytes()));
                 assert_eq!(answer, Ok(()), "{header}");
             }
         }
     }
 
     #[test]
-    fn edna_refuses_a_missing_a_wrong_a_partial_a_longer_or_an_embedded_key() {
-        assert_eq!(
-            edna().check(&Request::new(Body::Empty)),
-            Err(AuthError::NoKey)
-        );
+    fn any_header_refuses_a_missing_a_wrong_a_partial_a_longer_or_an_embedded_key() {
+        assert_eq!(any_header().check(&Request::new(Body::Empty)), Err(NO_KEY));
         for wrong in [
             "not-the-key".to_owned(),
             CURRENT[..CURRENT.len() - 1].to_owned(),
@@ -238,32 +262,32 @@ mod tests {
             "Bearer ".to_owned(),
             String::new(),
         ] {
-            let answer = edna().check(&with_header("x-api-key", wrong.as_bytes()));
-            assert_eq!(answer, Err(AuthError::NoKey), "{wrong:?}");
+            let answer = any_header().check(&with_header("x-api-key", wrong.as_bytes()));
+            assert_eq!(answer, Err(NO_KEY), "{wrong:?}");
         }
         // In the URL, the key is no key.
-        let in_url = edna().check(&with_query(&[(TOKEN_PARAMETER, CURRENT)]));
-        assert_eq!(in_url, Err(AuthError::NoKey));
+        let in_url = any_header().check(&with_query(&[(PARAMETER, CURRENT)]));
+        assert_eq!(in_url, Err(NO_KEY));
     }
 
     #[test]
-    fn edna_finds_the_key_beside_other_headers() {
+    fn any_header_finds_the_key_beside_other_headers() {
         let mut request = with_header("content-type", b"application/json");
         request
             .headers_mut()
-            .insert("x-edna-key", HeaderValue::from_static(CURRENT));
+            .insert("x-sender-key", HeaderValue::from_static(CURRENT));
         request
             .headers_mut()
-            .insert("user-agent", HeaderValue::from_static("edna"));
-        assert_eq!(edna().check(&request), Ok(()));
+            .insert("user-agent", HeaderValue::from_static("sender"));
+        assert_eq!(any_header().check(&request), Ok(()));
         assert_eq!(
             key_header(request.headers(), &[Secret::new(CURRENT)]),
-            Some("x-edna-key")
+            Some("x-sender-key")
         );
     }
 
     #[test]
-    fn edna_never_compares_its_key_with_the_headers_api_gateway_adds() {
+    fn any_header_never_compares_a_key_with_the_headers_api_gateway_adds() {
         // A key that equals what API Gateway writes itself would let every request in.
         for (header, value) in [
             ("x-forwarded-proto", "https"),
@@ -275,12 +299,10 @@ mod tests {
             ("via", "1.1 proxy"),
             ("forwarded", "for=203.0.113.7"),
         ] {
-            let auth = Auth::ApiKey {
-                keys: vec![Secret::new(value)],
-            };
+            let auth = any_header_with(&[value]);
             let answer = auth.check(&with_header(header, value.as_bytes()));
-            assert_eq!(answer, Err(AuthError::NoKey), "{header}");
-            // The same value in a header edna could send is the key.
+            assert_eq!(answer, Err(NO_KEY), "{header}");
+            // The same value in a header the provider could send is the key.
             let answer = auth.check(&with_header("x-api-key", value.as_bytes()));
             assert_eq!(answer, Ok(()), "{header}'s value in x-api-key");
         }
@@ -290,20 +312,27 @@ mod tests {
     }
 
     #[test]
-    fn botlinkd_accepts_either_token_in_the_url_and_nothing_else() {
+    fn query_parameter_accepts_either_token_in_the_url_and_nothing_else() {
         for token in [CURRENT, NEXT] {
-            assert_eq!(botlinkd().check(&with_query(&[("token", token)])), Ok(()));
+            assert_eq!(
+                query_parameter().check(&with_query(&[("token", token)])),
+                Ok(())
+            );
         }
         assert_eq!(
-            botlinkd().check(&with_query(&[("other", CURRENT)])),
-            Err(AuthError::MissingToken)
+            query_parameter().check(&with_query(&[("other", CURRENT)])),
+            Err(AuthError::MissingToken {
+                parameter: PARAMETER
+            })
         );
         assert_eq!(
-            botlinkd().check(&with_header("x-api-key", CURRENT.as_bytes())),
-            Err(AuthError::MissingToken)
+            query_parameter().check(&with_header("x-api-key", CURRENT.as_bytes())),
+            Err(AuthError::MissingToken {
+                parameter: PARAMETER
+            })
         );
         for wrong in ["", "wrong", &CURRENT[1..]] {
-            let answer = botlinkd().check(&with_query(&[("token", wrong)]));
+            let answer = query_parameter().check(&with_query(&[("token", wrong)]));
             assert_eq!(answer, Err(AuthError::Invalid), "{wrong:?}");
         }
     }
@@ -311,7 +340,7 @@ mod tests {
     #[test]
     fn disabled_checks_nothing_and_secrets_never_print() {
         assert_eq!(Auth::Disabled.check(&Request::new(Body::Empty)), Ok(()));
-        let printed = format!("{:?} {:?}", edna(), botlinkd());
+        let printed = format!("{:?} {:?}", any_header(), query_parameter());
         assert!(
             !printed.contains(CURRENT) && !printed.contains(NEXT),
             "{printed}"

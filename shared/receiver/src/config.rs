@@ -1,13 +1,13 @@
 //! Function configuration, read from the environment once per cold start.
 
-use webhook_payload::Provider;
+use webhook_payload::{Provider, SecretVariables};
 
 use webhook_table::{StoreSettings, DEFAULT_RETENTION_DAYS};
 
 use crate::auth::{Auth, Secret};
 use crate::config_error::ConfigError;
 use crate::metrics::WeakSecret;
-use crate::secrets::{read_parameter, SecretSource, SecretVariables, GUESSABLE_BELOW_CHARS};
+use crate::secrets::{read_parameter, source, SecretSource};
 
 /// Where the per-request metrics go unless `METRICS_NAMESPACE` says otherwise.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "WhatsAppWebhooks";
@@ -31,8 +31,9 @@ pub struct Config {
 
 impl Config {
     /// Reads the configuration of a function that receives `provider`'s webhooks, as its init
-    /// does: from the environment, and its secrets from the SSM parameter that
-    /// `EDNA_API_KEYS_PARAMETER` / `BOTLINKD_TOKENS_PARAMETER` names, if one does (one
+    /// does: from the environment, and its secrets from the SSM parameter that the provider's
+    /// declared parameter variable (`EDNA_API_KEYS_PARAMETER`, `BOTLINKD_TOKENS_PARAMETER`) names,
+    /// if one does (one
     /// `GetParameter` call; `ssm_client` is built only then). A bad
     /// configuration or an unreadable parameter is logged, and the function fails its init,
     /// before its first request.
@@ -82,18 +83,27 @@ impl Config {
         Config::resolve(providers, lookup, &[])
     }
 
-    /// What is weak in the secrets it was given, once per weak secret: an edna key shorter than
-    /// [`GUESSABLE_BELOW_CHARS`]. Such a key is used all the same (edna does not say how long its
-    /// keys are); each cold start reports it ([`Config::report_weak_secrets`]).
+    /// What is weak in the secrets it was given, once per weak secret: a secret shorter than its
+    /// provider's declared `guessable_below_chars` (edna's keys under 16 characters). Such a
+    /// secret is used all the same (edna does not say how long its keys are); each cold start
+    /// reports it ([`Config::report_weak_secrets`]).
     pub fn weak_secrets(&self) -> Vec<WeakSecret> {
         self.auth
             .iter()
-            .flat_map(|(_, auth)| match auth {
-                Auth::ApiKey { keys } => keys.as_slice(),
-                _ => &[],
+            .flat_map(|(provider, auth)| {
+                let below = provider.declaration().credentials.guessable_below_chars;
+                let secrets = match auth {
+                    Auth::Secrets { secrets, .. } => secrets.as_slice(),
+                    Auth::Disabled => &[],
+                };
+                secrets
+                    .iter()
+                    .filter_map(move |secret| below.filter(|below| secret.chars() < *below))
+                    .map(|below_chars| WeakSecret::Short {
+                        provider: *provider,
+                        below_chars,
+                    })
             })
-            .filter(|key| key.chars() < GUESSABLE_BELOW_CHARS)
-            .map(|_| WeakSecret::ShortEdnaKey)
             .collect()
     }
 
@@ -150,9 +160,12 @@ fn provider_auth(
         (true, _) => return Ok(Auth::Disabled),
         (false, source) => source,
     };
-    let vars = SecretVariables::of(provider);
+    let declared = provider.declaration();
+    let credentials = &declared.credentials;
+    let vars = credentials.variables;
+    let min_chars = credentials.min_chars;
     let secrets = match source {
-        SecretSource::Value(value) => secrets(vars.value, &value, "", vars.min_chars)?,
+        SecretSource::Value(value) => secrets(vars.value, &value, "", min_chars)?,
         SecretSource::Parameter(name) => {
             let Some((_, value)) = fetched.iter().find(|(read, _)| *read == name) else {
                 return Err(ConfigError::ParameterNotRead {
@@ -160,12 +173,13 @@ fn provider_auth(
                 });
             };
             let from = format!("the value of SSM parameter {name}: ");
-            secrets(vars.parameter, value, &from, vars.min_chars)?
+            secrets(vars.parameter, value, &from, min_chars)?
         }
     };
-    Ok(match provider {
-        Provider::Edna => Auth::ApiKey { keys: secrets },
-        Provider::Botlinkd => Auth::UrlToken { tokens: secrets },
+    Ok(Auth::Secrets {
+        scheme: credentials.scheme,
+        sender: declared.display_name,
+        secrets,
     })
 }
 
@@ -174,18 +188,26 @@ fn log_invalid(err: &ConfigError) {
 }
 
 /// Whether `provider`'s authentication is off (`AUTH_DISABLED=true` for every provider, for
-/// local runs; `EDNA_AUTH_DISABLED=true` for edna alone, when "Authenticate webhooks" is off in
-/// edna Pulse; the secret variables are then not read), and where the secrets are.
+/// local runs; a provider's declared flag for it alone, such as `EDNA_AUTH_DISABLED=true` when
+/// "Authenticate webhooks" is off in edna Pulse; the secret variables are then not read), and
+/// where the secrets are. Every provider's declared flag must be `true` or `false` whichever
+/// providers a function serves, since the template sets them on every function.
 fn secret_source(
     provider: Provider,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<(bool, SecretSource), ConfigError> {
     let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
-    let edna_off = flag("EDNA_AUTH_DISABLED", get("EDNA_AUTH_DISABLED"))?;
-    if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? || (provider == Provider::Edna && edna_off) {
+    let mut provider_off = false;
+    for other in Provider::ALL {
+        if let Some(name) = other.declaration().credentials.disabled_by {
+            provider_off |= flag(name, get(name))? && other == provider;
+        }
+    }
+    if flag("AUTH_DISABLED", get("AUTH_DISABLED"))? || provider_off {
         return Ok((true, SecretSource::Value(String::new())));
     }
-    Ok((false, SecretVariables::of(provider).source(get)?))
+    let variables = SecretVariables::of(provider);
+    Ok((false, source(variables, get)?))
 }
 
 /// `true` or `false`; unset is false.

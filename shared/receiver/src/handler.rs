@@ -115,7 +115,12 @@ impl<S: EventStore> Receiver<S> {
             .iter()
             .find(|(provider, _)| *provider == route.provider())
             // A route whose provider has no configuration cannot prove its sender.
-            .map_or(Err(AuthError::NoKey), |(_, auth)| auth.check(request))?;
+            .map_or(
+                Err(AuthError::NoKey {
+                    sender: route.provider().declaration().display_name,
+                }),
+                |(_, auth)| auth.check(request),
+            )?;
         let body: &[u8] = request.body().as_ref();
         if body.len() > MAX_BODY_BYTES {
             return Err(WebhookError::PayloadTooLarge);

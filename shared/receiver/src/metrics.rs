@@ -13,7 +13,7 @@
 use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
-use webhook_payload::{seconds_until, EventKind};
+use webhook_payload::{seconds_until, EventKind, Provider};
 use webhook_table::FaultCause;
 use webhook_table::Outcome;
 
@@ -101,16 +101,43 @@ pub const WEAK_SECRET_METRIC: &str = "WeakSecret";
 /// Why a configured secret is weak (the `Cause` of [`WEAK_SECRET_METRIC`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WeakSecret {
-    /// An edna key shorter than [`GUESSABLE_BELOW_CHARS`](crate::secrets::GUESSABLE_BELOW_CHARS)
-    /// characters: a guess offered in every header of one request may find it.
-    ShortEdnaKey,
+    /// A secret of `provider` shorter than the `guessable_below_chars` its declaration gives
+    /// (edna's keys: 16): a guess offered in every header of one request may find it.
+    Short {
+        /// Whose secret it is.
+        provider: Provider,
+        /// The length it is under.
+        below_chars: usize,
+    },
 }
 
 impl WeakSecret {
-    /// The `Cause` dimension value.
-    pub fn as_str(self) -> &'static str {
+    /// The `Cause` dimension value (`short_edna_key`).
+    pub fn cause(self) -> String {
         match self {
-            WeakSecret::ShortEdnaKey => "short_edna_key",
+            WeakSecret::Short { provider, .. } => format!(
+                "short_{}_{}",
+                provider.as_str(),
+                provider.declaration().credentials.secret_noun
+            ),
+        }
+    }
+
+    /// What an operator is told: what is weak, and what to do (never the secret nor its length).
+    fn message(self) -> String {
+        match self {
+            WeakSecret::Short {
+                provider,
+                below_chars,
+            } => {
+                let noun = provider.declaration().credentials.secret_noun;
+                format!(
+                    "a configured {} {noun} is shorter than {below_chars} characters and can be \
+                     guessed; generate a new {noun} in {provider} and rotate it (docs/deploy.md, \
+                     \"Rotate secrets\")",
+                    provider.as_str()
+                )
+            }
         }
     }
 
@@ -119,10 +146,8 @@ impl WeakSecret {
     pub fn line(self, namespace: &str, timestamp_ms: u64) -> String {
         json!({
             "level": "WARN",
-            "message": "a configured edna key is shorter than 16 characters and can be guessed; \
-                        generate a new key in edna Pulse and rotate it (docs/deploy.md, \
-                        \"Rotate secrets\")",
-            CAUSE_DIMENSION: self.as_str(),
+            "message": self.message(),
+            CAUSE_DIMENSION: self.cause(),
             WEAK_SECRET_METRIC: 1,
             "_aws": {
                 "Timestamp": timestamp_ms,
@@ -359,14 +384,22 @@ mod tests {
 
     #[test]
     fn a_weak_secret_counts_once_by_cause_at_warn() {
+        let short_edna_key = WeakSecret::Short {
+            provider: Provider::Edna,
+            below_chars: 16,
+        };
         let line: Value =
-            serde_json::from_str(&WeakSecret::ShortEdnaKey.line("WhatsAppWebhooks/prod", 7))
-                .unwrap();
+            serde_json::from_str(&short_edna_key.line("WhatsAppWebhooks/prod", 7)).unwrap();
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "WhatsAppWebhooks/prod");
         assert_eq!(directive["Dimensions"], json!([["Cause"]]));
         assert_eq!(directive["Metrics"], json!([{ "Name": "WeakSecret" }]));
         assert_eq!(line["Cause"], "short_edna_key");
+        assert_eq!(
+            line["message"],
+            "a configured edna key is shorter than 16 characters and can be guessed; generate a \
+             new key in edna Pulse and rotate it (docs/deploy.md, \"Rotate secrets\")"
+        );
         assert_eq!(line["WeakSecret"], 1);
         assert_eq!(line["level"], "WARN");
     }

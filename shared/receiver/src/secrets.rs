@@ -1,68 +1,28 @@
 //! Where a function's webhook secrets come from. In AWS the environment names a SecureString
-//! parameter of SSM Parameter Store (`EDNA_API_KEYS_PARAMETER`, `BOTLINKD_TOKENS_PARAMETER`),
-//! read once at init, so the values are never in Lambda's environment; local runs and tests set
-//! the values themselves (`EDNA_API_KEYS`, `BOTLINKD_TOKENS`). Exactly one of the two.
+//! parameter of SSM Parameter Store (the provider's declared [`SecretVariables::parameter`]:
+//! `EDNA_API_KEYS_PARAMETER`, `BOTLINKD_TOKENS_PARAMETER`), read once at init, so the values are
+//! never in Lambda's environment; local runs and tests set the values themselves
+//! ([`SecretVariables::value`]: `EDNA_API_KEYS`, `BOTLINKD_TOKENS`). Exactly one of the two.
 
 use aws_sdk_ssm::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_ssm::types::ParameterType;
-use webhook_payload::Provider;
+pub use webhook_payload::SecretVariables;
 use webhook_table::{lambda_sdk_config, Service};
 
 use crate::config_error::ConfigError;
 
-/// The shortest BotLinkd token accepted: 128 bits of entropy, hex-encoded.
-pub const MIN_TOKEN_CHARS: usize = 32;
-
-/// The shortest edna key not reported as guessable at every cold start. edna's pages do not say
-/// how long the keys they generate are, so a shorter one is accepted, never refused.
-pub const GUESSABLE_BELOW_CHARS: usize = 16;
-
-/// The two variables that can carry one provider's secrets: one or two comma-separated values
-/// (two while rotating), in the variable itself or in the SSM parameter it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecretVariables {
-    /// Holds the values (local runs and tests).
-    pub value: &'static str,
-    /// Names the SecureString parameter that holds them (AWS).
-    pub parameter: &'static str,
-    /// The shortest secret accepted.
-    pub min_chars: usize,
-}
-
-impl SecretVariables {
-    /// The variables of `provider`'s functions.
-    pub fn of(provider: Provider) -> SecretVariables {
-        match provider {
-            Provider::Edna => SecretVariables {
-                value: "EDNA_API_KEYS",
-                parameter: "EDNA_API_KEYS_PARAMETER",
-                min_chars: 1,
-            },
-            Provider::Botlinkd => SecretVariables {
-                value: "BOTLINKD_TOKENS",
-                parameter: "BOTLINKD_TOKENS_PARAMETER",
-                min_chars: MIN_TOKEN_CHARS,
-            },
-        }
-    }
-
-    /// Which of the two variables is set, through `get` (which treats blank as unset).
-    pub(crate) fn source(
-        self,
-        get: impl Fn(&'static str) -> Option<String>,
-    ) -> Result<SecretSource, ConfigError> {
-        match (get(self.value), get(self.parameter)) {
-            (Some(value), None) => Ok(SecretSource::Value(value)),
-            (None, Some(name)) => Ok(SecretSource::Parameter(name.trim().to_owned())),
-            (Some(_), Some(_)) => Err(ConfigError::BothSecretSources {
-                value: self.value,
-                parameter: self.parameter,
-            }),
-            (None, None) => Err(ConfigError::NoSecretSource {
-                value: self.value,
-                parameter: self.parameter,
-            }),
-        }
+/// Which of a provider's two secret variables is set, through `get` (which treats blank as
+/// unset).
+pub(crate) fn source(
+    variables: SecretVariables,
+    get: impl Fn(&'static str) -> Option<String>,
+) -> Result<SecretSource, ConfigError> {
+    let SecretVariables { value, parameter } = variables;
+    match (get(value), get(parameter)) {
+        (Some(values), None) => Ok(SecretSource::Value(values)),
+        (None, Some(name)) => Ok(SecretSource::Parameter(name.trim().to_owned())),
+        (Some(_), Some(_)) => Err(ConfigError::BothSecretSources { value, parameter }),
+        (None, None) => Err(ConfigError::NoSecretSource { value, parameter }),
     }
 }
 
@@ -138,11 +98,12 @@ mod tests {
 
     use aws_sdk_ssm::config::{Credentials, SharedCredentialsProvider};
     use serde_json::{json, Value};
-    use webhook_payload::Provider;
+    use webhook_payload::{CredentialScheme, Provider};
 
     use crate::auth::Auth;
     use webhook_table::{sdk_config, Service, SSM_INIT_ATTEMPTS};
 
+    use super::SecretVariables;
     use crate::{Config, ConfigError};
 
     const PARAMETER: &str = "/whatsapp-webhooks/test/botlinkd-tokens";
@@ -216,7 +177,7 @@ mod tests {
     }
 
     async fn load(provider: Provider, parameter: &str, ssm: &str) -> Result<Config, ConfigError> {
-        let variable = super::SecretVariables::of(provider).parameter;
+        let variable = SecretVariables::of(provider).parameter;
         let vars = [("TABLE_NAME", "t"), (variable, parameter)];
         let lookup = |name: &str| {
             vars.iter()
@@ -243,7 +204,9 @@ mod tests {
         let config = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
             .await
             .unwrap();
-        assert!(matches!(config.auth[0].1, Auth::UrlToken { ref tokens } if tokens.len() == 2));
+        assert!(
+            matches!(config.auth[0].1, Auth::Secrets { scheme: CredentialScheme::QueryParameter("token"), ref secrets, .. } if secrets.len() == 2)
+        );
         let requests = ssm.requests.lock().unwrap().clone();
         assert_eq!(
             requests,
@@ -262,7 +225,9 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(matches!(config.auth[0].1, Auth::ApiKey { ref keys } if keys.len() == 1));
+        assert!(
+            matches!(config.auth[0].1, Auth::Secrets { scheme: CredentialScheme::AnyHeaderOrBearer, ref secrets, .. } if secrets.len() == 1)
+        );
     }
 
     #[tokio::test]
@@ -318,7 +283,9 @@ mod tests {
         let config = load(Provider::Botlinkd, PARAMETER, &ssm.endpoint)
             .await
             .unwrap();
-        assert!(matches!(config.auth[0].1, Auth::UrlToken { ref tokens } if tokens.len() == 1));
+        assert!(
+            matches!(config.auth[0].1, Auth::Secrets { scheme: CredentialScheme::QueryParameter("token"), ref secrets, .. } if secrets.len() == 1)
+        );
         let requests = ssm.requests.lock().unwrap().clone();
         assert_eq!(requests.len(), 3, "{requests:?}");
         assert!(

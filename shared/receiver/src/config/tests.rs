@@ -1,7 +1,7 @@
 //! Configuration from the environment: every variable, its default and its refusals.
 
 use super::*;
-use crate::secrets::MIN_TOKEN_CHARS;
+use webhook_payload::CredentialScheme;
 
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |name| {
@@ -188,7 +188,9 @@ fn warm_up_is_off_unless_switched_on() {
 
 #[test]
 fn botlinkd_tokens_must_carry_128_bits() {
-    let short = &TOKEN[..MIN_TOKEN_CHARS - 1];
+    let min_chars = Provider::Botlinkd.declaration().credentials.min_chars;
+    assert_eq!(min_chars, 32, "128 bits, hex-encoded");
+    let short = &TOKEN[..min_chars - 1];
     let err = Config::from_lookup(
         &[Provider::Botlinkd],
         lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", short)]),
@@ -211,7 +213,9 @@ fn at_most_two_secrets_are_accepted_at_once() {
         lookup(&[("TABLE_NAME", "t"), ("BOTLINKD_TOKENS", &two)]),
     )
     .unwrap();
-    assert!(matches!(config.auth[0].1, Auth::UrlToken { ref tokens } if tokens.len() == 2));
+    assert!(
+        matches!(config.auth[0].1, Auth::Secrets { scheme: CredentialScheme::QueryParameter("token"), ref secrets, .. } if secrets.len() == 2)
+    );
     let three = format!("{TOKEN},{TOKEN}x,{TOKEN}y");
     assert!(Config::from_lookup(
         &[Provider::Botlinkd],
@@ -229,7 +233,9 @@ fn edna_keys_need_no_header_name_and_an_old_header_setting_is_ignored() {
         ("EDNA_API_KEY_HEADER", "not a header name"),
     ];
     let config = Config::from_lookup(&[Provider::Edna], lookup(&vars)).unwrap();
-    assert!(matches!(config.auth[0].1, Auth::ApiKey { ref keys } if keys.len() == 1));
+    assert!(
+        matches!(config.auth[0].1, Auth::Secrets { scheme: CredentialScheme::AnyHeaderOrBearer, ref secrets, .. } if secrets.len() == 1)
+    );
 }
 
 #[test]
@@ -255,7 +261,13 @@ fn a_short_edna_key_is_accepted_and_reported_as_guessable_without_its_value() {
         ]),
     )
     .expect("a short key is accepted");
-    assert_eq!(config.weak_secrets(), vec![WeakSecret::ShortEdnaKey]);
+    assert_eq!(
+        config.weak_secrets(),
+        vec![WeakSecret::Short {
+            provider: Provider::Edna,
+            below_chars: 16
+        }]
+    );
     let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     config.report_weak_secrets(&LineSink::Buffer(buffer.clone()), 1);
     let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
@@ -272,4 +284,73 @@ fn a_short_edna_key_is_accepted_and_reported_as_guessable_without_its_value() {
         let config = Config::from_lookup(&[Provider::Edna], lookup(&vars)).unwrap();
         assert!(config.weak_secrets().is_empty(), "{vars:?}");
     }
+}
+
+#[test]
+fn each_provider_is_checked_by_its_declared_scheme_and_named_in_its_refusal() {
+    let vars = [
+        ("TABLE_NAME", "t"),
+        ("EDNA_API_KEYS", "k1"),
+        ("BOTLINKD_TOKENS", TOKEN),
+    ];
+    let config = Config::from_lookup(&[Provider::Edna, Provider::Botlinkd], lookup(&vars)).unwrap();
+    let bare = lambda_http::Request::new(lambda_http::Body::Empty);
+    let refusals: Vec<(Provider, String)> = config
+        .auth
+        .iter()
+        .map(|(provider, auth)| (*provider, auth.check(&bare).unwrap_err().to_string()))
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            (
+                Provider::Edna,
+                "missing or invalid credentials: send the edna Pulse webhook key in a header"
+                    .to_owned()
+            ),
+            (
+                Provider::Botlinkd,
+                "missing credentials: the webhook URL must carry ?token=".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_providers_own_flag_turns_off_its_check_alone_and_is_read_on_every_function() {
+    let vars = [
+        ("TABLE_NAME", "t"),
+        ("EDNA_AUTH_DISABLED", "true"),
+        ("BOTLINKD_TOKENS", TOKEN),
+    ];
+    let config = Config::from_lookup(&[Provider::Edna, Provider::Botlinkd], lookup(&vars)).unwrap();
+    assert!(matches!(config.auth[0], (Provider::Edna, Auth::Disabled)));
+    assert!(matches!(
+        config.auth[1],
+        (Provider::Botlinkd, Auth::Secrets { .. })
+    ));
+    // BotLinkd declares no such flag: EDNA_AUTH_DISABLED leaves its check on.
+    let err = Config::from_lookup(
+        &[Provider::Botlinkd],
+        lookup(&[("TABLE_NAME", "t"), ("EDNA_AUTH_DISABLED", "true")]),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::NoSecretSource { .. }), "{err}");
+    // The template sets it on every function, so a bad value fails any function's init.
+    let err = Config::from_lookup(
+        &[Provider::Botlinkd],
+        lookup(&[
+            ("TABLE_NAME", "t"),
+            ("EDNA_AUTH_DISABLED", "yes"),
+            ("BOTLINKD_TOKENS", TOKEN),
+        ]),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::Invalid {
+            name: "EDNA_AUTH_DISABLED",
+            ..
+        }
+    ));
 }
