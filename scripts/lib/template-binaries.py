@@ -1,10 +1,12 @@
-"""Prints the binary of every function in a SAM template, one per line: the
-Metadata.BuildProperties.Binary of each resource built with BuildMethod rust-cargolambda.
+"""Prints every function in a SAM template that is built with BuildMethod rust-cargolambda, one
+per line: its binary (Metadata.BuildProperties.Binary), a tab, and the folder SAM builds it in
+(Properties.CodeUri, relative to the template's folder), e.g. `click\tfunctions/click`.
 
     .tools/sam-venv/bin/python scripts/lib/template-binaries.py template.yaml
 
 Needs PyYAML (the SAM venv has it). CloudFormation's short tags (!Ref, !Sub, ...) are read as
-plain values: only the resources' metadata matters here. Exits 1 if there is no such function.
+plain values: only the functions' Metadata and CodeUri matter here. Exits 1 if there is no such
+function, or one whose CodeUri is not a folder (an S3 location, an !Ref).
 """
 
 import sys
@@ -26,14 +28,19 @@ def _any_tag(loader, _suffix, node):
 
 TemplateLoader.add_multi_constructor("!", _any_tag)
 
-with open(sys.argv[1], encoding="utf-8") as f:
+path = sys.argv[1]
+with open(path, encoding="utf-8") as f:
     template = yaml.load(f, Loader=TemplateLoader)
 
-binaries = [
-    resource["Metadata"]["BuildProperties"]["Binary"]
-    for resource in (template.get("Resources") or {}).values()
-    if (resource.get("Metadata") or {}).get("BuildMethod") == "rust-cargolambda"
-]
-if not binaries:
-    sys.exit(f"{sys.argv[1]}: no function with BuildMethod rust-cargolambda")
-print("\n".join(binaries))
+functions = []
+for name, resource in (template.get("Resources") or {}).items():
+    if (resource.get("Metadata") or {}).get("BuildMethod") != "rust-cargolambda":
+        continue
+    binary = resource["Metadata"]["BuildProperties"]["Binary"]
+    code_uri = (resource.get("Properties") or {}).get("CodeUri")
+    if not isinstance(code_uri, str) or not code_uri or "\t" in code_uri:
+        sys.exit(f"{path}: {name}'s CodeUri must be a folder, found {code_uri!r}")
+    functions.append(f"{binary}\t{code_uri}")
+if not functions:
+    sys.exit(f"{path}: no function with BuildMethod rust-cargolambda")
+print("\n".join(functions))

@@ -3,6 +3,7 @@
 //! documentation tests.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value as Json;
@@ -184,20 +185,27 @@ pub fn environment<'a>(template: &'a Yaml, function: &'a Yaml) -> BTreeMap<Strin
     vars
 }
 
-/// The bin targets the workspace builds, by name.
-pub fn workspace_bins(metadata: &Json) -> std::collections::BTreeSet<String> {
-    metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|package| package["targets"].as_array().into_iter().flatten())
-        .filter(|target| {
-            target["kind"]
+/// The bin targets the workspace builds, by name, each with the folder of every package that
+/// has a bin of that name (the folder of its Cargo.toml, as `cargo metadata` spells it).
+pub fn workspace_bins(metadata: &Json) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut bins: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let folder = Path::new(package["manifest_path"].as_str().unwrap_or_default())
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_owned();
+        for target in package["targets"].as_array().into_iter().flatten() {
+            let is_bin = target["kind"]
                 .as_array()
-                .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
-        })
-        .filter_map(|target| target["name"].as_str().map(str::to_owned))
-        .collect()
+                .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"));
+            if let (true, Some(name)) = (is_bin, target["name"].as_str()) {
+                bins.entry(name.to_owned())
+                    .or_default()
+                    .push(folder.clone());
+            }
+        }
+    }
+    bins
 }
 
 /// `[workspace.metadata.lambda.watch.router]` in Cargo.toml: path -> binary, as

@@ -7,6 +7,7 @@ pub mod alarms;
 mod permissions;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
@@ -121,12 +122,15 @@ fn throttle_problems(template: &Yaml, api_id: &str, problems: &mut Vec<String>) 
     }
 }
 
-/// Built by cargo-lambda from a workspace folder that has the binary.
+/// Built by cargo-lambda in the folder of the one package that has the binary: cargo run there
+/// selects that package alone, so the function's dependencies get its own features only (the
+/// workspace root would select every member and unify the tools', tests' and bench's features
+/// into them).
 fn build_problems(
     id: &str,
     function: &Yaml,
     binary: &str,
-    workspace_bins: &BTreeSet<String>,
+    workspace_bins: &BTreeMap<String, Vec<PathBuf>>,
     problems: &mut Vec<String>,
 ) {
     if function["Metadata"]["BuildMethod"].as_str() != Some("rust-cargolambda") {
@@ -134,16 +138,28 @@ fn build_problems(
             "{id}: Metadata.BuildMethod must be rust-cargolambda"
         ));
     }
-    if !workspace_bins.contains(binary) {
+    let folders = workspace_bins
+        .get(binary)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let [folder] = folders else {
         problems.push(format!(
-            "{id}: the workspace has no bin target named {binary}"
+            "{id}: expected one workspace package with a bin target named {binary}, found {}",
+            folders.len()
         ));
-    }
-    match function["Properties"]["CodeUri"].as_str() {
-        Some(code_uri) if repo_root().join(code_uri).join("Cargo.toml").is_file() => {}
-        other => problems.push(format!(
-            "{id}: CodeUri {other:?} must be a folder of the workspace with a Cargo.toml"
-        )),
+        return;
+    };
+    let root = repo_root().canonicalize().unwrap_or_else(|_| repo_root());
+    let folder = folder.canonicalize().unwrap_or_else(|_| folder.clone());
+    let code_uri = function["Properties"]["CodeUri"].as_str();
+    let built_in = code_uri.and_then(|code_uri| root.join(code_uri).canonicalize().ok());
+    if built_in.as_ref() != Some(&folder) {
+        problems.push(format!(
+            "{id}: CodeUri {} must be {}, the folder of the package with the bin target \
+             {binary}, so that SAM's cargo lambda build selects that package alone",
+            code_uri.map_or_else(|| "(none)".to_owned(), |code_uri| format!("{code_uri:?}")),
+            folder.strip_prefix(&root).unwrap_or(&folder).display()
+        ));
     }
 }
 

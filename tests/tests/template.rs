@@ -75,6 +75,19 @@ fn template_wiring_is_complete() {
     assert_no_problems(&load_template());
 }
 
+/// A function built in the workspace root (where cargo selects every member and unifies the
+/// tools', tests' and bench's features into the function's dependencies) or in another
+/// function's folder is caught.
+#[test]
+fn mutation_a_function_built_outside_its_own_package_folder_is_caught() {
+    for code_uri in [".", "functions/ack", "functions/nowhere"] {
+        assert_caught(
+            |t| function_mut(t, Function::Click)["Properties"]["CodeUri"] = Yaml::from(code_uri),
+            "ClickFunction: CodeUri",
+        );
+    }
+}
+
 /// Breaks a copy of the template with `mutate` and asserts that a problem mentioning `expected` is
 /// reported.
 fn assert_caught(mutate: impl FnOnce(&mut Yaml), expected: &str) {
