@@ -1,11 +1,15 @@
 //! The code's shape, as docs/layout.md draws it, kept by tests: the table crate and the Lambda
 //! pipeline are apart, only the table crate knows the table's attribute names and key prefixes,
 //! and the request's log line reads the request's one result value without reaching back into
-//! the handler.
+//! the handler. Nothing but the way each function is built (as its own package) keeps the other
+//! products' features out of the functions: no `default-members`, no feature flag.
 
 use std::path::Path;
 
 use integration_tests::repo_root;
+use integration_tests::template::cargo_metadata;
+use serde_json::{json, Value as Json};
+use webhook_payload::Function;
 use webhook_table::testing as item;
 
 /// The `.rs` files under `dir` (relative to the repository), recursively, with their text.
@@ -142,4 +146,64 @@ fn the_request_line_does_not_import_the_handler() {
         line.contains("crate::disposition::"),
         "request_line.rs reads the Disposition"
     );
+}
+
+/// The workspace's members by package id, as `cargo metadata` lists them under `key`.
+fn member_ids(metadata: &Json, key: &str) -> Vec<String> {
+    let mut ids: Vec<String> = metadata[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("cargo metadata has no {key}"))
+        .iter()
+        .filter_map(|id| id.as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The functions stay small because each is built as its own package (template.yaml's CodeUri is
+/// its folder; the template tests check that), not because the root's selection leaves the other
+/// products out: a bare `cargo build` in the root selects every member, no crate of ours has a
+/// feature but `testing` (test helpers), and no function turns that on.
+#[test]
+fn no_default_members_or_feature_keeps_a_product_out_of_the_functions() {
+    let metadata = cargo_metadata();
+    assert_eq!(
+        member_ids(&metadata, "workspace_default_members"),
+        member_ids(&metadata, "workspace_members"),
+        "Cargo.toml narrows what the root selects (default-members); the functions must stay \
+         small by being built as their own packages instead"
+    );
+    let packages = metadata["packages"].as_array().expect("packages");
+    for package in packages {
+        let name = package["name"].as_str().unwrap_or_default();
+        let features: Vec<&String> = package["features"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(feature, _)| feature)
+            .filter(|feature| *feature != "testing")
+            .collect();
+        assert!(features.is_empty(), "{name} has the features {features:?}");
+    }
+    for function in Function::ALL {
+        let binary = function.binary();
+        let has_bin = |package: &&Json| {
+            let mut targets = package["targets"].as_array().into_iter().flatten();
+            targets.any(|target| target["name"] == binary && target["kind"] == json!(["bin"]))
+        };
+        let package = packages
+            .iter()
+            .find(has_bin)
+            .unwrap_or_else(|| panic!("no package has the bin {binary}"));
+        for dependency in package["dependencies"].as_array().into_iter().flatten() {
+            if dependency["kind"].is_null() && dependency["path"].is_string() {
+                assert_eq!(
+                    dependency["features"],
+                    json!([]),
+                    "{binary} turns on features of {}",
+                    dependency["name"]
+                );
+            }
+        }
+    }
 }
