@@ -26,8 +26,8 @@ use webhook_receiver::Receiver;
 use webhook_table::{ClientProfile, DynamoDbStore, StoreSettings};
 
 pub use webhook_receiver::testing::{
-    fixture_event, memory_receiver, payload, request, send, test_config, with_body, BOTLINKD_TOKEN,
-    EDNA_KEY,
+    fixture_event, fixture_secret, memory_receiver, payload, request, send, test_config, with_body,
+    BOTLINKD_TOKEN, EDNA_KEY,
 };
 
 /// The repository root.

@@ -18,12 +18,12 @@
 //! Cases per property: `PROPTEST_CASES` (default 2000); each property prints how many ran:
 //!   cargo test -p integration-tests --test hostile_input -- --nocapture
 
+use integration_tests::fixture_secret;
 use integration_tests::hostile::*;
-use integration_tests::{BOTLINKD_TOKEN, EDNA_KEY};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Value};
-use webhook_payload::{parse_event, Provider, Route, WebhookEvent};
+use webhook_payload::{parse_event, CredentialScheme, Route, UrlCheck, WebhookEvent};
 use webhook_table::testing as item;
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +162,8 @@ fn envelope() -> BoxedStrategy<(Envelope, Value)> {
 
 #[test]
 fn the_request_envelope_is_checked_in_the_documented_order() {
-    // path (404), method (405; HEAD on the edna route is 200 without a key), credentials (401),
+    // path (404), method (405; HEAD is 200 without credentials where the provider checks URLs
+    // with it), credentials (401, presented as the provider's declared scheme says),
     // and only then the body: stored or quarantined whatever its declared content type.
     let offline = Offline::new();
     check("request envelopes", envelope(), |(envelope, body)| {
@@ -188,33 +189,40 @@ fn the_request_envelope_is_checked_in_the_documented_order() {
         if let Some((content_type, _)) = envelope.content_type {
             headers.insert("content-type".into(), json!(content_type));
         }
-        let edna = envelope.route.provider() == Provider::Edna;
-        let secret = if edna { EDNA_KEY } else { BOTLINKD_TOKEN };
+        let provider = envelope.route.provider();
+        let secret = fixture_secret(provider);
         let presented = match &envelope.credentials {
             Credentials::Good => Some(secret.to_owned()),
             Credentials::Missing => None,
             Credentials::Wrong(wrong) if wrong == secret => Some(format!("{wrong}x")),
             Credentials::Wrong(wrong) => Some(wrong.clone()),
         };
-        if edna {
-            headers.remove("x-api-key");
-            if let Some(key) = &presented {
-                headers.insert("x-api-key".into(), json!(key));
+        // The fixture's own credentials go, wherever it carries them; the presented ones go
+        // where the provider's declared scheme puts them.
+        headers.retain(|_, value| value.as_str().is_none_or(|v| !v.contains(secret)));
+        let object = event.as_object_mut().unwrap();
+        object.remove("queryStringParameters");
+        object.insert("rawQueryString".into(), json!(""));
+        match (provider.declaration().credentials.scheme, &presented) {
+            (_, None) => {}
+            (CredentialScheme::AnyHeaderOrBearer, Some(key)) => {
+                event["headers"]["x-api-key"] = json!(key);
             }
-        } else {
-            let object = event.as_object_mut().unwrap();
-            object.remove("queryStringParameters");
-            object.insert("rawQueryString".into(), json!(""));
-            if let Some(token) = &presented {
-                event["queryStringParameters"] = json!({ "token": token });
-                event["rawQueryString"] = json!(format!("token={token}"));
+            (CredentialScheme::QueryParameter(name), Some(token)) => {
+                event["queryStringParameters"] = json!({ name: token });
+                event["rawQueryString"] = json!(format!("{name}={token}"));
             }
         }
+        // A provider that checks a URL with a HEAD gets a 200 for it, without credentials.
+        let head_check = match envelope.route.url_check() {
+            Some(UrlCheck::Head) => true,
+            None => false,
+        };
 
         let answer = offline.send(envelope.route, &event);
         let expected = if matches!(envelope.path, PathShape::Other(_)) {
             404
-        } else if envelope.method == "HEAD" && edna {
+        } else if envelope.method == "HEAD" && head_check {
             200
         } else if envelope.method != "POST" {
             405
@@ -248,7 +256,7 @@ fn the_request_envelope_is_checked_in_the_documented_order() {
             check_error_shape(&answer)?;
         }
         if expected == 405 {
-            let allow = if edna { "POST, HEAD" } else { "POST" };
+            let allow = if head_check { "POST, HEAD" } else { "POST" };
             prop_assert_eq!(answer.allow.as_deref(), Some(allow));
         }
         if expected == 401 {

@@ -6,7 +6,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request};
 use serde_json::Value;
-use webhook_payload::{Function, Route};
+use webhook_payload::{Function, Provider, Route};
 
 use webhook_table::{EventStore, MemoryStore};
 
@@ -17,21 +17,39 @@ pub const EDNA_KEY: &str = "local-edna-key-0001";
 /// The BotLinkd token in the fixtures and the local stack.
 pub const BOTLINKD_TOKEN: &str = "local-botlinkd-token-0123456789abcdef";
 
+/// The fixtures' secret of each provider, by the variable its declaration reads them from
+/// (`credentials.variables.value`): one row per provider, which a test asks of every provider.
+const FIXTURE_SECRETS: [(&str, &str); 2] = [
+    ("EDNA_API_KEYS", EDNA_KEY),
+    ("BOTLINKD_TOKENS", BOTLINKD_TOKEN),
+];
+
+/// The secret `provider`'s requests carry in the fixtures and the local stack; panics for a
+/// provider without a row in `FIXTURE_SECRETS`.
+pub fn fixture_secret(provider: Provider) -> &'static str {
+    let variable = provider.declaration().credentials.variables.value;
+    FIXTURE_SECRETS
+        .iter()
+        .find(|(name, _)| *name == variable)
+        .map(|(_, secret)| *secret)
+        .unwrap_or_else(|| panic!("no fixture secret for {provider} ({variable}) in testing.rs"))
+}
+
 /// The repository's `fixtures/` folder.
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 /// The configuration the function that serves `route` gets, with the fixtures' secrets for each
 /// provider it serves.
 pub fn test_config(route: Route) -> Config {
-    let vars = [
-        ("TABLE_NAME", "unused"),
-        ("EDNA_API_KEYS", EDNA_KEY),
-        ("BOTLINKD_TOKENS", BOTLINKD_TOKEN),
-    ];
-    Config::from_lookup(&Function::serving(route).providers(), |name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
+    let providers = Function::serving(route).providers();
+    Config::from_lookup(&providers, |name| {
+        if name == "TABLE_NAME" {
+            return Some("unused".to_owned());
+        }
+        providers
+            .iter()
+            .find(|provider| provider.declaration().credentials.variables.value == name)
+            .map(|provider| fixture_secret(*provider).to_owned())
     })
     .expect("test config")
 }
@@ -79,4 +97,22 @@ pub async fn send<S: EventStore>(receiver: &Receiver<S>, event: &Value) -> (Stat
         body => serde_json::from_slice(body.as_ref()).expect("JSON response body"),
     };
     (status, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_has_a_fixture_secret_long_enough_for_its_declaration() {
+        for provider in Provider::ALL {
+            let credentials = provider.declaration().credentials;
+            let secret = fixture_secret(provider);
+            assert!(secret.len() >= credentials.min_chars, "{provider}");
+            if let Some(below) = credentials.guessable_below_chars {
+                assert!(secret.len() >= below, "{provider}: reported as guessable");
+            }
+        }
+        assert_eq!(FIXTURE_SECRETS.len(), Provider::ALL.len());
+    }
 }

@@ -16,6 +16,51 @@ pub enum Expect {
     Undecided,
 }
 
+/// What the documented formats say of one provider's bodies, beyond its kinds' fields: what the
+/// model needs to know of the provider a route belongs to. One row per provider in [`FORMATS`]
+/// (a test asks it of every provider), found by [`documented`].
+#[derive(Debug)]
+pub struct DocumentedFormat {
+    /// Whose format this is.
+    pub provider: Provider,
+    /// The top-level field that names its bodies' type (edna's `type`, BotLinkd's `event`).
+    pub discriminator: &'static str,
+    /// Its documented kinds.
+    pub kinds: &'static [Kind],
+    /// Whether it sends JSON arrays (edna's template-status updates), stored as unmodelled.
+    pub sends_arrays: bool,
+    /// Whether an object without its discriminator and of none of its kinds' shapes is one of
+    /// its unmodelled events (edna names no type on some webhooks), rather than a body missing
+    /// its discriminator.
+    pub untyped_objects: bool,
+}
+
+/// Each provider's documented format, as the model reads it.
+pub const FORMATS: [DocumentedFormat; 2] = [
+    DocumentedFormat {
+        provider: Provider::Edna,
+        discriminator: "type",
+        kinds: &[Kind::Click, Kind::EdnaStatus, Kind::EdnaMessage],
+        sends_arrays: true,
+        untyped_objects: true,
+    },
+    DocumentedFormat {
+        provider: Provider::Botlinkd,
+        discriminator: "event",
+        kinds: &[Kind::Message, Kind::Ack],
+        sends_arrays: false,
+        untyped_objects: false,
+    },
+];
+
+/// The documented format of `provider`; panics for a provider without a row in [`FORMATS`].
+pub fn documented(provider: Provider) -> &'static DocumentedFormat {
+    FORMATS
+        .iter()
+        .find(|row| row.provider == provider)
+        .unwrap_or_else(|| panic!("{provider} has no documented format in hostile/model.rs"))
+}
+
 /// A documented kind of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -92,33 +137,30 @@ impl Kind {
         }
     }
 
+    /// The provider whose documented kind this is.
+    pub fn provider(self) -> Provider {
+        FORMATS
+            .iter()
+            .find(|row| row.kinds.contains(&self))
+            .unwrap_or_else(|| panic!("{self:?} is no provider's documented kind"))
+            .provider
+    }
+
     /// Every path a mutation can touch: the discriminator, the nested objects, and each field.
     pub fn paths(self) -> Vec<&'static str> {
-        let discriminator = match self {
-            Kind::Click | Kind::EdnaStatus | Kind::EdnaMessage => "type",
-            Kind::Message | Kind::Ack => "event",
-        };
-        let mut paths = vec![discriminator];
+        let mut paths = vec![documented(self.provider()).discriminator];
         paths.extend(self.objects().iter().map(|(path, _)| *path));
         paths.extend(self.fields().iter().map(|(path, _)| *path));
         paths
     }
 
     /// Routes that store this kind: every route of its provider.
-    pub fn routes(self) -> &'static [Route] {
-        match self {
-            Kind::Click | Kind::EdnaStatus | Kind::EdnaMessage => &[
-                Route::EdnaClicks,
-                Route::EdnaStatuses,
-                Route::EdnaMessages,
-                Route::EdnaEvents,
-            ],
-            Kind::Message | Kind::Ack => &[
-                Route::BotlinkdMessages,
-                Route::BotlinkdAcks,
-                Route::BotlinkdEvents,
-            ],
-        }
+    pub fn routes(self) -> Vec<Route> {
+        let provider = self.provider();
+        Route::ALL
+            .into_iter()
+            .filter(|route| route.provider() == provider)
+            .collect()
     }
 }
 
@@ -247,18 +289,19 @@ pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
 /// kinds (an edna JSON array or object of another shape, a BotLinkd event of another type) is
 /// stored as an unmodelled event.
 pub fn model(route: Route, body: &Value) -> Expect {
-    let edna_route = route.provider() == Provider::Edna;
+    let format = documented(route.provider());
     let Some(object) = body.as_object() else {
         // edna's template-status updates are JSON arrays; BotLinkd sends only objects.
-        return if edna_route && body.is_array() {
+        return if format.sends_arrays && body.is_array() {
             Expect::Stored
         } else {
             Expect::Quarantined(None)
         };
     };
     // The discriminators: BotLinkd's `event`, edna's `type`; each a string when present.
-    let bad: Vec<&str> = ["event", "type"]
-        .into_iter()
+    let bad: Vec<&str> = FORMATS
+        .iter()
+        .map(|row| row.discriminator)
         .filter(|name| {
             object
                 .get(*name)
@@ -270,9 +313,10 @@ pub fn model(route: Route, body: &Value) -> Expect {
     }
     let event = object.get("event").and_then(Value::as_str);
     let edna_type = object.get("type").and_then(Value::as_str);
-    // An unmodelled event of the route's provider is stored; of the other provider, quarantined.
-    let unmodelled = |edna: bool| {
-        if edna == edna_route {
+    // An unmodelled event of the route's provider (named by its own discriminator) is stored;
+    // of another provider, quarantined.
+    let unmodelled = |discriminator: &str| {
+        if discriminator == format.discriminator {
             Expect::Stored
         } else {
             Expect::Quarantined(None)
@@ -281,11 +325,14 @@ pub fn model(route: Route, body: &Value) -> Expect {
     let kind = match (event, edna_type) {
         (Some("message"), _) => Kind::Message,
         (Some("ack"), _) => Kind::Ack,
-        (Some(_), _) => return unmodelled(false),
+        (Some(_), _) => return unmodelled("event"),
         (None, Some("short_link_visited")) => Kind::Click,
-        (None, Some(_)) => return unmodelled(true),
+        (None, Some(_)) => return unmodelled("type"),
         // Only edna's click wraps its fields in `payload`: with one, the `type` is missing.
-        (None, None) if edna_route && object.get("payload").is_some_and(|p| !p.is_null()) => {
+        (None, None)
+            if Kind::Click.provider() == format.provider
+                && object.get("payload").is_some_and(|p| !p.is_null()) =>
+        {
             return Expect::Quarantined(Some("type".to_owned()))
         }
         // edna's status and incoming-message webhooks name no type: their documented fields
@@ -294,12 +341,14 @@ pub fn model(route: Route, body: &Value) -> Expect {
             let has = |name: &str| object.get(name).is_some_and(|v| !v.is_null());
             let status = has("status") && has("statusAt");
             let message = has("subscriber") && (has("messageContent") || has("receivedAt"));
-            match (status, message, edna_route) {
-                (true, false, _) => Kind::EdnaStatus,
-                (false, true, _) => Kind::EdnaMessage,
-                // Neither shape, or both: an edna object of no documented kind.
-                (_, _, true) => return Expect::Stored,
-                (_, _, false) => return Expect::Quarantined(Some("event".to_owned())),
+            match (status, message) {
+                (true, false) => Kind::EdnaStatus,
+                (false, true) => Kind::EdnaMessage,
+                // Neither shape, or both: an object of no documented kind, which is the route's
+                // provider's unmodelled event if it sends untyped objects, or else a body
+                // missing its discriminator.
+                _ if format.untyped_objects => return Expect::Stored,
+                _ => return Expect::Quarantined(Some(format.discriminator.to_owned())),
             }
         }
     };
@@ -358,5 +407,24 @@ pub fn outcome_from_parser(route: Route, body: &[u8]) -> &'static str {
     match parse_event(route, body) {
         Ok(_) => "stored",
         Err(_) => "quarantined",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_has_one_documented_format_and_every_kind_one_provider() {
+        for provider in Provider::ALL {
+            assert_eq!(documented(provider).provider, provider);
+            let rows = FORMATS.iter().filter(|row| row.provider == provider);
+            assert_eq!(rows.count(), 1, "{provider}");
+        }
+        for kind in KINDS {
+            let rows = FORMATS.iter().filter(|row| row.kinds.contains(&kind));
+            assert_eq!(rows.count(), 1, "{kind:?}");
+            assert!(!kind.routes().is_empty(), "{kind:?}");
+        }
     }
 }
