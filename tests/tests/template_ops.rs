@@ -235,18 +235,64 @@ fn parameter_names(
         .collect()
 }
 
+/// The stack parameter that sets `variable` (`EDNA_AUTH_DISABLED` is `EdnaAuthDisabled`): the
+/// template's naming rule.
+fn stack_parameter(variable: &str) -> String {
+    variable
+        .split('_')
+        .map(|word| {
+            let word = word.to_ascii_lowercase();
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The stack parameter that names `provider`'s SSM parameter (`EdnaApiKeysParameter`).
+fn parameter_parameter(provider: Provider) -> String {
+    stack_parameter(SecretVariables::of(provider).value) + "Parameter"
+}
+
+/// The override that turns off `provider`'s authentication alone, if its declaration has one.
+fn disabling(provider: Provider) -> Option<(String, String)> {
+    let flag = provider.declaration().credentials.disabled_by?;
+    Some((stack_parameter(flag), "true".to_owned()))
+}
+
+/// `overrides` as the stack takes them.
+fn borrowed(overrides: &[(String, String)]) -> Vec<(&str, &str)> {
+    overrides
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
+}
+
 #[test]
 fn each_function_reads_exactly_the_parameter_its_environment_names_and_decrypts_through_ssm_only() {
     let template = load_template();
-    for overrides in [
-        &[][..],
-        &[
-            ("EdnaApiKeysParameter", "/team/edna/key"),
-            ("BotlinkdTokensParameter", "/team/botlinkd/tokens"),
-        ][..],
-        &[("EdnaAuthDisabled", "true")][..],
-    ] {
-        let problems = all_secret_problems(&template, overrides);
+    let named: Vec<(String, String)> = Provider::ALL
+        .into_iter()
+        .map(|provider| {
+            let path = format!("/team/{}/secrets", provider.as_str());
+            (parameter_parameter(provider), path)
+        })
+        .collect();
+    let mut cases = vec![Vec::new(), named];
+    cases.extend(
+        Provider::ALL
+            .into_iter()
+            .filter_map(disabling)
+            .map(|o| vec![o]),
+    );
+    assert!(
+        cases.len() > 2,
+        "no provider's authentication can be turned off"
+    );
+    for overrides in &cases {
+        let problems = all_secret_problems(&template, &borrowed(overrides));
         assert!(
             problems.is_empty(),
             "{overrides:?}:\n{}",
@@ -258,32 +304,39 @@ fn each_function_reads_exactly_the_parameter_its_environment_names_and_decrypts_
 #[test]
 fn the_parameters_default_to_one_path_per_stack_and_can_be_named() {
     let template = load_template();
-    let names = |overrides: &[(&str, &str)]| parameter_names(&template, overrides);
-    let edna = format!("/whatsapp-webhooks/{STACK}/edna-api-keys");
-    let botlinkd = format!("/whatsapp-webhooks/{STACK}/botlinkd-tokens");
+    let names = |overrides: &[(String, String)]| parameter_names(&template, &borrowed(overrides));
+    // The default path: the variable's name in kebab case (`/.../edna-api-keys`).
+    let default = |provider: Provider| {
+        let variable = SecretVariables::of(provider).value;
+        let name = variable.to_ascii_lowercase().replace('_', "-");
+        format!("/whatsapp-webhooks/{STACK}/{name}")
+    };
     let key =
         |function: Function, provider: Provider| (function.binary().to_owned(), provider.as_str());
     let mut expected = BTreeMap::new();
     for function in Function::ALL {
         for provider in function.providers() {
-            let name = match provider {
-                Provider::Edna => edna.clone(),
-                Provider::Botlinkd => botlinkd.clone(),
-            };
-            expected.insert(key(function, provider), Some(name));
+            expected.insert(key(function, provider), Some(default(provider)));
         }
     }
     assert_eq!(names(&[]), expected);
-    let named = names(&[("BotlinkdTokensParameter", "/x/tokens")]);
-    for function in [Function::Ack, Function::InboundMessage] {
-        let name = named[&key(function, Provider::Botlinkd)].as_deref();
-        assert_eq!(name, Some("/x/tokens"));
-    }
-    // With edna authentication off, no function names edna's parameter (and so reads none).
-    let off = names(&[("EdnaAuthDisabled", "true")]);
-    for function in Function::ALL {
-        if function.providers().contains(&Provider::Edna) {
-            assert_eq!(off[&key(function, Provider::Edna)], None, "{function}");
+    for provider in Provider::ALL {
+        let path = format!("/x/{}", provider.as_str());
+        let named = names(&[(parameter_parameter(provider), path.clone())]);
+        for function in Function::ALL {
+            if function.providers().contains(&provider) {
+                let name = named[&key(function, provider)].as_deref();
+                assert_eq!(name, Some(path.as_str()), "{function} {provider}");
+            }
+        }
+        // With its authentication off, no function names its parameter (and so reads none).
+        if let Some(off) = disabling(provider) {
+            let off = names(&[off]);
+            for function in Function::ALL {
+                if function.providers().contains(&provider) {
+                    assert_eq!(off[&key(function, provider)], None, "{function} {provider}");
+                }
+            }
         }
     }
 }
