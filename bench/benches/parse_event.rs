@@ -16,15 +16,16 @@ fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The documented provider body of a route's kind, under `fixtures/payloads/`.
-fn payload_fixture(route: Route) -> &'static str {
-    match route {
-        Route::EdnaClicks => "fixtures/payloads/edna-click.json",
-        Route::EdnaStatuses | Route::EdnaEvents => "fixtures/payloads/edna-status.json",
-        Route::EdnaMessages => "fixtures/payloads/edna-message.json",
-        Route::BotlinkdMessages => "fixtures/payloads/botlinkd-message.json",
-        Route::BotlinkdAcks | Route::BotlinkdEvents => "fixtures/payloads/botlinkd-ack.json",
-    }
+/// The API Gateway event of a route's fixture (`Route::apigw_fixture`), as text.
+fn apigw_event(route: Route) -> String {
+    read(&format!("fixtures/apigw/{}", route.apigw_fixture()))
+}
+
+/// The body of a route's fixture, decoded: a provider's documented body of a kind the route
+/// stores, verbatim (`fixtures/payloads/`).
+fn documented_body(route: Route) -> Vec<u8> {
+    let request = lambda_http::request::from_str(&apigw_event(route)).expect("valid event");
+    request.body().to_vec()
 }
 
 /// Each function by its binary name, with its first route.
@@ -43,7 +44,7 @@ fn documented_bodies() -> Vec<(String, Route)> {
     for route in Route::ALL {
         if !cases
             .iter()
-            .any(|(_, read)| payload_fixture(*read) == payload_fixture(route))
+            .any(|(_, read)| documented_body(*read) == documented_body(route))
         {
             let name = route.path().trim_start_matches('/').replace('/', "-");
             cases.push((name, route));
@@ -55,10 +56,10 @@ fn documented_bodies() -> Vec<(String, Route)> {
 fn parse_event_per_kind(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_event");
     for (kind, route) in documented_bodies() {
-        let body = read(payload_fixture(route));
-        parse_event(route, body.as_bytes()).expect("the fixture is a valid event");
+        let body = documented_body(route);
+        parse_event(route, &body).expect("the fixture is a valid event");
         group.bench_function(&kind, |b| {
-            b.iter(|| parse_event(black_box(route), black_box(body.as_bytes())))
+            b.iter(|| parse_event(black_box(route), black_box(&body)))
         });
     }
     group.finish();
@@ -67,7 +68,7 @@ fn parse_event_per_kind(c: &mut Criterion) {
 fn apigw_request_per_kind(c: &mut Criterion) {
     let mut group = c.benchmark_group("apigw_v2_request_from_str");
     for (kind, route) in functions() {
-        let event = read(&format!("fixtures/apigw/{}", route.apigw_fixture()));
+        let event = apigw_event(route);
         group.bench_function(kind, |b| {
             b.iter(|| lambda_http::request::from_str(black_box(&event)).expect("valid event"))
         });

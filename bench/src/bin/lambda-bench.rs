@@ -19,11 +19,9 @@ use bench::floor;
 use bench::report::{report, write_json, Build, Row};
 use bench::runtime_api::{self, FunctionSpec};
 use bench::stats::{summarize, Summary};
-use webhook_payload::{Function, Route};
+use webhook_payload::{Function, Provider};
+use webhook_receiver::testing::fixture_secret;
 
-/// The fixtures' secrets (see `fixtures/README.md`).
-const EDNA_API_KEYS: &str = "local-edna-key-0001";
-const BOTLINKD_TOKENS: &str = "local-botlinkd-token-0123456789abcdef";
 /// template.yaml's `METRICS_NAMESPACE` (`WhatsAppWebhooks/${AWS::StackName}`) for scripts/deploy's
 /// default stack name, so each request line is as long as it is in Lambda.
 const METRICS_NAMESPACE: &str = "WhatsAppWebhooks/whatsapp-webhooks";
@@ -45,10 +43,11 @@ struct Options {
 }
 
 /// The API Gateway fixture a function is benchmarked with: the one of its first route (the
-/// null function gets the click fixture).
+/// null function gets the first function's).
 fn fixture_for(name: &str) -> &'static str {
     Function::from_binary(name)
-        .map_or(Route::EdnaClicks, |function| function.routes()[0])
+        .unwrap_or(Function::ALL[0])
+        .routes()[0]
         .apigw_fixture()
 }
 
@@ -132,9 +131,9 @@ fn env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("{name} is not set"))
 }
 
-/// The function environment: the table, DynamoDB Local, dummy credentials, the fixtures' secrets,
-/// the deployed stack's metrics namespace (the harness adds Lambda's own `AWS_LAMBDA_*`, among
-/// them `AWS_LAMBDA_LOG_FORMAT=JSON`).
+/// The function environment: the table, DynamoDB Local, dummy credentials, the fixtures' secrets
+/// (`webhook_receiver::testing`, see `fixtures/README.md`), the deployed stack's metrics namespace
+/// (the harness adds Lambda's own `AWS_LAMBDA_*`, among them `AWS_LAMBDA_LOG_FORMAT=JSON`).
 fn function_env(options: &Options) -> Result<Vec<(String, String)>, String> {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     let mut vars = vec![
@@ -148,10 +147,13 @@ fn function_env(options: &Options) -> Result<Vec<(String, String)>, String> {
         ("AWS_ACCESS_KEY_ID".to_owned(), "local".to_owned()),
         ("AWS_SECRET_ACCESS_KEY".to_owned(), "local".to_owned()),
         ("AWS_SESSION_TOKEN".to_owned(), "local".to_owned()),
-        ("EDNA_API_KEYS".to_owned(), EDNA_API_KEYS.to_owned()),
-        ("BOTLINKD_TOKENS".to_owned(), BOTLINKD_TOKENS.to_owned()),
         ("METRICS_NAMESPACE".to_owned(), METRICS_NAMESPACE.to_owned()),
     ];
+    // Each provider's secrets in the variable its declaration reads: the fixtures' secret.
+    vars.extend(Provider::ALL.map(|provider| {
+        let variable = provider.declaration().credentials.variables.value;
+        (variable.to_owned(), fixture_secret(provider).to_owned())
+    }));
     vars.extend(options.env.iter().cloned());
     Ok(vars)
 }
